@@ -1,0 +1,58 @@
+/* The one set of message helpers: every line tcgtrace writes to stderr
+ * about a problem goes through here, with the same prefix. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cmd.h"
+
+static const char *command;
+
+void msg_set_command(const char *name)
+{
+    command = name;
+}
+
+static void vmsg(const char *kind, const char *fmt, va_list ap)
+{
+    fputs("tcgtrace", stderr);
+    if (command)
+        fprintf(stderr, " %s", command);
+    fprintf(stderr, ": %s", kind);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void msg_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("", fmt, ap);
+    va_end(ap);
+}
+
+void msg_warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("warning: ", fmt, ap);
+    va_end(ap);
+}
+
+void msg_die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("", fmt, ap);
+    va_end(ap);
+    exit(1);
+}
+
+void msg_usage(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("", fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "try 'tcgtrace%s%s --help' for more information\n", command ? " " : "", command ? command : "");
+    exit(2);
+}
