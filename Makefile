@@ -12,9 +12,12 @@
 #   cmd/*.c analysis/*.c -> build/tcgtrace
 #   tests/unit/NAME.c    -> build/tests/NAME (a TAP program)
 #   tests/guests/NAME.c  -> build/guests/{x86_64,x86_64-nopie,aarch64,riscv64}/NAME
+#   bench/NAME.c         -> build/bench/NAME (micro-benchmarks)
+# B=DIR builds elsewhere (sanitizer builds, parallel work trees).
 
 VERSION := 0.1.0
-B := build
+B ?= build
+export B
 
 CC ?= gcc
 OPT ?= -O2
@@ -93,6 +96,12 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(ANALYSIS_OBJS) $(filter-out $(B)/obj/cmd
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMD_LIBS)
 
+# Micro-benchmarks of our own code (bench/NAME.c), run by bench/run.sh.
+BENCH_PROGS := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
+$(B)/bench/%: $(B)/obj/bench/%.o $(ANALYSIS_OBJS) $(LIBTT)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMD_LIBS)
+
 define guest_rule
 $(B)/guests/$(1)/%: tests/guests/%.c | deps
 	@mkdir -p $$(@D)
@@ -120,10 +129,10 @@ integration: all
 demo: all
 	@scripts/demo.sh
 
-bench: all
+bench: all $(BENCH_PROGS)
 	bench/run.sh
 
-bench-quick: all
+bench-quick: all $(BENCH_PROGS)
 	bench/run.sh --quick
 
 clean:

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "tcgtrace/textfmt.h"
+
 /* Buffers are flushed when less than OUTBUF_SLACK bytes are free, so a
  * caller that formats one event of at most OUTBUF_SLACK bytes never checks
  * space while writing. */
@@ -38,48 +40,7 @@ static inline void outbuf_commit(struct outbuf *b)
         outbuf_flush(b);
 }
 
-static inline void outbuf_mem(struct outbuf *b, const void *s, size_t n)
-{
-    memcpy(b->p, s, n);
-    b->p += n;
-}
-
-static inline void outbuf_str(struct outbuf *b, const char *s)
-{
-    outbuf_mem(b, s, strlen(s));
-}
-
-static inline void outbuf_char(struct outbuf *b, char c)
-{
-    *b->p++ = c;
-}
-
-/* Lowercase hex of v, without leading zeros but at least `width` digits
- * (printf's "%0*" PRIx64). */
-static inline void outbuf_hex(struct outbuf *b, uint64_t v, int width)
-{
-    static const char digits[16] = "0123456789abcdef";
-    int n = v ? (64 - __builtin_clzll(v) + 3) / 4 : 1;
-    if (n < width)
-        n = width;
-    for (int i = n - 1; i >= 0; i--) {
-        b->p[i] = digits[v & 0xf];
-        v >>= 4;
-    }
-    b->p += n;
-}
-
-/* Decimal of v (printf's "%" PRIu64). */
-static inline void outbuf_dec(struct outbuf *b, uint64_t v)
-{
-    char tmp[20];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        *b->p++ = tmp[--n];
-}
+/* Formatters write at b->p through include/tcgtrace/textfmt.h, e.g.
+ * b->p = tf_memtrace(b->p, ...); then outbuf_commit(b). */
 
 #endif
