@@ -111,7 +111,7 @@ $(foreach a,$(GUEST_ARCHS),$(eval $(call guest_rule,$(a))))
 
 $(BAREMETAL): $(wildcard tests/guests/baremetal/*) | deps
 	@mkdir -p $(@D)
-	riscv64-linux-gnu-gcc -O1 -g -nostdlib -ffreestanding -mcmodel=medany -static \
+	riscv64-linux-gnu-gcc -O1 -g -nostdlib -ffreestanding -mcmodel=medany -fno-pie -no-pie -static -Wl,--build-id=none \
 	    -Wl,--no-warn-rwx-segments -T tests/guests/baremetal/link.ld \
 	    tests/guests/baremetal/start.S tests/guests/baremetal/uart.c -o $@
 
