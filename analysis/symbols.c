@@ -1,0 +1,441 @@
+/* Symbolisation with elfutils: one Dwfl per ELF file, read lazily, whose
+ * function and object symbols are copied once into sorted arrays. libdwfl's
+ * own dwfl_module_addrsym scans the whole symbol table on every call, which
+ * a report over millions of addresses cannot afford. */
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "symbols.h"
+
+struct sym {
+    uint64_t addr; /* in the file's Dwfl address space */
+    uint64_t size;
+    const char *name; /* owned by libelf, alive as long as the Dwfl */
+    /* The nearest earlier symbol whose extent covers this one's start, or
+     * SIZE_MAX: lets a lookup that misses a small symbol nested in a larger
+     * one fall back to the larger one. */
+    size_t parent;
+    int rank; /* lower wins among aliases at one address */
+};
+
+struct symvec {
+    struct sym *v;
+    size_t n, cap;
+};
+
+struct file {
+    char *path; /* as recorded */
+    int loaded;
+    Dwfl *dwfl;
+    Dwfl_Module *mod;
+    Dwarf_Addr dwbias; /* Dwfl address - ELF virtual address */
+    struct symvec code, data;
+};
+
+struct range {
+    uint64_t start, end, bias;
+    struct file *file;
+};
+
+/* Direct-mapped caches of recent answers: reports look the same hot
+ * addresses up again and again. */
+#define CACHE_SIZE 4096
+struct code_slot {
+    uint64_t addr;
+    int state; /* 0 empty, 1 found, 2 in no module */
+    struct sym_code r;
+};
+struct data_slot {
+    uint64_t addr;
+    int state;
+    struct sym_data r;
+};
+
+struct symbols {
+    char *sysroot; /* NULL for none */
+    struct file **files;
+    size_t nfiles;
+    struct range *ranges;
+    size_t nranges;
+    int sorted;
+    char **errors;
+    size_t nerrors;
+    struct code_slot *ccache;
+    struct data_slot *dcache;
+};
+
+static char *debuginfo_path;
+static const Dwfl_Callbacks callbacks = {
+    .find_elf = dwfl_build_id_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .section_address = dwfl_offline_section_address,
+    .debuginfo_path = &debuginfo_path,
+};
+
+struct symbols *symbols_new(const char *sysroot)
+{
+    struct symbols *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->ccache = calloc(CACHE_SIZE, sizeof *s->ccache);
+    s->dcache = calloc(CACHE_SIZE, sizeof *s->dcache);
+    if (sysroot && *sysroot && strcmp(sysroot, "/") != 0)
+        s->sysroot = strdup(sysroot);
+    if (!s->ccache || !s->dcache || (sysroot && *sysroot && strcmp(sysroot, "/") != 0 && !s->sysroot)) {
+        symbols_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void symbols_free(struct symbols *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nfiles; i++) {
+        struct file *f = s->files[i];
+        if (f->dwfl)
+            dwfl_end(f->dwfl);
+        free(f->code.v);
+        free(f->data.v);
+        free(f->path);
+        free(f);
+    }
+    for (size_t i = 0; i < s->nerrors; i++)
+        free(s->errors[i]);
+    free(s->errors);
+    free(s->files);
+    free(s->ranges);
+    free(s->ccache);
+    free(s->dcache);
+    free(s->sysroot);
+    free(s);
+}
+
+static void clear_caches(struct symbols *s)
+{
+    memset(s->ccache, 0, CACHE_SIZE * sizeof *s->ccache);
+    memset(s->dcache, 0, CACHE_SIZE * sizeof *s->dcache);
+}
+
+static struct file *file_for(struct symbols *s, const char *path)
+{
+    for (size_t i = 0; i < s->nfiles; i++)
+        if (!strcmp(s->files[i]->path, path))
+            return s->files[i];
+    struct file **files = realloc(s->files, (s->nfiles + 1) * sizeof *files);
+    if (!files)
+        return NULL;
+    s->files = files;
+    struct file *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->path = strdup(path);
+    if (!f->path) {
+        free(f);
+        return NULL;
+    }
+    s->files[s->nfiles++] = f;
+    return f;
+}
+
+int symbols_add_module(struct symbols *s, const char *path, uint64_t bias, uint64_t start, uint64_t end)
+{
+    if (end <= start) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct file *f = file_for(s, path);
+    if (!f)
+        return -1;
+    struct range *r = realloc(s->ranges, (s->nranges + 1) * sizeof *r);
+    if (!r)
+        return -1;
+    s->ranges = r;
+    s->ranges[s->nranges++] = (struct range){ start, end, bias, f };
+    s->sorted = 0;
+    clear_caches(s);
+    return 0;
+}
+
+/* Failures to read a file are kept as messages for symbols_error(); out of
+ * memory here only loses the message. */
+static void add_error(struct symbols *s, const char *fmt, const char *a, const char *b)
+{
+    char **e = realloc(s->errors, (s->nerrors + 1) * sizeof *e);
+    if (!e)
+        return;
+    s->errors = e;
+    if (asprintf(&s->errors[s->nerrors], fmt, a, b) >= 0)
+        s->nerrors++;
+}
+
+const char *symbols_error(const struct symbols *s, size_t i)
+{
+    return i < s->nerrors ? s->errors[i] : NULL;
+}
+
+static int symvec_push(struct symvec *v, struct sym sym)
+{
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? 2 * v->cap : 256;
+        struct sym *nv = realloc(v->v, cap * sizeof *nv);
+        if (!nv)
+            return -1;
+        v->v = nv;
+        v->cap = cap;
+    }
+    v->v[v->n++] = sym;
+    return 0;
+}
+
+/* Among aliases (malloc and __libc_malloc), report the name a programmer
+ * wrote: a global over a weak over a local binding, a sized symbol over an
+ * unsized one, then the fewest leading underscores. */
+static int rank_of(const GElf_Sym *sym, const char *name)
+{
+    int bind = GELF_ST_BIND(sym->st_info);
+    int rank = bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 1 : 2;
+    int underscores = 0;
+    while (name[underscores] == '_' && underscores < 3)
+        underscores++;
+    return rank * 8 + (sym->st_size ? 0 : 4) + underscores;
+}
+
+static int sym_cmp(const void *a, const void *b)
+{
+    const struct sym *x = a, *y = b;
+    if (x->addr != y->addr)
+        return x->addr < y->addr ? -1 : 1;
+    if (x->rank != y->rank)
+        return x->rank - y->rank;
+    return strcmp(x->name, y->name);
+}
+
+/* Sorts, keeps one symbol per address and links each symbol to the one
+ * enclosing it, if any. */
+static void symvec_index(struct symvec *v)
+{
+    if (!v->n)
+        return;
+    qsort(v->v, v->n, sizeof *v->v, sym_cmp);
+    size_t n = 1;
+    for (size_t i = 1; i < v->n; i++)
+        if (v->v[i].addr != v->v[n - 1].addr)
+            v->v[n++] = v->v[i];
+    v->n = n;
+    for (size_t i = 0; i < n; i++) {
+        size_t p = i ? i - 1 : SIZE_MAX;
+        while (p != SIZE_MAX && v->v[p].addr + v->v[p].size <= v->v[i].addr)
+            p = v->v[p].parent;
+        v->v[i].parent = p;
+    }
+}
+
+static const struct sym *symvec_find(const struct symvec *v, uint64_t addr)
+{
+    size_t lo = 0, hi = v->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v->v[mid].addr <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo ? lo - 1 : SIZE_MAX; i != SIZE_MAX; i = v->v[i].parent) {
+        const struct sym *sym = &v->v[i];
+        if (addr < sym->addr + sym->size || addr == sym->addr)
+            return sym;
+    }
+    return NULL;
+}
+
+static void load_symbols(struct file *f)
+{
+    int n = dwfl_module_getsymtab(f->mod);
+    for (int i = 1; i < n; i++) {
+        GElf_Sym sym;
+        GElf_Addr addr;
+        GElf_Word shndx;
+        const char *name = dwfl_module_getsym_info(f->mod, i, &sym, &addr, &shndx, NULL, NULL);
+        /* '$x', '$d': the ARM and RISC-V mapping symbols, untyped anyway. */
+        if (!name || !*name || name[0] == '$' || shndx == SHN_UNDEF)
+            continue;
+        int type = GELF_ST_TYPE(sym.st_info);
+        struct symvec *v = type == STT_FUNC || type == STT_GNU_IFUNC ? &f->code : type == STT_OBJECT ? &f->data : NULL;
+        if (v && symvec_push(v, (struct sym){ addr, sym.st_size, name, SIZE_MAX, rank_of(&sym, name) }) < 0)
+            break;
+    }
+    symvec_index(&f->code);
+    symvec_index(&f->data);
+}
+
+static void load_file(struct symbols *s, struct file *f)
+{
+    f->loaded = 1;
+    char *real = NULL;
+    const char *open_path = f->path;
+    if (s->sysroot && f->path[0] == '/' && asprintf(&real, "%s%s", s->sysroot, f->path) >= 0) {
+        if (access(real, R_OK) == 0)
+            open_path = real;
+    }
+    /* Opened here first for a message naming the errno; libdwfl's own
+     * errors only say "no such file". */
+    int fd = open(open_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        add_error(s, "cannot open '%s': %s", open_path, strerror(errno));
+        free(real);
+        return;
+    }
+    close(fd);
+    f->dwfl = dwfl_begin(&callbacks);
+    if (f->dwfl) {
+        const char *base = strrchr(f->path, '/');
+        f->mod = dwfl_report_offline(f->dwfl, base ? base + 1 : f->path, open_path, -1);
+        dwfl_report_end(f->dwfl, NULL, NULL);
+    }
+    if (!f->mod || !dwfl_module_getelf(f->mod, &f->dwbias)) {
+        add_error(s, "cannot read '%s': %s", open_path, dwfl_errmsg(-1));
+        if (f->dwfl)
+            dwfl_end(f->dwfl);
+        f->dwfl = NULL;
+        f->mod = NULL;
+    } else {
+        load_symbols(f);
+    }
+    free(real);
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+    const struct range *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static const struct range *find_range(struct symbols *s, uint64_t addr)
+{
+    if (!s->sorted) {
+        qsort(s->ranges, s->nranges, sizeof *s->ranges, range_cmp);
+        s->sorted = 1;
+    }
+    size_t lo = 0, hi = s->nranges;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->ranges[mid].start <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (!lo || addr >= s->ranges[lo - 1].end)
+        return NULL;
+    const struct range *r = &s->ranges[lo - 1];
+    if (!r->file->loaded)
+        load_file(s, r->file);
+    return r;
+}
+
+static size_t slot_of(uint64_t addr)
+{
+    /* Fibonacci hashing: neighbouring addresses spread over the cache. */
+    return (size_t)((addr * 0x9e3779b97f4a7c15ull) >> 52) & (CACHE_SIZE - 1);
+}
+
+bool symbols_code(struct symbols *s, uint64_t addr, struct sym_code *out)
+{
+    struct code_slot *slot = &s->ccache[slot_of(addr)];
+    if (slot->state && slot->addr == addr) {
+        *out = slot->r;
+        return slot->state == 1;
+    }
+    memset(out, 0, sizeof *out);
+    const struct range *r = find_range(s, addr);
+    if (r) {
+        const struct file *f = r->file;
+        out->module = f->path;
+        out->offset = addr - r->bias;
+        if (f->mod) {
+            uint64_t dwaddr = out->offset + f->dwbias;
+            const struct sym *sym = symvec_find(&f->code, dwaddr);
+            if (sym) {
+                out->function = sym->name;
+                out->func_offset = dwaddr - sym->addr;
+            }
+            Dwfl_Line *line = dwfl_module_getsrc(f->mod, dwaddr);
+            if (line)
+                out->file = dwfl_lineinfo(line, NULL, &out->line, NULL, NULL, NULL);
+            if (!out->file)
+                out->line = 0;
+        }
+    }
+    slot->addr = addr;
+    slot->state = r ? 1 : 2;
+    slot->r = *out;
+    return r != NULL;
+}
+
+bool symbols_data(struct symbols *s, uint64_t addr, struct sym_data *out)
+{
+    struct data_slot *slot = &s->dcache[slot_of(addr)];
+    if (slot->state && slot->addr == addr) {
+        *out = slot->r;
+        return slot->state == 1;
+    }
+    memset(out, 0, sizeof *out);
+    const struct range *r = find_range(s, addr);
+    if (r) {
+        const struct file *f = r->file;
+        out->module = f->path;
+        out->offset = addr - r->bias;
+        if (f->mod) {
+            uint64_t dwaddr = out->offset + f->dwbias;
+            const struct sym *sym = symvec_find(&f->data, dwaddr);
+            if (sym) {
+                out->name = sym->name;
+                out->name_offset = dwaddr - sym->addr;
+                out->size = sym->size;
+            }
+        }
+    }
+    slot->addr = addr;
+    slot->state = r ? 1 : 2;
+    slot->r = *out;
+    return r != NULL;
+}
+
+static const char *basename_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+int symbols_format_code(const struct sym_code *c, uint64_t addr, char *buf, size_t size)
+{
+    if (!c->module)
+        return snprintf(buf, size, "0x%" PRIx64, addr);
+    if (!c->function)
+        return snprintf(buf, size, "%s+0x%" PRIx64, basename_of(c->module), c->offset);
+    char off[24] = "";
+    if (c->func_offset)
+        snprintf(off, sizeof off, "+0x%" PRIx64, c->func_offset);
+    if (c->file)
+        return snprintf(buf, size, "%s%s (%s:%d)", c->function, off, basename_of(c->file), c->line);
+    return snprintf(buf, size, "%s%s (%s)", c->function, off, basename_of(c->module));
+}
+
+int symbols_format_data(const struct sym_data *d, uint64_t addr, char *buf, size_t size)
+{
+    if (!d->module)
+        return snprintf(buf, size, "0x%" PRIx64, addr);
+    if (!d->name)
+        return snprintf(buf, size, "%s+0x%" PRIx64, basename_of(d->module), d->offset);
+    if (d->name_offset)
+        return snprintf(buf, size, "global '%s'+0x%" PRIx64, d->name, d->name_offset);
+    return snprintf(buf, size, "global '%s'", d->name);
+}

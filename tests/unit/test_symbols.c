@@ -1,0 +1,232 @@
+/* Symbolisation on the loop guest of every architecture, loaded at made-up
+ * biases, and on a foreign libc through its sysroot. Expected addresses come
+ * from the ELF files read directly with libelf, not through the code under
+ * test; the expected source lines from tests/guests/loop.c. */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../analysis/symbols.h"
+
+static int n_tests, n_failed;
+
+static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ok(int cond, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%sok %d - ", cond ? "" : "not ", ++n_tests);
+    vprintf(fmt, ap);
+    putchar('\n');
+    va_end(ap);
+    if (!cond)
+        n_failed++;
+}
+
+static void is_str(const char *got, const char *want, const char *what)
+{
+    int same = got && want ? !strcmp(got, want) : got == want;
+    ok(same, "%s", what);
+    if (!same)
+        printf("#   got:  '%s'\n#   want: '%s'\n", got ? got : "(null)", want ? want : "(null)");
+}
+
+/* What the test needs of an ELF file, read with libelf alone. */
+struct elfinfo {
+    int ok;
+    int type;
+    uint64_t lo, hi; /* extent of the PT_LOAD segments */
+    uint64_t value, size;
+};
+
+static struct elfinfo elf_info(const char *path, const char *symbol)
+{
+    struct elfinfo info = { 0 };
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return info;
+    Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
+    GElf_Ehdr eh;
+    size_t nph;
+    if (!elf || !gelf_getehdr(elf, &eh) || elf_getphdrnum(elf, &nph) != 0)
+        goto out;
+    info.type = eh.e_type;
+    info.lo = UINT64_MAX;
+    for (size_t i = 0; i < nph; i++) {
+        GElf_Phdr ph;
+        if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD) {
+            if (ph.p_vaddr < info.lo)
+                info.lo = ph.p_vaddr;
+            if (ph.p_vaddr + ph.p_memsz > info.hi)
+                info.hi = ph.p_vaddr + ph.p_memsz;
+        }
+    }
+    /* .symtab when present, else .dynsym (a stripped libc). */
+    for (int want = SHT_SYMTAB; want && !info.ok; want = want == SHT_SYMTAB ? SHT_DYNSYM : 0) {
+        for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn)) && !info.ok;) {
+            GElf_Shdr sh;
+            if (!gelf_getshdr(scn, &sh) || sh.sh_type != (unsigned)want)
+                continue;
+            Elf_Data *data = elf_getdata(scn, NULL);
+            for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
+                GElf_Sym sym;
+                const char *name;
+                if (gelf_getsym(data, (int)i, &sym) && sym.st_shndx != SHN_UNDEF &&
+                    (name = elf_strptr(elf, sh.sh_link, sym.st_name)) && !strcmp(name, symbol)) {
+                    info.value = sym.st_value;
+                    info.size = sym.st_size;
+                    info.ok = 1;
+                    break;
+                }
+            }
+        }
+    }
+out:
+    if (elf)
+        elf_end(elf);
+    close(fd);
+    return info;
+}
+
+/* The first and last line of kernel() in the guest's source. */
+static void kernel_lines(int *first, int *last)
+{
+    FILE *f = fopen("tests/guests/loop.c", "r");
+    char line[256];
+    *first = *last = 0;
+    for (int n = 1; f && fgets(line, sizeof line, f); n++) {
+        if (strstr(line, "void kernel("))
+            *first = n;
+        else if (*first && !*last && line[0] == '}')
+            *last = n;
+    }
+    if (f)
+        fclose(f);
+}
+
+static void test_guest(const char *dir, const char *arch, uint64_t bias)
+{
+    char path[512], buf[256];
+    snprintf(path, sizeof path, "%s/guests/%s/loop", dir, arch);
+    struct elfinfo k = elf_info(path, "kernel"), src = elf_info(path, "src"), dst = elf_info(path, "dst");
+    ok(k.ok && src.ok && dst.ok, "%s: guest '%s' has kernel, src and dst", arch, path);
+    if (!k.ok || !src.ok || !dst.ok)
+        return;
+    if (k.type == ET_EXEC)
+        bias = 0; /* a non-PIE executable runs where it was linked */
+    int first, last;
+    kernel_lines(&first, &last);
+
+    struct symbols *s = symbols_new(NULL);
+    ok(s && symbols_add_module(s, path, bias, bias + k.lo, bias + k.hi) == 0, "%s: module added at bias 0x%llx", arch,
+       (unsigned long long)bias);
+
+    struct sym_code c;
+    ok(symbols_code(s, bias + k.value, &c), "%s: kernel's entry is in a module", arch);
+    is_str(c.module, path, "  ... the loop executable");
+    is_str(c.function, "kernel", "  ... function kernel");
+    ok(c.func_offset == 0 && c.offset == k.value, "%s: offset 0 in kernel, ELF address 0x%llx", arch,
+       (unsigned long long)k.value);
+
+    uint64_t mid = bias + k.value + k.size / 2;
+    symbols_code(s, mid, &c);
+    is_str(c.function, "kernel", "  ... the middle of kernel too");
+    ok(c.func_offset == k.size / 2, "%s: its offset in kernel", arch);
+    ok(c.file && strstr(c.file, "loop.c") && c.line >= first && c.line <= last, "%s: %s:%d within kernel (lines %d-%d)",
+       arch, c.file ? c.file : "(no file)", c.line, first, last);
+    symbols_format_code(&c, mid, buf, sizeof buf);
+    char want[64];
+    snprintf(want, sizeof want, "kernel+0x%llx (loop.c:%d)", (unsigned long long)(k.size / 2), c.line);
+    is_str(buf, want, "  ... formatted with file and line");
+
+    struct sym_data d;
+    ok(symbols_data(s, bias + src.value + 40, &d), "%s: src[10] is in a module", arch);
+    is_str(d.name, "src", "  ... global src");
+    ok(d.name_offset == 40 && d.size == src.size, "%s: at offset 40 of %llu bytes", arch, (unsigned long long)d.size);
+    symbols_format_data(&d, bias + src.value + 40, buf, sizeof buf);
+    is_str(buf, "global 'src'+0x28", "  ... formatted");
+    symbols_data(s, bias + dst.value + dst.size - 1, &d);
+    symbols_format_data(&d, bias + dst.value + dst.size - 1, buf, sizeof buf);
+    snprintf(want, sizeof want, "global 'dst'+0x%llx", (unsigned long long)(dst.size - 1));
+    is_str(buf, want, "  ... dst's last byte");
+    symbols_data(s, bias + dst.value, &d);
+    symbols_format_data(&d, bias + dst.value, buf, sizeof buf);
+    is_str(buf, "global 'dst'", "  ... dst's first byte, no offset");
+
+    /* The ELF header is mapped but is no function: module+offset. */
+    symbols_code(s, bias + k.lo, &c);
+    symbols_format_code(&c, bias + k.lo, buf, sizeof buf);
+    snprintf(want, sizeof want, "loop+0x%llx", (unsigned long long)k.lo);
+    is_str(buf, want, "  ... the ELF header as module+offset");
+
+    ok(!symbols_code(s, bias + k.hi + 0x100000, &c) && !c.module && !c.function, "%s: past the module: no module",
+       arch);
+    symbols_format_code(&c, 0x1234, buf, sizeof buf);
+    is_str(buf, "0x1234", "  ... formatted as the bare address");
+    ok(!symbols_data(s, bias + k.lo - 1, &d) && !d.name, "%s: just below the module: no module", arch);
+    ok(symbols_error(s, 0) == NULL, "%s: no file errors", arch);
+
+    /* Cached answers are the answers. */
+    symbols_code(s, mid, &c);
+    is_str(c.function, "kernel", "  ... a repeated lookup");
+    symbols_free(s);
+}
+
+static void test_sysroot_libc(const char *sysroot, const char *guest_path)
+{
+    char host_path[512], buf[256];
+    snprintf(host_path, sizeof host_path, "%s%s", sysroot, guest_path);
+    struct elfinfo m = elf_info(host_path, "malloc");
+    ok(m.ok, "'%s' has malloc", host_path);
+    if (!m.ok)
+        return;
+    uint64_t bias = 0x4000800000ull;
+    struct symbols *s = symbols_new(sysroot);
+    symbols_add_module(s, guest_path, bias, bias + m.lo, bias + m.hi);
+    struct sym_code c;
+    ok(symbols_code(s, bias + m.value + 4, &c), "%s through sysroot '%s'", guest_path, sysroot);
+    is_str(c.function, "malloc", "  ... function malloc");
+    symbols_format_code(&c, bias + m.value + 4, buf, sizeof buf);
+    is_str(buf, "malloc+0x4 (libc.so.6)", "  ... formatted with the module (no line information)");
+    ok(symbols_error(s, 0) == NULL, "  ... no file errors");
+    symbols_free(s);
+}
+
+static void test_missing_file(void)
+{
+    struct symbols *s = symbols_new("/nonexistent-sysroot");
+    symbols_add_module(s, "/nonexistent/libfoo.so", 0x10000, 0x10000, 0x20000);
+    struct sym_code c;
+    char buf[128];
+    ok(symbols_code(s, 0x10123, &c) && !c.function && c.offset == 0x123, "a missing file: module+offset");
+    symbols_format_code(&c, 0x10123, buf, sizeof buf);
+    is_str(buf, "libfoo.so+0x123", "  ... formatted");
+    const char *e = symbols_error(s, 0);
+    ok(e && strstr(e, "cannot open '/nonexistent/libfoo.so'") && strstr(e, "No such file"), "  ... the error: %s",
+       e ? e : "(none)");
+    ok(symbols_error(s, 1) == NULL, "  ... only one");
+    ok(symbols_add_module(s, "x", 5, 5, 5) < 0, "an empty range is refused");
+    symbols_free(s);
+}
+
+int main(void)
+{
+    const char *b = getenv("B");
+    char dir[256];
+    snprintf(dir, sizeof dir, "%s", b && *b ? b : "build");
+    elf_version(EV_CURRENT);
+
+    test_guest(dir, "x86_64", 0x555555554000ull);
+    test_guest(dir, "x86_64-nopie", 0);
+    test_guest(dir, "aarch64", 0x4000000000ull);
+    test_guest(dir, "riscv64", 0x2aaaaab000ull);
+    test_sysroot_libc("/usr/aarch64-linux-gnu", "/lib/libc.so.6");
+    test_sysroot_libc("/usr/riscv64-linux-gnu", "/lib/libc.so.6");
+    test_missing_file();
+    printf("1..%d\n", n_tests);
+    return n_failed != 0;
+}
