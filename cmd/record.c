@@ -1,10 +1,488 @@
-/* tcgtrace record: not built yet (see the issue that owns it). */
+/* tcgtrace record: runs a program under the right qemu-ARCH with one of
+ * our plugins, shows that it is alive, and passes its exit status on (as
+ * time and valgrind do). The guest's stdin, stdout and stderr are QEMU's,
+ * untouched; everything tcgtrace says goes to stderr. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "cmd.h"
+#include "guest.h"
+
+enum tool { TOOL_MEM = 1, TOOL_EXEC = 2 };
+
+static const struct tool_info {
+    const char *name;
+    const char *plugin; /* lib<plugin>.so in plugin_dir() */
+} tools[] = {
+    [TOOL_MEM] = { "mem", "memtrace" },
+    [TOOL_EXEC] = { "exec", "execlog" },
+};
+
+/* Long options that become plugin options, in the order given. */
+enum {
+    OPT_NO_READ = 256,
+    OPT_NO_WRITE,
+    OPT_ALL_MEMORY,
+    OPT_REG,
+    OPT_RDISAS,
+    OPT_IFILTER,
+    OPT_AFILTER,
+    OPT_LEVEL,
+    OPT_PLUGIN_LAST,
+    OPT_TOOL = OPT_PLUGIN_LAST,
+    OPT_QEMU,
+    OPT_SYSROOT,
+    OPT_FORMAT,
+};
+
+static const struct plugin_opt {
+    const char *key;  /* the plugin's key; its value is "on" for a flag */
+    unsigned tools;   /* TOOL_* bits it applies to */
+} plugin_opts[OPT_PLUGIN_LAST - OPT_NO_READ] = {
+    [OPT_NO_READ - OPT_NO_READ] = { "noread", TOOL_MEM },
+    [OPT_NO_WRITE - OPT_NO_READ] = { "nowrite", TOOL_MEM },
+    [OPT_ALL_MEMORY - OPT_NO_READ] = { "all", TOOL_MEM },
+    [OPT_REG - OPT_NO_READ] = { "reg", TOOL_EXEC },
+    [OPT_RDISAS - OPT_NO_READ] = { "rdisas", TOOL_EXEC },
+    [OPT_IFILTER - OPT_NO_READ] = { "ifilter", TOOL_EXEC },
+    [OPT_AFILTER - OPT_NO_READ] = { "afilter", TOOL_EXEC },
+    [OPT_LEVEL - OPT_NO_READ] = { "level", TOOL_MEM | TOOL_EXEC },
+};
+
+static const struct option long_opts[] = {
+    { "tool", required_argument, NULL, OPT_TOOL },
+    { "output", required_argument, NULL, 'o' },
+    { "format", required_argument, NULL, OPT_FORMAT },
+    { "no-read", no_argument, NULL, OPT_NO_READ },
+    { "no-write", no_argument, NULL, OPT_NO_WRITE },
+    { "all-memory", no_argument, NULL, OPT_ALL_MEMORY },
+    { "reg", required_argument, NULL, OPT_REG },
+    { "rdisas", no_argument, NULL, OPT_RDISAS },
+    { "ifilter", required_argument, NULL, OPT_IFILTER },
+    { "afilter", required_argument, NULL, OPT_AFILTER },
+    { "level", required_argument, NULL, OPT_LEVEL },
+    { "qemu", required_argument, NULL, OPT_QEMU },
+    { "sysroot", required_argument, NULL, OPT_SYSROOT },
+    { "quiet", no_argument, NULL, 'q' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
+static const char usage_text[] =
+    "usage: tcgtrace record [OPTIONS] [--] PROG [ARGS]\n"
+    "\n"
+    "Runs PROG under QEMU (qemu-x86_64, qemu-aarch64 or qemu-riscv64, chosen from\n"
+    "its ELF header) and records a trace. Exits with PROG's exit status.\n"
+    "\n"
+    "  --tool=mem|exec     what to record: memory accesses (default) or executed\n"
+    "                      instructions\n"
+    "  -o, --output=FILE   the trace (default tcgtrace.tct)\n"
+    "      --format=bin|text  binary trace format v1 (default), or the seeds' text lines\n"
+    "      --level=N       zstd compression level of a binary trace\n"
+    "  -q, --quiet         no progress line and no summary\n"
+    "\n"
+    "  --tool=mem:\n"
+    "      --no-read       record no loads\n"
+    "      --no-write      record no stores\n"
+    "      --all-memory    record accesses to all memory, not only writable memory\n"
+    "  --tool=exec:\n"
+    "      --reg=GLOB      also record the registers matching GLOB when they change\n"
+    "                      (case-insensitive, repeatable)\n"
+    "      --rdisas        check registers only after instructions naming one\n"
+    "      --ifilter=PREFIX  record only instructions whose disassembly starts with\n"
+    "                      PREFIX (repeatable)\n"
+    "      --afilter=ADDR  record only the instruction at ADDR (repeatable)\n"
+    "\n"
+    "  --qemu=PATH         the qemu-ARCH to run (default: tcgtrace's QEMU build in\n"
+    "                      $TCGTRACE_QEMU_DIR or ~/.cache/tcgtrace/qemu-10.0)\n"
+    "  --sysroot=DIR       where a dynamically linked foreign program's libraries are\n"
+    "                      (default /usr/aarch64-linux-gnu, /usr/riscv64-linux-gnu)\n"
+    "  -h, --help          this text\n";
+
+struct record_opts {
+    enum tool tool;
+    const char *output;
+    const char *format;
+    const char *qemu;
+    const char *sysroot;
+    bool quiet;
+    /* Plugin options as given: option code and value (NULL for a flag). */
+    struct {
+        int code;
+        const char *value;
+    } plugin[64];
+    int nplugin;
+};
+
+static const char *option_name(int code)
+{
+    for (const struct option *o = long_opts; o->name; o++)
+        if (o->val == code)
+            return o->name;
+    return "?";
+}
+
+static void parse_options(int argc, char **argv, struct record_opts *o)
+{
+    *o = (struct record_opts){ .tool = TOOL_MEM, .output = "tcgtrace.tct", .format = "bin" };
+    /* '+': the first non-option is PROG, and what follows is its own. */
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+:o:qh", long_opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_TOOL:
+            if (!strcmp(optarg, "mem"))
+                o->tool = TOOL_MEM;
+            else if (!strcmp(optarg, "exec"))
+                o->tool = TOOL_EXEC;
+            else
+                msg_usage("unknown tool '%s' (mem or exec)", optarg);
+            break;
+        case 'o':
+            o->output = optarg;
+            break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "bin") && strcmp(optarg, "text"))
+                msg_usage("unknown format '%s' (bin or text)", optarg);
+            o->format = optarg;
+            break;
+        case OPT_QEMU:
+            o->qemu = optarg;
+            break;
+        case OPT_SYSROOT:
+            o->sysroot = optarg;
+            break;
+        case 'q':
+            o->quiet = true;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            exit(0);
+        case ':':
+            msg_usage("option '%s' needs a value", argv[optind - 1]);
+        case '?':
+            if (optopt)
+                msg_usage("unknown option '-%c'", optopt);
+            msg_usage("unknown option '%s'", argv[optind - 1]);
+        default: {
+            /* A plugin option: checked against the tool once all are read. */
+            char *end;
+            if (c == OPT_LEVEL && (strtol(optarg, &end, 10), !*optarg || *end))
+                msg_usage("--level needs a number, not '%s'", optarg);
+            if (c == OPT_AFILTER && (strtoull(optarg, &end, 0), !*optarg || *end))
+                msg_usage("--afilter needs an address, not '%s'", optarg);
+            if (o->nplugin == (int)(sizeof o->plugin / sizeof o->plugin[0]))
+                msg_usage("too many plugin options");
+            o->plugin[o->nplugin].code = c;
+            o->plugin[o->nplugin++].value = optarg; /* NULL for a flag */
+        }
+        }
+    }
+    bool no_read = false, no_write = false;
+    for (int i = 0; i < o->nplugin; i++) {
+        int code = o->plugin[i].code;
+        if (!(plugin_opts[code - OPT_NO_READ].tools & o->tool))
+            msg_usage("--%s does not apply to --tool=%s", option_name(code), tools[o->tool].name);
+        no_read |= code == OPT_NO_READ;
+        no_write |= code == OPT_NO_WRITE;
+    }
+    if (no_read && no_write)
+        msg_usage("--no-read and --no-write leave nothing to record");
+    if (optind >= argc)
+        msg_usage("no program to run");
+}
+
+/* Refuses an output the plugin could not write before QEMU starts, leaving
+ * nothing behind: a file created to find out is removed, an existing one
+ * is not truncated. O_NONBLOCK: a FIFO nobody reads yet is fine, not a
+ * hang. */
+static void check_output(const char *path, const char *shown)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NONBLOCK | O_CLOEXEC, 0666);
+    if (fd >= 0) {
+        close(fd);
+        unlink(path);
+        return;
+    }
+    if (errno == EEXIST) {
+        fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd >= 0 || errno == ENXIO) {
+            if (fd >= 0)
+                close(fd);
+            return;
+        }
+    }
+    msg_die("cannot write '%s': %s", shown, strerror(errno));
+}
+
+/* -plugin's argument: the plugin's path and key=value options, comma
+ * separated. QEMU reads a comma doubled as a comma in a value (or path). */
+struct plugin_arg {
+    char buf[16384];
+    size_t len;
+};
+
+static void arg_add(struct plugin_arg *a, const char *s, bool escape)
+{
+    for (; *s; s++) {
+        if (a->len + 3 > sizeof a->buf)
+            msg_die("plugin options too long");
+        if (escape && *s == ',')
+            a->buf[a->len++] = ',';
+        a->buf[a->len++] = *s;
+    }
+    a->buf[a->len] = '\0';
+}
+
+static void arg_option(struct plugin_arg *a, const char *key, const char *value)
+{
+    arg_add(a, ",", false);
+    arg_add(a, key, false);
+    arg_add(a, "=", false);
+    arg_add(a, value, true);
+}
+
+static void plugin_argument(const struct record_opts *o, const char *plugin, const char *out, struct plugin_arg *a)
+{
+    a->len = 0;
+    arg_add(a, plugin, true);
+    arg_option(a, "out", out);
+    arg_option(a, "format", o->format);
+    for (int i = 0; i < o->nplugin; i++)
+        arg_option(a, plugin_opts[o->plugin[i].code - OPT_NO_READ].key, o->plugin[i].value ? o->plugin[i].value : "on");
+}
+
+/* The plugin opens its output itself, relative to QEMU's working
+ * directory; an absolute path keeps the trace where the user meant even if
+ * that ever differs. */
+static void absolute(const char *path, char *out, size_t size)
+{
+    char cwd[PATH_MAX];
+    int n = path[0] == '/' || !getcwd(cwd, sizeof cwd) ? snprintf(out, size, "%s", path)
+                                                        : snprintf(out, size, "%s/%s", cwd, path);
+    if (n >= (int)size)
+        msg_die("cannot write '%s': %s", path, strerror(ENAMETOOLONG));
+}
+
+static void find_qemu(const struct record_opts *o, const struct guest *g, char *out, size_t size)
+{
+    if (o->qemu) {
+        snprintf(out, size, "%s", o->qemu);
+        if (access(out, X_OK) < 0)
+            msg_die("cannot run QEMU '%s': %s", out, strerror(errno));
+        return;
+    }
+    if (snprintf(out, size, "%s/bin/qemu-%s", qemu_dir(), g->arch) >= (int)size)
+        msg_die("QEMU directory '%s' has too long a name", qemu_dir());
+    if (access(out, X_OK) < 0)
+        msg_die("no QEMU found: cannot run '%s': %s (run 'make qemu' or pass --qemu PATH)", out, strerror(errno));
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* "12.4 MiB": sizes for people. */
+static const char *human_size(double bytes, char *buf, size_t size)
+{
+    static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+    int u = 0;
+    while (bytes >= 1024 && u < 4) {
+        bytes /= 1024;
+        u++;
+    }
+    snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+    return buf;
+}
+
+static double file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) ? (double)st.st_size : -1;
+}
+
+/* The line shown on a terminal while the guest runs, redrawn in place. */
+static void progress_update(const char *output, double elapsed)
+{
+    char size[32], rate[32];
+    double bytes = file_size(output);
+    if (bytes < 0)
+        bytes = 0;
+    fprintf(stderr, "\rtcgtrace record: %.1f s, %s written, %s/s\033[K", elapsed, human_size(bytes, size, sizeof size),
+            human_size(bytes / elapsed, rate, sizeof rate));
+    fflush(stderr);
+}
+
+static void progress_clear(void)
+{
+    fputs("\r\033[K", stderr);
+    fflush(stderr);
+}
+
+/* The end summary: what the trace holds and what it cost. */
+static void summary(const char *output, const char *shown, double wall)
+{
+    char size[32];
+    double bytes = file_size(output);
+    if (bytes < 0)
+        return; /* QEMU failed before the plugin wrote anything: it said why */
+    fprintf(stderr, "tcgtrace record: '%s': %s in %.2f s\n", shown, human_size(bytes, size, sizeof size), wall);
+}
+
+static volatile sig_atomic_t child;
+
+static void forward_signal(int sig, siginfo_t *si, void *ctx)
+{
+    (void)ctx;
+    /* A terminal's ^C reaches its whole foreground process group, QEMU
+     * included (the kernel sends it: SI_KERNEL); only signals sent to
+     * tcgtrace alone (kill, timeout) are passed on, so the guest never
+     * sees one ^C twice. */
+    if (child > 0 && si->si_code != SI_KERNEL)
+        kill((pid_t)child, sig);
+}
+
+static void child_exited(int sig)
+{
+    (void)sig; /* only wakes ppoll up */
+}
+
+/* Runs argv[0] as a child and returns its status as a shell would, and in
+ * *wall how long it ran. */
+static int run(char **argv, const char *output, bool progress, double *wall)
+{
+    static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+    sigset_t block, orig;
+    sigemptyset(&block);
+    sigaddset(&block, SIGCHLD);
+    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+        sigaddset(&block, forwarded[i]);
+    /* Blocked until ppoll: no signal is lost between fork and the wait. */
+    sigprocmask(SIG_BLOCK, &block, &orig);
+    /* A signal the caller ignores (sh does SIGINT for background jobs)
+     * stays ignored, in tcgtrace and in QEMU. */
+    struct sigaction sa = { .sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO | SA_RESTART },
+                     old[sizeof forwarded / sizeof forwarded[0]];
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) {
+        sigaction(forwarded[i], NULL, &old[i]);
+        if (old[i].sa_handler != SIG_IGN)
+            sigaction(forwarded[i], &sa, NULL);
+    }
+    struct sigaction sc = { .sa_handler = child_exited }, old_chld;
+    sigemptyset(&sc.sa_mask);
+    sigaction(SIGCHLD, &sc, &old_chld);
+
+    double start = now();
+    pid_t pid = fork();
+    if (pid < 0)
+        msg_die("cannot start QEMU: %s", strerror(errno));
+    if (pid == 0) {
+        for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+            sigaction(forwarded[i], &old[i], NULL);
+        sigaction(SIGCHLD, &old_chld, NULL);
+        sigprocmask(SIG_SETMASK, &orig, NULL);
+        execv(argv[0], argv);
+        msg_error("cannot run QEMU '%s': %s", argv[0], strerror(errno));
+        _exit(127);
+    }
+    child = pid;
+
+    int status;
+    bool shown = false;
+    for (;;) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            break;
+        if (r < 0 && errno != EINTR)
+            msg_die("cannot wait for QEMU: %s", strerror(errno));
+        /* A progress line only once the run is long enough to want one. */
+        double elapsed = now() - start;
+        if (progress && elapsed >= 0.5) {
+            progress_update(output, elapsed);
+            shown = true;
+        }
+        struct timespec tick = { 0, 250000000 };
+        ppoll(NULL, 0, progress ? &tick : NULL, &orig);
+    }
+    child = 0;
+    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+        sigaction(forwarded[i], &old[i], NULL);
+    sigaction(SIGCHLD, &old_chld, NULL);
+    sigprocmask(SIG_SETMASK, &orig, NULL);
+    *wall = now() - start;
+    if (shown)
+        progress_clear();
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return WEXITSTATUS(status);
+}
 
 int cmd_record(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    msg_error("not implemented yet");
-    return 1;
+    struct record_opts o;
+    parse_options(argc, argv, &o);
+    const char *prog = argv[optind];
+
+    struct guest g;
+    if (guest_inspect(prog, o.sysroot, &g) < 0)
+        return 1;
+    char output[PATH_MAX];
+    absolute(o.output, output, sizeof output);
+    check_output(output, o.output);
+    char qemu[PATH_MAX];
+    find_qemu(&o, &g, qemu, sizeof qemu);
+    const struct tool_info *tool = &tools[o.tool];
+    char plugin[PATH_MAX + 64];
+    snprintf(plugin, sizeof plugin, "%s/lib%s.so", plugin_dir(), tool->plugin);
+    if (access(plugin, R_OK) < 0)
+        msg_die("cannot use plugin '%s': %s (run 'make')", plugin, strerror(errno));
+    static struct plugin_arg parg;
+    plugin_argument(&o, plugin, output, &parg);
+
+    /* qemu [-L SYSROOT] -0 PROG -plugin ARG PATH ARGS: -0 keeps the argv[0]
+     * the user typed; a path starting with '-' would read as an option. */
+    char path[PATH_MAX + 2];
+    snprintf(path, sizeof path, "%s%s", g.path[0] == '-' ? "./" : "", g.path);
+    int nargs = argc - optind - 1;
+    char **qargv = calloc((size_t)nargs + 16, sizeof *qargv);
+    if (!qargv)
+        msg_die("out of memory");
+    int n = 0;
+    qargv[n++] = qemu;
+    if (g.sysroot[0]) {
+        qargv[n++] = "-L";
+        qargv[n++] = g.sysroot;
+    }
+    qargv[n++] = "-0";
+    qargv[n++] = (char *)prog;
+    qargv[n++] = "-plugin";
+    qargv[n++] = parg.buf;
+    qargv[n++] = path;
+    for (int i = 0; i < nargs; i++)
+        qargv[n++] = argv[optind + 1 + i];
+    qargv[n] = NULL;
+
+    double wall;
+    int status = run(qargv, output, !o.quiet && isatty(STDERR_FILENO), &wall);
+    free(qargv);
+    if (!o.quiet)
+        summary(output, o.output, wall);
+    return status;
 }

@@ -1,0 +1,24 @@
+/* What running a program under QEMU needs to know of it: where it is, which
+ * qemu-ARCH runs it, and the sysroot its dynamic loader lives in. */
+#ifndef TCGTRACE_GUEST_H
+#define TCGTRACE_GUEST_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+struct guest {
+    char path[PATH_MAX];  /* the program, found as execvp would */
+    const char *arch;     /* "x86_64", "aarch64" or "riscv64": qemu-ARCH */
+    bool dynamic;         /* has a PT_INTERP */
+    char interp[PATH_MAX];/* the dynamic loader it names, "" when static */
+    char sysroot[PATH_MAX];/* QEMU's -L, "" for none */
+};
+
+/* Finds PROG (a name without '/' is searched in $PATH), reads its ELF
+ * header and picks the sysroot: `sysroot` when not NULL, else
+ * /usr/<triplet> for a dynamically linked program of another architecture
+ * than the host's. On failure prints one line naming the problem and
+ * returns -1. */
+int guest_inspect(const char *prog, const char *sysroot, struct guest *g);
+
+#endif
