@@ -1,0 +1,43 @@
+/* Which guest instructions synchronise threads: atomic read-modify-writes,
+ * acquire loads, release stores and fences, on x86_64, aarch64 and riscv64.
+ * The memtrace plugin classifies each instruction once, at translation
+ * time, and the race detector turns the result into happens-before edges.
+ *
+ * The classification reads the instruction's bytes, never its disassembly:
+ * the capstone 4 that Debian 12's QEMU links prints every aarch64 LSE and
+ * RCpc instruction (cas, swp, ldadd, ldapr, ...) as ".byte ...", and the
+ * bytes mean the same whatever disassembler a QEMU build uses. */
+#ifndef TCGTRACE_SYNCINSN_H
+#define TCGTRACE_SYNCINSN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Flags; 0 is a plain instruction. */
+enum {
+    /* Its memory accesses are atomic: they synchronise and never race. */
+    TT_SYNCINSN_ATOMIC = 1u << 0,
+    /* A read-modify-write, or one half of a load-/store-exclusive pair
+     * (arm64 ldxr/stxr, riscv lr/sc) whose other half completes it. */
+    TT_SYNCINSN_RMW = 1u << 1,
+    /* Acquire: later accesses of the thread stay after it. On an access
+     * (ldar, lr.aq, lock add) it acquires what the location released; on a
+     * fence it acquires what the thread's earlier atomic loads read. */
+    TT_SYNCINSN_ACQUIRE = 1u << 2,
+    /* Release: earlier accesses of the thread stay before it. On an access
+     * it releases into the location; on a fence, into the thread's later
+     * atomic stores. */
+    TT_SYNCINSN_RELEASE = 1u << 3,
+    /* A barrier: it orders the thread's other accesses around it (x86
+     * mfence, lfence, sfence and lock-prefixed instructions; arm64 dmb and
+     * dsb; riscv fence). ACQUIRE and RELEASE say in which direction. */
+    TT_SYNCINSN_FENCE = 1u << 4,
+};
+
+/* The TT_SYNCINSN_* flags of the instruction whose first len bytes are at
+ * bytes, for the guest architecture given by its ELF machine number
+ * (EM_X86_64, EM_AARCH64, EM_RISCV). Unknown machines and instructions too
+ * short to decode are plain (0). */
+unsigned tt_syncinsn_classify(unsigned elf_machine, const uint8_t *bytes, size_t len);
+
+#endif
