@@ -1,0 +1,330 @@
+/* Writing a trace (docs/format.md). A plugin opens one writer, takes one
+ * stream per vCPU at vcpu_init and appends records to it from that vCPU's
+ * thread only; the encoders below are inline and take no lock, allocate
+ * nothing, make no system call and write only the stream's own memory.
+ * A nearly full buffer goes to the writer thread (compression, write(2))
+ * out of line; when that thread falls behind, the appending thread waits
+ * for a free buffer rather than drop anything.
+ *
+ * Definitions (instructions, registers, strings) are shared by all
+ * streams: define them at translation time (they take a mutex), keep the
+ * id, and record uses of the id. The file always holds a definition
+ * before any chunk that uses it.
+ *
+ *   w = tt_writer_open(path, &hdr, &opts, &err);       // plugin install
+ *   s = tt_stream_get(w, vcpu_index, &err);            // vcpu_init
+ *   id = tt_def_insn(w, pc, bytes, len, disas);        // translation
+ *   tt_put_insn(s, id, pc); tt_put_mem(s, ...);        // execution
+ *   tt_stream_flush(s);                                // vcpu_exit
+ *   rc = tt_writer_close(w, &stats, &err);             // atexit
+ */
+#ifndef TCGTRACE_WRITER_H
+#define TCGTRACE_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "tcgtrace/error.h"
+#include "tcgtrace/format.h"
+#include "tcgtrace/reader.h" /* struct tt_header */
+
+struct tt_writer;
+
+struct tt_writer_options {
+    int level;           /* zstd level; 0: default (1, fast); ignored if raw */
+    bool raw;            /* store chunks uncompressed */
+    size_t chunk_size;   /* raw bytes a chunk; 0: 1 MiB (64 KiB .. 64 MiB) */
+    unsigned queue;      /* full buffers waiting for the writer; 0: 8 */
+    /* Compress and write in the thread that hands a buffer off, under the
+     * writer's lock, instead of a writer thread: output bytes then depend
+     * only on the calls made (golden files, tests). */
+    bool synchronous;
+};
+
+/* Records the writer handled, for progress displays and summaries. The
+ * counters are updated by the writer thread; reading them is lock-free. */
+struct tt_writer_stats {
+    uint64_t records;    /* written to the file (definitions not counted) */
+    uint64_t lost;       /* could not be written (see tt_writer_close) */
+    uint64_t lost_kind[TT_KIND_COUNT];
+    uint64_t chunks;
+    uint64_t bytes;      /* file size so far */
+    uint64_t raw_bytes;  /* encoded bytes before compression */
+};
+
+/* Truncates or creates path and writes the header. NULL on error. */
+struct tt_writer *tt_writer_open(const char *path, const struct tt_header *hdr,
+                                 const struct tt_writer_options *opts, struct tt_error *err);
+
+/* Flushes every stream, writes the pending definitions and the trailer,
+ * joins the writer thread and closes the file. No stream may be used
+ * concurrently or afterwards. 0, or < 0 when records were lost (a write
+ * failed: err names the file, the system error and the count lost per
+ * kind); the trace is readable up to its last whole chunk either way. */
+int tt_writer_close(struct tt_writer *w, struct tt_writer_stats *stats, struct tt_error *err);
+
+/* A snapshot of the counters, from any thread. */
+void tt_writer_stats(struct tt_writer *w, struct tt_writer_stats *stats);
+
+/* --- Definitions (take the writer's mutex; translation time) ----------- */
+
+/* Ids are dense from 0, one sequence per kind. Bytes and strings are
+ * copied; strings longer than TT_STRING_MAX are cut. UINT32_MAX when out of
+ * memory. */
+uint32_t tt_def_insn(struct tt_writer *w, uint64_t pc, const uint8_t *bytes, size_t len,
+                     const char *disas);
+uint32_t tt_def_reg(struct tt_writer *w, const char *name, uint32_t width);
+/* The same string always gets the same id. */
+uint32_t tt_def_string(struct tt_writer *w, const char *str);
+
+/* --- Streams ------------------------------------------------------------ */
+
+#define TT_STREAM_SLACK 512 /* the most any record but a module writes */
+#define TT_STRING_CACHE 16
+
+struct tt_buf;
+
+/* Per-vCPU state: written only by the thread that owns the stream, and
+ * aligned so that no other thread's data shares its cache lines. */
+struct tt_stream {
+    uint8_t *p;     /* next free byte */
+    uint8_t *limit; /* hand off once p passes this */
+    uint32_t nrec;
+    /* Delta state, reset at each chunk start (docs/format.md). */
+    uint32_t next_insn;
+    uint64_t last_pc;
+    uint64_t last_vaddr;
+    uint64_t last_phys;
+    uint64_t last_gseq;
+    uint64_t last_val[2]; /* per direction: load, store */
+
+    uint32_t id;
+    uint32_t seq;
+    struct tt_writer *w;
+    struct tt_buf *buf;
+    /* Interned string pointer -> id, so region names cost no lock. */
+    const char *scache_key[TT_STRING_CACHE];
+    uint32_t scache_id[TT_STRING_CACHE];
+} __attribute__((aligned(64)));
+
+/* The stream of vCPU index vcpu, created at first use. linux-user reuses a
+ * vCPU index after its thread exits: the stream is the same and goes on
+ * (its records follow the previous thread's). One thread at a time may
+ * append to a stream. NULL when out of memory. */
+struct tt_stream *tt_stream_get(struct tt_writer *w, uint32_t vcpu, struct tt_error *err);
+/* Hands the stream's records to the writer now (vcpu_exit). */
+void tt_stream_flush(struct tt_stream *s);
+/* Out of line: the buffer is nearly full. */
+void tt_stream_handoff(struct tt_stream *s);
+/* Out of line: the id for a string whose pointer missed the cache. */
+uint32_t tt_stream_string_slow(struct tt_stream *s, const char *str);
+
+/* Each record starts with room for TT_STREAM_SLACK bytes: a buffer past its
+ * limit is handed off (and the delta state reset) before, not after, a
+ * record, so a record and what completes it stay in one chunk. */
+static inline uint8_t *tt_stream_begin_(struct tt_stream *s)
+{
+    if (__builtin_expect(s->p > s->limit, 0))
+        tt_stream_handoff(s);
+    return s->p;
+}
+
+static inline void tt_stream_end_(struct tt_stream *s, uint8_t *p)
+{
+    s->p = p;
+    s->nrec++;
+}
+
+/* An id for str, which must stay at the same address with the same
+ * content for the whole run (QEMU's memory-region names do). */
+static inline uint32_t tt_stream_string(struct tt_stream *s, const char *str)
+{
+    unsigned h = (unsigned)((uintptr_t)str >> 4) % TT_STRING_CACHE;
+    if (__builtin_expect(s->scache_key[h] == str, 1))
+        return s->scache_id[h];
+    return tt_stream_string_slow(s, str);
+}
+
+/* An executed instruction: id from tt_def_insn, pc that definition's pc
+ * (following memory records of the same pc then omit theirs). */
+static inline void tt_put_insn(struct tt_stream *s, uint32_t id, uint64_t pc)
+{
+    uint8_t *p = tt_stream_begin_(s);
+    uint64_t z = tt_zigzag((int64_t)id - (int64_t)s->next_insn);
+    if (z < TT_TAG_INSN_LONG) {
+        *p++ = (uint8_t)z;
+    } else {
+        *p++ = TT_TAG_INSN_LONG;
+        p = tt_put_varint(p, z);
+    }
+    s->next_insn = id + 1;
+    s->last_pc = pc;
+    tt_stream_end_(s, p);
+}
+
+static inline uint8_t *tt_mem_encode_(struct tt_stream *s, uint8_t *p, uint64_t pc, uint64_t vaddr,
+                                      unsigned shift, bool store)
+{
+    uint8_t tag = (uint8_t)(TT_TAG_MEM | (store ? TT_MEM_STORE : 0) | shift << 1);
+    uint8_t *t = p++;
+    if (pc != s->last_pc) {
+        tag |= TT_MEM_PC;
+        p = tt_put_varint(p, tt_zigzag((int64_t)(pc - s->last_pc)));
+        s->last_pc = pc;
+    }
+    p = tt_put_varint(p, tt_zigzag((int64_t)(vaddr - s->last_vaddr)));
+    s->last_vaddr = vaddr;
+    *t = tag;
+    return p;
+}
+
+/* A memory access of 1 << shift bytes (shift 0..4, as
+ * qemu_plugin_mem_size_shift gives), without its value. */
+static inline void tt_put_mem(struct tt_stream *s, uint64_t pc, uint64_t vaddr, unsigned shift,
+                              bool store)
+{
+    tt_stream_end_(s, tt_mem_encode_(s, tt_stream_begin_(s), pc, vaddr, shift, store));
+}
+
+/* A memory access with the value loaded or stored: lo holds the value
+ * (zero-extended) up to 8 bytes; a 16-byte value is lo, then hi. */
+static inline void tt_put_mem_value(struct tt_stream *s, uint64_t pc, uint64_t vaddr,
+                                    unsigned shift, bool store, uint64_t lo, uint64_t hi)
+{
+    uint8_t *t = tt_stream_begin_(s);
+    uint8_t *p = tt_mem_encode_(s, t, pc, vaddr, shift, store);
+    *t |= TT_MEM_VALUE;
+    if (shift < TT_MEM_SHIFT_MAX) {
+        /* A delta from the previous value in the same direction: a walk over
+         * an array of counters or pointers costs a byte or two. */
+        uint64_t mask = shift == 3 ? ~0ull : (1ull << (8u << shift)) - 1;
+        lo &= mask;
+        p = tt_put_varint(p, tt_zigzag((int64_t)(lo - s->last_val[store])));
+        s->last_val[store] = lo;
+    } else {
+        p = tt_put_le64(p, lo);
+        p = tt_put_le64(p, hi);
+    }
+    tt_stream_end_(s, p);
+}
+
+/* Under qemu-system: the physical address and memory region (a string id,
+ * see tt_stream_string) of the memory record just put. Not a record of its
+ * own: it completes the previous one. */
+static inline void tt_put_mem_phys(struct tt_stream *s, uint64_t phys, uint32_t region)
+{
+    uint8_t *p = s->p;
+    *p++ = TT_TAG_MEM_PHYS;
+    p = tt_put_varint(p, tt_zigzag((int64_t)(phys - s->last_phys)));
+    p = tt_put_varint(p, region);
+    s->last_phys = phys;
+    /* Within the slack the memory record started with. */
+    s->p = p;
+}
+
+/* A register's new value: len (<= 255) bytes in guest memory order, as
+ * qemu_plugin_read_register gives them. */
+static inline void tt_put_reg(struct tt_stream *s, uint32_t id, const uint8_t *value, size_t len)
+{
+    uint8_t *p = tt_stream_begin_(s);
+    if (len > TT_REG_BYTES_MAX)
+        len = TT_REG_BYTES_MAX;
+    *p++ = TT_TAG_REG;
+    p = tt_put_varint(p, id);
+    *p++ = (uint8_t)len;
+    memcpy(p, value, len);
+    tt_stream_end_(s, p + len);
+}
+
+static inline void tt_put_thread_start(struct tt_stream *s, uint64_t tid)
+{
+    uint8_t *p = tt_stream_begin_(s);
+    *p++ = TT_TAG_THREAD_START;
+    tt_stream_end_(s, tt_put_varint(p, tid));
+}
+
+static inline void tt_put_thread_exit(struct tt_stream *s, uint64_t tid, int64_t status)
+{
+    uint8_t *p = tt_stream_begin_(s);
+    *p++ = TT_TAG_THREAD_EXIT;
+    p = tt_put_varint(p, tid);
+    tt_stream_end_(s, tt_put_varint(p, tt_zigzag(status)));
+}
+
+static inline void tt_put_syscall(struct tt_stream *s, uint64_t num, const uint64_t args[6])
+{
+    uint8_t *p = tt_stream_begin_(s);
+    *p++ = TT_TAG_SYSCALL;
+    p = tt_put_varint(p, num);
+    for (int i = 0; i < 6; i++)
+        p = tt_put_varint(p, args[i]);
+    tt_stream_end_(s, p);
+}
+
+static inline void tt_put_sysret(struct tt_stream *s, uint64_t num, int64_t ret)
+{
+    uint8_t *p = tt_stream_begin_(s);
+    *p++ = TT_TAG_SYSRET;
+    p = tt_put_varint(p, num);
+    tt_stream_end_(s, tt_put_varint(p, tt_zigzag(ret)));
+}
+
+/* After this record, [start, start + length) has protection prot
+ * (TT_PROT_*), or is unmapped (TT_PROT_UNMAPPED); cause: tt_map_cause. */
+static inline void tt_put_map(struct tt_stream *s, uint64_t start, uint64_t length, uint32_t prot,
+                              unsigned cause)
+{
+    uint8_t *p = tt_stream_begin_(s);
+    *p++ = TT_TAG_MAP;
+    *p++ = (uint8_t)cause;
+    p = tt_put_varint(p, start);
+    p = tt_put_varint(p, length);
+    tt_stream_end_(s, tt_put_varint(p, prot));
+}
+
+/* A loaded ELF module: its path, load bias and the address range it
+ * spans. Out of line: the path may be long. */
+void tt_put_module(struct tt_stream *s, const char *path, uint64_t bias, uint64_t start,
+                   uint64_t end);
+
+/* The next global sequence number. The only counter shared by all vCPUs,
+ * bumped for synchronisation events only. */
+uint64_t tt_writer_next_gseq(struct tt_writer *w);
+
+/* A synchronisation event (tt_sync_kind) stamped with the next global
+ * sequence number, which is returned. Put it where the event takes effect
+ * (an acquire after its load, a release before its store). */
+static inline uint64_t tt_put_sync(struct tt_stream *s, unsigned kind, uint64_t pc, uint64_t addr,
+                                   uint64_t arg)
+{
+    uint64_t gseq = tt_writer_next_gseq(s->w);
+    uint8_t *p = tt_stream_begin_(s);
+    *p++ = TT_TAG_SYNC;
+    uint8_t *k = p++;
+    *k = (uint8_t)kind;
+    if (pc != s->last_pc) {
+        *k |= TT_SYNC_PC;
+        p = tt_put_varint(p, tt_zigzag((int64_t)(pc - s->last_pc)));
+        s->last_pc = pc;
+    }
+    p = tt_put_varint(p, tt_zigzag((int64_t)(addr - s->last_vaddr)));
+    s->last_vaddr = addr;
+    p = tt_put_varint(p, arg);
+    p = tt_put_varint(p, gseq - s->last_gseq);
+    s->last_gseq = gseq;
+    tt_stream_end_(s, p);
+    return gseq;
+}
+
+/* count records of kind (tt_kind) could not be recorded. */
+static inline void tt_put_lost(struct tt_stream *s, unsigned kind, uint64_t count)
+{
+    uint8_t *p = tt_stream_begin_(s);
+    *p++ = TT_TAG_LOST;
+    *p++ = (uint8_t)kind;
+    tt_stream_end_(s, tt_put_varint(p, count));
+}
+
+#endif

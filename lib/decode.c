@@ -1,0 +1,401 @@
+/* Decoding one record of a chunk (docs/format.md, "Records"), and the
+ * definition tables that records refer to. Every length and value is
+ * checked against the chunk's end: the input may be anything. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "tcgtrace/error.h"
+
+struct in {
+    const uint8_t *p, *end;
+    char *why;
+    size_t whylen;
+};
+
+static int bad(struct in *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bad(struct in *in, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(in->why, in->whylen, fmt, ap);
+    va_end(ap);
+    return TT_E_CORRUPT;
+}
+
+bool tt_get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+{
+    uint64_t r = 0;
+    const uint8_t *p = *pp;
+    for (int shift = 0; shift < 64 && p < end; shift += 7) {
+        uint8_t b = *p++;
+        if (shift == 63 && b > 1)
+            return false;
+        r |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *v = r;
+            *pp = p;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool varint(struct in *in, uint64_t *v)
+{
+    return tt_get_varint(&in->p, in->end, v);
+}
+
+static bool byte(struct in *in, uint8_t *v)
+{
+    if (in->p >= in->end)
+        return false;
+    *v = *in->p++;
+    return true;
+}
+
+static bool bytes(struct in *in, const uint8_t **v, uint64_t n)
+{
+    if (n > (uint64_t)(in->end - in->p))
+        return false;
+    *v = in->p;
+    in->p += n;
+    return true;
+}
+
+/* A length-prefixed string, at most TT_STRING_MAX bytes, no NUL inside. */
+static bool string(struct in *in, const uint8_t **s, uint64_t *n)
+{
+    return varint(in, n) && *n <= TT_STRING_MAX && bytes(in, s, *n) && !memchr(*s, 0, *n);
+}
+
+static bool grow(void *arrayp, uint32_t *cap, uint32_t n, size_t elem)
+{
+    if (n < *cap)
+        return true;
+    uint32_t nc = *cap ? *cap * 2 : 256;
+    void *a = realloc(*(void **)arrayp, (size_t)nc * elem);
+    if (!a)
+        return false;
+    *(void **)arrayp = a;
+    *cap = nc;
+    return true;
+}
+
+void tt_defs_free(struct tt_defs *d)
+{
+    free(d->insns);
+    free(d->regs);
+    free(d->strings);
+    tt_arena_free(&d->arena);
+    memset(d, 0, sizeof *d);
+}
+
+static int nomem(struct in *in)
+{
+    snprintf(in->why, in->whylen, "out of memory");
+    return TT_E_NOMEM;
+}
+
+static int def_insn(struct tt_dstate *st, struct tt_defs *defs, struct in *in, struct tt_record *r)
+{
+    uint64_t id, dpc, n;
+    uint8_t len;
+    const uint8_t *b, *s;
+    if (!varint(in, &id) || !varint(in, &dpc) || !byte(in, &len) || !bytes(in, &b, len) ||
+        !string(in, &s, &n))
+        return bad(in, "instruction definition cut short or too long");
+    if (len == 0)
+        return bad(in, "instruction definition %llu has no bytes", (unsigned long long)id);
+    st->last_def_pc += (uint64_t)tt_unzigzag(dpc);
+    r->kind = TT_DEF_INSN;
+    r->def_insn = (struct tt_insn_def){ .id = (uint32_t)id, .len = len, .pc = st->last_def_pc, .bytes = b };
+    if (!defs) {
+        r->def_insn.disas = "";
+        return 1;
+    }
+    if (id != defs->ninsns)
+        return bad(in, "instruction definition %llu where %u was due", (unsigned long long)id,
+                   defs->ninsns);
+    if (!grow(&defs->insns, &defs->insn_cap, defs->ninsns, sizeof *defs->insns))
+        return nomem(in);
+    uint8_t *bc = tt_arena_alloc(&defs->arena, len);
+    const char *dis = tt_arena_strndup(&defs->arena, (const char *)s, n);
+    if (!bc || !dis)
+        return nomem(in);
+    memcpy(bc, b, len);
+    r->def_insn.bytes = bc;
+    r->def_insn.disas = dis;
+    defs->insns[defs->ninsns++] = r->def_insn;
+    return 1;
+}
+
+static int def_reg(struct tt_defs *defs, struct in *in, struct tt_record *r)
+{
+    uint64_t id, width, n;
+    const uint8_t *s;
+    if (!varint(in, &id) || !varint(in, &width) || !string(in, &s, &n))
+        return bad(in, "register definition cut short or too long");
+    if (width == 0 || width > TT_REG_BYTES_MAX)
+        return bad(in, "register definition %llu has width %llu", (unsigned long long)id,
+                   (unsigned long long)width);
+    r->kind = TT_DEF_REG;
+    r->def_reg = (struct tt_reg_def){ .id = (uint32_t)id, .width = (uint32_t)width, .name = "" };
+    if (!defs)
+        return 1;
+    if (id != defs->nregs)
+        return bad(in, "register definition %llu where %u was due", (unsigned long long)id, defs->nregs);
+    if (!grow(&defs->regs, &defs->reg_cap, defs->nregs, sizeof *defs->regs))
+        return nomem(in);
+    if (!(r->def_reg.name = tt_arena_strndup(&defs->arena, (const char *)s, n)))
+        return nomem(in);
+    defs->regs[defs->nregs++] = r->def_reg;
+    return 1;
+}
+
+static int def_string(struct tt_defs *defs, struct in *in, struct tt_record *r)
+{
+    uint64_t id, n;
+    const uint8_t *s;
+    if (!varint(in, &id) || !string(in, &s, &n))
+        return bad(in, "string definition cut short or too long");
+    r->kind = TT_DEF_STRING;
+    r->def_string.id = (uint32_t)id;
+    r->def_string.str = "";
+    if (!defs)
+        return 1;
+    if (id != defs->nstrings)
+        return bad(in, "string definition %llu where %u was due", (unsigned long long)id,
+                   defs->nstrings);
+    if (!grow(&defs->strings, &defs->string_cap, defs->nstrings, sizeof *defs->strings))
+        return nomem(in);
+    if (!(r->def_string.str = tt_arena_strndup(&defs->arena, (const char *)s, n)))
+        return nomem(in);
+    defs->strings[defs->nstrings++] = r->def_string.str;
+    return 1;
+}
+
+static int insn(struct tt_dstate *st, struct tt_defs *defs, struct in *in, uint8_t tag,
+                struct tt_record *r)
+{
+    uint64_t z = tag;
+    if (tag == TT_TAG_INSN_LONG && !varint(in, &z))
+        return bad(in, "instruction record cut short");
+    uint64_t id = st->next_insn + (uint64_t)tt_unzigzag(z);
+    if (id > UINT32_MAX)
+        return bad(in, "instruction id out of range");
+    r->kind = TT_INSN;
+    r->insn.def = NULL;
+    st->next_insn = id + 1;
+    if (defs) {
+        if (id >= defs->ninsns)
+            return bad(in, "instruction %llu used before its definition", (unsigned long long)id);
+        r->insn.def = &defs->insns[id];
+        st->last_pc = r->insn.def->pc;
+    }
+    return 1;
+}
+
+static int mem(struct tt_dstate *st, struct tt_defs *defs, struct in *in, uint8_t tag,
+               struct tt_record *r)
+{
+    unsigned shift = TT_MEM_SHIFT(tag);
+    bool store = tag & TT_MEM_STORE;
+    uint64_t d;
+    if (shift > TT_MEM_SHIFT_MAX)
+        return bad(in, "memory access of 2^%u bytes", shift);
+    r->kind = TT_MEM;
+    r->mem.size = (uint8_t)(1u << shift);
+    r->mem.store = store;
+    r->mem.has_value = tag & TT_MEM_VALUE;
+    r->mem.has_phys = false;
+    r->mem.value[0] = r->mem.value[1] = 0;
+    r->mem.phys = 0;
+    r->mem.region = 0;
+    r->mem.region_name = NULL;
+    if (tag & TT_MEM_PC) {
+        if (!varint(in, &d))
+            return bad(in, "memory record cut short");
+        st->last_pc += (uint64_t)tt_unzigzag(d);
+    }
+    r->mem.pc = st->last_pc;
+    if (!varint(in, &d))
+        return bad(in, "memory record cut short");
+    st->last_vaddr += (uint64_t)tt_unzigzag(d);
+    r->mem.vaddr = st->last_vaddr;
+    if (r->mem.has_value) {
+        if (shift < TT_MEM_SHIFT_MAX) {
+            uint64_t mask = shift == 3 ? ~0ull : (1ull << (8u << shift)) - 1;
+            if (!varint(in, &d))
+                return bad(in, "memory record cut short");
+            uint64_t v = st->last_val[store] + (uint64_t)tt_unzigzag(d);
+            if (v & ~mask)
+                return bad(in, "a %u-byte value does not fit", 1u << shift);
+            st->last_val[store] = v;
+            r->mem.value[0] = v;
+        } else {
+            const uint8_t *b;
+            if (!bytes(in, &b, 16))
+                return bad(in, "memory record cut short");
+            r->mem.value[0] = tt_le64(b);
+            r->mem.value[1] = tt_le64(b + 8);
+        }
+    }
+    if (in->p < in->end && *in->p == TT_TAG_MEM_PHYS) {
+        uint64_t region;
+        in->p++;
+        if (!varint(in, &d) || !varint(in, &region))
+            return bad(in, "physical address record cut short");
+        st->last_phys += (uint64_t)tt_unzigzag(d);
+        r->mem.has_phys = true;
+        r->mem.phys = st->last_phys;
+        r->mem.region = (uint32_t)region;
+        if (defs) {
+            if (region >= defs->nstrings)
+                return bad(in, "string %llu used before its definition", (unsigned long long)region);
+            r->mem.region_name = defs->strings[region];
+        }
+    }
+    return 1;
+}
+
+static int sync_rec(struct tt_dstate *st, struct in *in, struct tt_record *r)
+{
+    uint8_t k;
+    uint64_t d, arg, dseq;
+    if (!byte(in, &k))
+        return bad(in, "sync record cut short");
+    if (k & TT_SYNC_PC) {
+        if (!varint(in, &d))
+            return bad(in, "sync record cut short");
+        st->last_pc += (uint64_t)tt_unzigzag(d);
+    }
+    k &= (uint8_t)~TT_SYNC_PC;
+    if (k == 0 || k >= TT_SYNC_KIND_COUNT)
+        return bad(in, "unknown sync kind %u", k);
+    if (!varint(in, &d) || !varint(in, &arg) || !varint(in, &dseq))
+        return bad(in, "sync record cut short");
+    if (dseq == 0)
+        return bad(in, "sync sequence number not increasing");
+    st->last_vaddr += (uint64_t)tt_unzigzag(d);
+    st->last_gseq += dseq;
+    r->kind = TT_SYNC;
+    r->sync.kind = k;
+    r->sync.pc = st->last_pc;
+    r->sync.addr = st->last_vaddr;
+    r->sync.arg = arg;
+    r->sync.gseq = st->last_gseq;
+    return 1;
+}
+
+int tt_decode(struct tt_dstate *st, struct tt_defs *defs, bool meta, const uint8_t **pp,
+              const uint8_t *end, struct tt_record *r, char *why, size_t whylen)
+{
+    struct in in = { *pp, end, why, whylen };
+    uint8_t tag = *in.p++;
+    int rc;
+    bool is_def = tag == TT_TAG_DEF_INSN || tag == TT_TAG_DEF_REG || tag == TT_TAG_DEF_STRING;
+    bool is_ext = tag >= TT_TAG_EXT_FIRST && tag <= TT_TAG_EXT_LAST;
+    if (meta && !is_def && !is_ext)
+        return bad(&in, "record tag 0x%02x in the metadata stream", tag);
+    if (!meta && is_def)
+        return bad(&in, "definition in a vCPU stream");
+    uint64_t a;
+    const uint8_t *s;
+    uint8_t c;
+    if (tag < TT_TAG_MEM) {
+        rc = insn(st, defs, &in, tag, r);
+    } else if (tag < TT_TAG_MEM_PHYS) {
+        rc = mem(st, defs, &in, tag, r);
+    } else if (is_ext) {
+        rc = varint(&in, &a) && bytes(&in, &s, a) ? 0 : bad(&in, "extension record cut short");
+    } else {
+        rc = 1;
+        switch (tag) {
+        case TT_TAG_DEF_INSN: rc = def_insn(st, defs, &in, r); break;
+        case TT_TAG_DEF_REG: rc = def_reg(defs, &in, r); break;
+        case TT_TAG_DEF_STRING: rc = def_string(defs, &in, r); break;
+        case TT_TAG_SYNC: rc = sync_rec(st, &in, r); break;
+        case TT_TAG_REG:
+            r->kind = TT_REG;
+            r->reg.def = NULL;
+            if (!varint(&in, &a) || !byte(&in, &c) || !bytes(&in, &s, c))
+                return bad(&in, "register record cut short");
+            r->reg.len = c;
+            r->reg.value = s;
+            if (defs) {
+                if (a >= defs->nregs)
+                    return bad(&in, "register %llu used before its definition", (unsigned long long)a);
+                r->reg.def = &defs->regs[a];
+            }
+            break;
+        case TT_TAG_THREAD_START:
+            r->kind = TT_THREAD_START;
+            r->thread.status = 0;
+            if (!varint(&in, &r->thread.tid))
+                return bad(&in, "thread record cut short");
+            break;
+        case TT_TAG_THREAD_EXIT:
+            r->kind = TT_THREAD_EXIT;
+            if (!varint(&in, &r->thread.tid) || !varint(&in, &a))
+                return bad(&in, "thread record cut short");
+            r->thread.status = tt_unzigzag(a);
+            break;
+        case TT_TAG_SYSCALL:
+            r->kind = TT_SYSCALL;
+            if (!varint(&in, &r->syscall.num))
+                return bad(&in, "syscall record cut short");
+            for (int i = 0; i < 6; i++)
+                if (!varint(&in, &r->syscall.args[i]))
+                    return bad(&in, "syscall record cut short");
+            break;
+        case TT_TAG_SYSRET:
+            r->kind = TT_SYSRET;
+            if (!varint(&in, &r->sysret.num) || !varint(&in, &a))
+                return bad(&in, "syscall return record cut short");
+            r->sysret.ret = tt_unzigzag(a);
+            break;
+        case TT_TAG_MAP:
+            r->kind = TT_MAP;
+            if (!byte(&in, &c) || !varint(&in, &r->map.start) || !varint(&in, &r->map.length) ||
+                !varint(&in, &a))
+                return bad(&in, "mapping record cut short");
+            if (c == 0 || c >= TT_MAP_CAUSE_COUNT)
+                return bad(&in, "unknown mapping cause %u", c);
+            if (a & ~(uint64_t)(TT_PROT_READ | TT_PROT_WRITE | TT_PROT_EXEC | TT_PROT_UNMAPPED))
+                return bad(&in, "unknown protection bits 0x%llx", (unsigned long long)a);
+            r->map.cause = c;
+            r->map.prot = (uint32_t)a;
+            break;
+        case TT_TAG_MODULE: {
+            r->kind = TT_MODULE;
+            if (!varint(&in, &r->module.bias) || !varint(&in, &r->module.start) ||
+                !varint(&in, &r->module.end) || !string(&in, &s, &a))
+                return bad(&in, "module record cut short or too long");
+            /* The writer ends the path with a NUL so that it can be
+             * returned in place, without a copy. */
+            if (!byte(&in, &c) || c != 0)
+                return bad(&in, "module path not NUL-terminated");
+            r->module.path = (const char *)s;
+            break;
+        }
+        case TT_TAG_LOST:
+            r->kind = TT_LOST;
+            if (!byte(&in, &c) || !varint(&in, &r->lost.count))
+                return bad(&in, "records-lost record cut short");
+            if (c == 0 || c >= TT_KIND_COUNT)
+                return bad(&in, "records lost of unknown kind %u", c);
+            r->lost.kind = c;
+            break;
+        case TT_TAG_MEM_PHYS:
+            return bad(&in, "physical address without a memory access before it");
+        default:
+            return bad(&in, "unknown record tag 0x%02x", tag);
+        }
+    }
+    if (rc >= 0)
+        *pp = in.p;
+    return rc;
+}

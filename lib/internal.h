@@ -1,0 +1,62 @@
+/* What the writer and the reader share inside lib/: the record decoder
+ * (the reader decodes, the writer counts what a failed write lost), the
+ * definition tables and a bump allocator. Not installed. */
+#ifndef TCGTRACE_LIB_INTERNAL_H
+#define TCGTRACE_LIB_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcgtrace/format.h"
+#include "tcgtrace/reader.h"
+
+/* Allocations that live as long as their owner: definitions, header
+ * strings. Freed all at once. */
+struct tt_arena {
+    struct tt_arena_block *head;
+};
+void *tt_arena_alloc(struct tt_arena *a, size_t n);
+char *tt_arena_strndup(struct tt_arena *a, const char *s, size_t n);
+void tt_arena_free(struct tt_arena *a);
+
+struct tt_defs {
+    struct tt_arena arena;
+    struct tt_insn_def *insns;
+    uint32_t ninsns, insn_cap;
+    struct tt_reg_def *regs;
+    uint32_t nregs, reg_cap;
+    const char **strings;
+    uint32_t nstrings, string_cap;
+};
+void tt_defs_free(struct tt_defs *d);
+
+/* The decoder's delta state: zero at each chunk start. */
+struct tt_dstate {
+    uint64_t next_insn;
+    uint64_t last_pc, last_vaddr, last_phys, last_gseq, last_def_pc;
+    uint64_t last_val[2];
+};
+
+/* A varint at *p (< end): false when cut short or longer than 64 bits. */
+bool tt_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v);
+
+/* Decodes the record at *pp (< end) into rec and advances *pp. defs NULL:
+ * only parse (definitions are neither checked nor recorded). meta: the
+ * chunk belongs to the metadata stream, which holds definitions only.
+ * Returns 1 for a record, 0 for an extension record skipped, or
+ * TT_E_CORRUPT/TT_E_NOMEM with the problem in why. */
+int tt_decode(struct tt_dstate *st, struct tt_defs *defs, bool meta, const uint8_t **pp,
+              const uint8_t *end, struct tt_record *rec, char *why, size_t whylen);
+
+/* Header fields: the encoded header for h (malloc'd, *len bytes), and the
+ * parse of one (strings in arena). */
+uint8_t *tt_header_encode(const struct tt_header *h, size_t *len);
+int tt_header_decode(const uint8_t *buf, size_t len, struct tt_header *h, struct tt_arena *arena,
+                     struct tt_error *err);
+
+/* A chunk header's fields, checked: magic, CRC, reserved bytes, sizes. */
+int tt_chunk_header_decode(const uint8_t in[TT_CHUNK_HEADER], uint64_t offset,
+                           struct tt_chunk_header *h, struct tt_error *err);
+
+#endif

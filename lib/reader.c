@@ -1,0 +1,614 @@
+/* The trace reader: chunk by chunk in file order, or merged (per-stream
+ * order, synchronisation events in global sequence order) from an index of
+ * chunk offsets and one cursor per stream. Everything read is checked
+ * before it is used; a problem is reported with the byte offset it is at,
+ * after the records of every whole chunk before it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "internal.h"
+#include "tcgtrace/reader.h"
+
+/* One stream's position: the chunk being decoded and, when merging, the
+ * offsets of the chunks still to come. */
+struct cursor {
+    uint32_t stream;
+    uint64_t *offs;
+    uint32_t noffs, next_off, offs_cap;
+    uint8_t *raw;
+    size_t raw_cap;
+    const uint8_t *p, *end;
+    uint32_t left, nrec;
+    uint64_t chunk_off;
+    uint32_t chunk_seq;
+    struct tt_dstate st;
+    bool done, parked;
+    struct tt_record pending; /* a parked sync event */
+};
+
+struct seen {
+    uint32_t stream;
+    uint32_t next_seq;
+    uint64_t records;
+};
+
+struct tt_reader {
+    int fd;
+    uint64_t size;
+    unsigned flags;
+    char *path;
+    struct tt_header hdr;
+    struct tt_arena arena;
+    struct tt_defs defs;
+    ZSTD_DCtx *dctx;
+    uint8_t *zbuf;
+    size_t zcap;
+    uint64_t off; /* the next chunk header, in file order */
+    struct cursor seq;
+    struct cursor *curs;
+    uint32_t ncurs;
+    int cur;
+    struct seen *seen;
+    uint32_t nseen, seen_cap;
+    struct tt_trailer trailer;
+    struct tt_stream_totals *totals;
+    bool have_trailer;
+    int end_rc; /* sticky: 0 at the end, < 0 after an error */
+    bool ended;
+    struct tt_error end_err;
+    /* Merged: an indexing problem, reported after the records before it. */
+    int deferred_rc;
+    struct tt_error deferred_err;
+};
+
+static int rerr(struct tt_reader *r, struct tt_error *err, int code, uint64_t off, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static int rerr(struct tt_reader *r, struct tt_error *err, int code, uint64_t off, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return tt_error_set(err, code, off, "'%s': %s", r->path, msg);
+}
+
+static unsigned long long ull(uint64_t v)
+{
+    return (unsigned long long)v;
+}
+
+static int read_at(struct tt_reader *r, void *buf, size_t n, uint64_t off, struct tt_error *err)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = pread(r->fd, (char *)buf + got, n - got, (off_t)(off + got));
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            int e = errno;
+            rerr(r, err, TT_E_IO, off, "cannot read at byte %llu: %s", ull(off), strerror(e));
+            if (err)
+                err->sys_errno = e;
+            return TT_E_IO;
+        }
+        if (k == 0)
+            return rerr(r, err, TT_E_TRUNCATED, off, "trace cut short at byte %llu", ull(off + got));
+        got += (size_t)k;
+    }
+    return 0;
+}
+
+static struct seen *seen_for(struct tt_reader *r, uint32_t stream)
+{
+    for (uint32_t i = 0; i < r->nseen; i++)
+        if (r->seen[i].stream == stream)
+            return &r->seen[i];
+    if (r->nseen == r->seen_cap) {
+        uint32_t cap = r->seen_cap ? r->seen_cap * 2 : 8;
+        struct seen *s = realloc(r->seen, cap * sizeof *s);
+        if (!s)
+            return NULL;
+        r->seen = s;
+        r->seen_cap = cap;
+    }
+    r->seen[r->nseen] = (struct seen){ .stream = stream };
+    return &r->seen[r->nseen++];
+}
+
+/* The chunk header at off, checked, with its payload inside the file. */
+static int read_chunk_header(struct tt_reader *r, uint64_t off, struct tt_chunk_header *h,
+                             struct tt_error *err)
+{
+    uint8_t b[TT_CHUNK_HEADER];
+    if (off == r->size)
+        return rerr(r, err, TT_E_TRUNCATED, off,
+                    "trace cut short at byte %llu: no trailer (the recording did not finish)", ull(off));
+    if (r->size - off < TT_CHUNK_HEADER)
+        return rerr(r, err, TT_E_TRUNCATED, off,
+                    "trace cut short at byte %llu: chunk header incomplete (%llu of %d bytes)",
+                    ull(off), ull(r->size - off), TT_CHUNK_HEADER);
+    int rc = read_at(r, b, sizeof b, off, err);
+    if (rc < 0)
+        return rc;
+    struct tt_error e;
+    if (tt_chunk_header_decode(b, off, h, &e) < 0)
+        return rerr(r, err, e.code, off, "%s", e.msg);
+    if (h->stored_size > r->size - off - TT_CHUNK_HEADER)
+        return rerr(r, err, TT_E_TRUNCATED, off,
+                    "trace cut short: the chunk at byte %llu needs %llu bytes, the file ends at byte %llu",
+                    ull(off), ull(TT_CHUNK_HEADER + (uint64_t)h->stored_size), ull(r->size));
+    return 0;
+}
+
+/* Checks the chunk's place in its stream: sequence numbers from 0, no gap. */
+static int check_seq(struct tt_reader *r, uint64_t off, const struct tt_chunk_header *h,
+                     struct tt_error *err)
+{
+    struct seen *s = seen_for(r, h->stream);
+    if (!s)
+        return rerr(r, err, TT_E_NOMEM, off, "out of memory");
+    if (h->seq != s->next_seq)
+        return rerr(r, err, TT_E_CORRUPT, off,
+                    "chunk at byte %llu is chunk %u of stream %u, chunk %u was due (chunks missing)",
+                    ull(off), h->seq, h->stream, s->next_seq);
+    s->next_seq++;
+    s->records += h->nrec;
+    return 0;
+}
+
+/* Reads, checks and decompresses the payload of the chunk at off into c. */
+static int load_payload(struct tt_reader *r, struct cursor *c, uint64_t off,
+                        const struct tt_chunk_header *h, struct tt_error *err)
+{
+    if (c->raw_cap < h->raw_size) {
+        uint8_t *n = realloc(c->raw, h->raw_size);
+        if (!n)
+            return rerr(r, err, TT_E_NOMEM, off, "out of memory");
+        c->raw = n;
+        c->raw_cap = h->raw_size;
+    }
+    uint8_t *stored = c->raw;
+    if (h->compression == TT_COMP_ZSTD) {
+        if (r->zcap < h->stored_size) {
+            uint8_t *n = realloc(r->zbuf, h->stored_size);
+            if (!n)
+                return rerr(r, err, TT_E_NOMEM, off, "out of memory");
+            r->zbuf = n;
+            r->zcap = h->stored_size;
+        }
+        stored = r->zbuf;
+    }
+    int rc = read_at(r, stored, h->stored_size, off + TT_CHUNK_HEADER, err);
+    if (rc < 0)
+        return rc;
+    if (tt_crc32c(0, stored, h->stored_size) != h->payload_crc)
+        return rerr(r, err, TT_E_CORRUPT, off, "chunk at byte %llu: payload checksum mismatch", ull(off));
+    if (h->compression == TT_COMP_ZSTD) {
+        /* RFC 8878: magic 0xFD2FB528, then a descriptor whose bit 2 is the
+         * content checksum flag. */
+        static const uint8_t zmagic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+        if (h->stored_size < 5 || memcmp(stored, zmagic, 4) || !(stored[4] & 4))
+            return rerr(r, err, TT_E_CORRUPT, off,
+                        "chunk at byte %llu: not a zstd frame with a content checksum", ull(off));
+        size_t n = ZSTD_decompressDCtx(r->dctx, c->raw, h->raw_size, stored, h->stored_size);
+        if (ZSTD_isError(n))
+            return rerr(r, err, TT_E_CORRUPT, off, "chunk at byte %llu: zstd: %s", ull(off),
+                        ZSTD_getErrorName(n));
+        if (n != h->raw_size)
+            return rerr(r, err, TT_E_CORRUPT, off,
+                        "chunk at byte %llu: %zu bytes decompressed, the header says %u", ull(off), n,
+                        h->raw_size);
+    }
+    c->stream = h->stream;
+    c->p = c->raw;
+    c->end = c->raw + h->raw_size;
+    c->left = c->nrec = h->nrec;
+    c->chunk_off = off;
+    c->chunk_seq = h->seq;
+    memset(&c->st, 0, sizeof c->st);
+    return 0;
+}
+
+/* The next record of c's current chunk: 1, 0 when the chunk is done (and
+ * its record count checked), or an error. */
+static int chunk_next(struct tt_reader *r, struct cursor *c, struct tt_record *rec, struct tt_error *err)
+{
+    while (c->p < c->end) {
+        char why[200];
+        size_t at = (size_t)(c->p - c->raw);
+        int rc = tt_decode(&c->st, &r->defs, c->stream == TT_STREAM_META, &c->p, c->end, rec, why,
+                           sizeof why);
+        if (rc < 0)
+            return rerr(r, err, rc, c->chunk_off, "chunk at byte %llu (stream %u, chunk %u), record %u at raw byte %zu: %s",
+                        ull(c->chunk_off), c->stream, c->chunk_seq, c->nrec - c->left, at, why);
+        if (rc == 0)
+            continue;
+        if (!c->left)
+            return rerr(r, err, TT_E_CORRUPT, c->chunk_off,
+                        "chunk at byte %llu holds more than its %u records", ull(c->chunk_off), c->nrec);
+        c->left--;
+        rec->stream = c->stream;
+        return 1;
+    }
+    if (c->left)
+        return rerr(r, err, TT_E_CORRUPT, c->chunk_off, "chunk at byte %llu ends after %u of its %u records",
+                    ull(c->chunk_off), c->nrec - c->left, c->nrec);
+    return 0;
+}
+
+static int parse_trailer(struct tt_reader *r, uint64_t off, const struct tt_chunk_header *h,
+                         struct tt_error *err)
+{
+    struct cursor c = { 0 };
+    int rc = load_payload(r, &c, off, h, err);
+    if (rc < 0) {
+        free(c.raw);
+        return rc;
+    }
+    const uint8_t *p = c.raw, *end = c.end;
+    uint64_t v[4];
+    bool ok = true;
+    ok = ok && tt_get_varint(&p, end, &v[0]);
+    uint64_t n = v[0];
+    if (ok && n <= h->raw_size) {
+        r->totals = calloc(n ? n : 1, sizeof *r->totals);
+        if (!r->totals) {
+            free(c.raw);
+            return rerr(r, err, TT_E_NOMEM, off, "out of memory");
+        }
+        for (uint64_t i = 0; i < n && ok; i++) {
+            for (int k = 0; k < 4; k++)
+                ok = ok && tt_get_varint(&p, end, &v[k]);
+            r->totals[i] = (struct tt_stream_totals){ (uint32_t)v[0], v[1], v[2], v[3] };
+        }
+        r->trailer.nstreams = (uint32_t)n;
+        r->trailer.streams = r->totals;
+        ok = ok && tt_get_varint(&p, end, &v[0]);
+        for (uint64_t i = 0; i < v[0] && ok; i++) {
+            uint8_t kind = ok && p < end ? *p++ : 0;
+            ok = ok && tt_get_varint(&p, end, &v[1]);
+            if (kind == 0 || kind >= TT_KIND_COUNT)
+                ok = false;
+            else
+                r->trailer.lost[kind] = v[1];
+        }
+        ok = ok && tt_get_varint(&p, end, &r->trailer.sync_events);
+        ok = ok && tt_get_varint(&p, end, &v[0]);
+        r->trailer.write_errno = (int)v[0];
+    } else {
+        ok = false;
+    }
+    free(c.raw);
+    if (!ok || p != end)
+        return rerr(r, err, TT_E_CORRUPT, off, "trailer at byte %llu is malformed", ull(off));
+    /* The trailer's totals against the chunks seen. */
+    for (uint32_t i = 0; i < r->trailer.nstreams; i++) {
+        const struct tt_stream_totals *t = &r->totals[i];
+        struct seen *s = seen_for(r, t->stream);
+        if (!s)
+            return rerr(r, err, TT_E_NOMEM, off, "out of memory");
+        if (s->next_seq != t->chunks || s->records != t->records)
+            return rerr(r, err, TT_E_CORRUPT, off,
+                        "stream %u has %u chunks and %llu records, its trailer says %llu and %llu",
+                        t->stream, s->next_seq, ull(s->records), ull(t->chunks), ull(t->records));
+    }
+    if (r->nseen > r->trailer.nstreams)
+        return rerr(r, err, TT_E_CORRUPT, off, "the trailer at byte %llu misses streams", ull(off));
+    uint64_t after = off + TT_CHUNK_HEADER + h->stored_size;
+    if (after != r->size)
+        return rerr(r, err, TT_E_CORRUPT, after, "data after the trailer at byte %llu", ull(after));
+    r->have_trailer = true;
+    return 0;
+}
+
+/* --- File order ----------------------------------------------------------- */
+
+static int next_sequential(struct tt_reader *r, struct tt_record *rec, struct tt_error *err)
+{
+    struct cursor *c = &r->seq;
+    for (;;) {
+        if (c->raw) {
+            int rc = chunk_next(r, c, rec, err);
+            if (rc != 0) {
+                if (rc > 0 && c->stream == TT_STREAM_META && !(r->flags & TT_READ_DEFS))
+                    continue;
+                return rc;
+            }
+        }
+        struct tt_chunk_header h;
+        uint64_t off = r->off;
+        int rc = read_chunk_header(r, off, &h, err);
+        if (rc < 0)
+            return rc;
+        if (h.type == TT_CHUNK_TRAILER) {
+            rc = parse_trailer(r, off, &h, err);
+            return rc < 0 ? rc : 0;
+        }
+        if ((rc = check_seq(r, off, &h, err)) < 0 || (rc = load_payload(r, c, off, &h, err)) < 0)
+            return rc;
+        r->off = off + TT_CHUNK_HEADER + h.stored_size;
+    }
+}
+
+/* --- Merged order ------------------------------------------------------- */
+
+static struct cursor *cursor_for(struct tt_reader *r, uint32_t stream)
+{
+    for (uint32_t i = 0; i < r->ncurs; i++)
+        if (r->curs[i].stream == stream)
+            return &r->curs[i];
+    struct cursor *a = realloc(r->curs, (r->ncurs + 1) * sizeof *a);
+    if (!a)
+        return NULL;
+    r->curs = a;
+    a[r->ncurs] = (struct cursor){ .stream = stream };
+    return &a[r->ncurs++];
+}
+
+/* The first pass: every chunk header checked and indexed by stream, every
+ * definition loaded. A problem stops the pass and is reported once the
+ * records indexed before it have been returned. */
+static int index_chunks(struct tt_reader *r, struct tt_error *err)
+{
+    struct cursor meta = { 0 };
+    int rc = 0;
+    for (;;) {
+        struct tt_chunk_header h;
+        uint64_t off = r->off;
+        if ((rc = read_chunk_header(r, off, &h, &r->deferred_err)) < 0)
+            break;
+        if (h.type == TT_CHUNK_TRAILER) {
+            rc = parse_trailer(r, off, &h, &r->deferred_err);
+            break;
+        }
+        if ((rc = check_seq(r, off, &h, &r->deferred_err)) < 0)
+            break;
+        if (h.stream == TT_STREAM_META) {
+            struct tt_record rec;
+            if ((rc = load_payload(r, &meta, off, &h, &r->deferred_err)) < 0)
+                break;
+            while ((rc = chunk_next(r, &meta, &rec, &r->deferred_err)) > 0)
+                ;
+            if (rc < 0)
+                break;
+        } else {
+            struct cursor *c = cursor_for(r, h.stream);
+            if (!c) {
+                free(meta.raw);
+                return rerr(r, err, TT_E_NOMEM, off, "out of memory");
+            }
+            if (c->noffs == c->offs_cap) {
+                uint32_t cap = c->offs_cap ? c->offs_cap * 2 : 16;
+                uint64_t *o = realloc(c->offs, cap * sizeof *o);
+                if (!o) {
+                    free(meta.raw);
+                    return rerr(r, err, TT_E_NOMEM, off, "out of memory");
+                }
+                c->offs = o;
+                c->offs_cap = cap;
+            }
+            c->offs[c->noffs++] = off;
+        }
+        r->off = off + TT_CHUNK_HEADER + h.stored_size;
+    }
+    free(meta.raw);
+    r->deferred_rc = rc < 0 ? rc : 0;
+    r->cur = -1;
+    return 0;
+}
+
+/* The next record of one stream, loading its next indexed chunk. */
+static int cursor_next(struct tt_reader *r, struct cursor *c, struct tt_record *rec, struct tt_error *err)
+{
+    for (;;) {
+        if (c->raw) {
+            int rc = chunk_next(r, c, rec, err);
+            if (rc != 0)
+                return rc;
+        }
+        if (c->next_off == c->noffs)
+            return 0;
+        uint64_t off = c->offs[c->next_off++];
+        struct tt_chunk_header h;
+        int rc = read_chunk_header(r, off, &h, err);
+        if (rc < 0 || (rc = load_payload(r, c, off, &h, err)) < 0)
+            return rc;
+    }
+}
+
+static int next_merged(struct tt_reader *r, struct tt_record *rec, struct tt_error *err)
+{
+    for (;;) {
+        if (r->cur >= 0) {
+            struct cursor *c = &r->curs[r->cur];
+            int rc = cursor_next(r, c, rec, err);
+            if (rc < 0)
+                return rc;
+            if (rc == 0) {
+                c->done = true;
+            } else if (rec->kind == TT_SYNC) {
+                c->pending = *rec;
+                c->parked = true;
+            } else {
+                return 1;
+            }
+            r->cur = -1;
+        }
+        /* Every stream runs up to its next sync event; then the event with
+         * the lowest sequence number goes first. */
+        int best = -1;
+        for (uint32_t i = 0; i < r->ncurs && r->cur < 0; i++) {
+            struct cursor *c = &r->curs[i];
+            if (c->done)
+                continue;
+            if (!c->parked)
+                r->cur = (int)i;
+            else if (best < 0 || c->pending.sync.gseq < r->curs[best].pending.sync.gseq)
+                best = (int)i;
+        }
+        if (r->cur >= 0)
+            continue;
+        if (best < 0) {
+            if (r->deferred_rc < 0 && err)
+                *err = r->deferred_err;
+            return r->deferred_rc;
+        }
+        r->curs[best].parked = false;
+        r->cur = best;
+        *rec = r->curs[best].pending;
+        return 1;
+    }
+}
+
+/* --- Public --------------------------------------------------------------- */
+
+struct tt_reader *tt_reader_open(const char *path, unsigned flags, struct tt_error *err)
+{
+    if ((flags & TT_READ_MERGED) && (flags & TT_READ_DEFS)) {
+        tt_error_set(err, TT_E_INVAL, 0, "merged order returns no definitions");
+        return NULL;
+    }
+    struct tt_reader *r = calloc(1, sizeof *r);
+    if (!r || !(r->path = strdup(path)) || !(r->dctx = ZSTD_createDCtx())) {
+        tt_error_set(err, TT_E_NOMEM, 0, "out of memory");
+        if (r)
+            free(r->path);
+        free(r);
+        return NULL;
+    }
+    r->flags = flags;
+    r->fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (r->fd < 0 || fstat(r->fd, &st) != 0) {
+        int e = errno;
+        tt_error_set(err, TT_E_IO, 0, "cannot open '%s': %s", path, strerror(e));
+        if (err)
+            err->sys_errno = e;
+        tt_reader_close(r);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        tt_error_set(err, TT_E_IO, 0, "cannot read '%s': not a regular file", path);
+        tt_reader_close(r);
+        return NULL;
+    }
+    r->size = (uint64_t)st.st_size;
+    uint8_t fixed[TT_HEADER_FIXED] = { 0 };
+    size_t got = r->size < sizeof fixed ? (size_t)r->size : sizeof fixed;
+    if (read_at(r, fixed, got, 0, err) < 0) {
+        tt_reader_close(r);
+        return NULL;
+    }
+    int rc = 0;
+    uint32_t hlen = tt_le32(fixed + 12);
+    uint16_t version = tt_le16(fixed + 8);
+    if (got < TT_MAGIC_LEN || memcmp(fixed, TT_MAGIC, TT_MAGIC_LEN))
+        rc = rerr(r, err, TT_E_NOT_TRACE, 0, "not a tcgtrace trace (no TCGTRACE magic)");
+    else if (got < TT_HEADER_FIXED)
+        rc = rerr(r, err, TT_E_TRUNCATED, got, "trace cut short at byte %zu: header incomplete", got);
+    else if (version > TT_VERSION)
+        rc = rerr(r, err, TT_E_VERSION, 8, "trace format version %u is newer than this tcgtrace (reads %d)",
+                  version, TT_VERSION);
+    else if (version < 1)
+        rc = rerr(r, err, TT_E_VERSION, 8, "trace format version %u is unknown (this tcgtrace reads %d)",
+                  version, TT_VERSION);
+    else if (hlen < TT_HEADER_FIXED + 4 || hlen > TT_HEADER_MAX)
+        rc = rerr(r, err, TT_E_CORRUPT, 12, "header length %u at byte 12 is impossible", hlen);
+    else if (hlen > r->size)
+        rc = rerr(r, err, TT_E_TRUNCATED, r->size,
+                  "trace cut short at byte %llu: header incomplete (%u bytes)", ull(r->size), hlen);
+    if (rc == 0) {
+        uint8_t *h = malloc(hlen);
+        if (!h) {
+            rc = rerr(r, err, TT_E_NOMEM, 0, "out of memory");
+        } else if ((rc = read_at(r, h, hlen, 0, err)) == 0) {
+            struct tt_error e;
+            if ((rc = tt_header_decode(h, hlen, &r->hdr, &r->arena, &e)) < 0)
+                rerr(r, err, rc, e.offset, "%s", e.msg);
+        }
+        free(h);
+    }
+    if (rc < 0) {
+        tt_reader_close(r);
+        return NULL;
+    }
+    r->off = hlen;
+    if ((flags & TT_READ_MERGED) && index_chunks(r, err) < 0) {
+        tt_reader_close(r);
+        return NULL;
+    }
+    return r;
+}
+
+const struct tt_header *tt_reader_header(const struct tt_reader *r)
+{
+    return &r->hdr;
+}
+
+int tt_reader_next(struct tt_reader *r, struct tt_record *rec, struct tt_error *err)
+{
+    if (r->ended) {
+        if (err && r->end_rc < 0)
+            *err = r->end_err;
+        return r->end_rc;
+    }
+    int rc = r->flags & TT_READ_MERGED ? next_merged(r, rec, &r->end_err)
+                                       : next_sequential(r, rec, &r->end_err);
+    if (rc <= 0) {
+        r->ended = true;
+        r->end_rc = rc;
+        if (err && rc < 0)
+            *err = r->end_err;
+    }
+    return rc;
+}
+
+const struct tt_trailer *tt_reader_trailer(const struct tt_reader *r)
+{
+    return r->ended && r->end_rc == 0 && r->have_trailer ? &r->trailer : NULL;
+}
+
+const struct tt_insn_def *tt_reader_insn(const struct tt_reader *r, uint32_t id)
+{
+    return id < r->defs.ninsns ? &r->defs.insns[id] : NULL;
+}
+
+const struct tt_reg_def *tt_reader_reg(const struct tt_reader *r, uint32_t id)
+{
+    return id < r->defs.nregs ? &r->defs.regs[id] : NULL;
+}
+
+const char *tt_reader_string(const struct tt_reader *r, uint32_t id)
+{
+    return id < r->defs.nstrings ? r->defs.strings[id] : NULL;
+}
+
+void tt_reader_close(struct tt_reader *r)
+{
+    if (!r)
+        return;
+    if (r->fd >= 0)
+        close(r->fd);
+    for (uint32_t i = 0; i < r->ncurs; i++) {
+        free(r->curs[i].raw);
+        free(r->curs[i].offs);
+    }
+    free(r->curs);
+    free(r->seq.raw);
+    free(r->seen);
+    free(r->totals);
+    free(r->zbuf);
+    ZSTD_freeDCtx(r->dctx);
+    tt_defs_free(&r->defs);
+    tt_arena_free(&r->arena);
+    free(r->path);
+    free(r);
+}

@@ -1,0 +1,738 @@
+/* The trace writer: per-vCPU buffers handed to one writer thread that
+ * compresses and writes them as chunks, definitions kept in a metadata
+ * stream written before any chunk that may use them, and the trailer that
+ * tells a reader the trace is complete (docs/format.md). */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "internal.h"
+#include "tcgtrace/writer.h"
+
+/* A buffer of encoded records: a stream's current one, one waiting in the
+ * queue, or one being written. */
+struct tt_buf {
+    struct tt_buf *next;
+    uint32_t stream, seq, nrec;
+    size_t len;
+    uint8_t data[];
+};
+
+struct strent {
+    const char *s;
+    uint32_t id;
+};
+
+struct totals {
+    uint64_t chunks, records, lost;
+};
+
+/* A vCPU index this large is a bug in the caller, not a machine. */
+#define STREAMS_MAX (1u << 20)
+#define DEFAULT_LEVEL 1
+#define DEFAULT_QUEUE 8
+
+struct tt_writer {
+    int fd;
+    char *path;
+    size_t chunk_size;
+    int level;
+    bool raw, synchronous;
+
+    /* lock guards everything down to `closing`. */
+    pthread_mutex_t lock;
+    pthread_cond_t work;  /* the writer thread waits for buffers */
+    pthread_cond_t freed; /* appending threads wait for a free buffer */
+    struct tt_buf *qhead, *qtail;
+    struct tt_buf *free;
+    struct tt_stream **streams;
+    uint32_t nstreams;
+    /* The metadata stream: full buffers, and the one being filled. */
+    struct tt_buf *meta_full, *meta_full_tail, *meta_cur;
+    uint32_t meta_seq;
+    uint64_t meta_last_pc;
+    uint32_t ninsns, nregs, nstrings;
+    struct tt_arena arena;   /* interned strings */
+    struct strent *strtab;
+    uint32_t strtab_cap;
+    bool closing;
+
+    pthread_t thread;
+    bool thread_started;
+
+    /* Owned by whoever writes chunks: the writer thread, or the lock
+     * holder when synchronous. */
+    ZSTD_CCtx *cctx;
+    uint8_t *zbuf;
+    size_t zcap;
+    uint64_t offset;
+    int werrno;
+    struct totals *tot, meta_tot;
+    uint32_t ntot;
+    uint64_t lost_kind[TT_KIND_COUNT];
+
+    _Atomic uint64_t st_records, st_lost, st_chunks, st_bytes, st_raw;
+    _Alignas(64) _Atomic uint64_t gseq;
+    char pad[64 - sizeof(uint64_t)];
+};
+
+static struct tt_buf *buf_new(struct tt_writer *w)
+{
+    struct tt_buf *b = malloc(sizeof *b + w->chunk_size);
+    if (b) {
+        b->next = NULL;
+        b->len = b->nrec = 0;
+    }
+    return b;
+}
+
+/* --- Writing chunks (writer thread, or the lock holder) --------------- */
+
+static bool write_all(struct tt_writer *w, const void *p, size_t n, uint64_t off)
+{
+    while (n) {
+        ssize_t k = pwrite(w->fd, p, n, (off_t)off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            w->werrno = k < 0 ? errno : EIO;
+            return false;
+        }
+        p = (const char *)p + k;
+        n -= (size_t)k;
+        off += (uint64_t)k;
+    }
+    return true;
+}
+
+static struct totals *totals_for(struct tt_writer *w, uint32_t stream)
+{
+    if (stream == TT_STREAM_META)
+        return &w->meta_tot;
+    if (stream >= w->ntot) {
+        uint32_t n = stream + 16;
+        struct totals *t = realloc(w->tot, n * sizeof *t);
+        if (!t)
+            return NULL;
+        memset(t + w->ntot, 0, (n - w->ntot) * sizeof *t);
+        w->tot = t;
+        w->ntot = n;
+    }
+    return &w->tot[stream];
+}
+
+/* The records of a chunk that could not be written, per kind: the rare
+ * failure path decodes the chunk rather than the hot path counting. */
+static void count_lost(struct tt_writer *w, const struct tt_buf *b, struct totals *t)
+{
+    struct tt_dstate st = { 0 };
+    const uint8_t *p = b->data, *end = b->data + b->len;
+    struct tt_record rec;
+    char why[128];
+    uint32_t n = 0;
+    while (p < end && n < b->nrec) {
+        int rc = tt_decode(&st, NULL, b->stream == TT_STREAM_META, &p, end, &rec, why, sizeof why);
+        if (rc < 0)
+            break;
+        if (rc > 0) {
+            w->lost_kind[rec.kind]++;
+            n++;
+        }
+    }
+    if (t)
+        t->lost += b->nrec;
+    atomic_fetch_add_explicit(&w->st_lost, b->nrec, memory_order_relaxed);
+}
+
+static void write_chunk(struct tt_writer *w, struct tt_buf *b, uint8_t type)
+{
+    struct totals *t = type == TT_CHUNK_DATA ? totals_for(w, b->stream) : NULL;
+    if (w->werrno || (type == TT_CHUNK_DATA && !t)) {
+        if (!w->werrno)
+            w->werrno = ENOMEM;
+        count_lost(w, b, t);
+        return;
+    }
+    struct tt_chunk_header h = {
+        .type = type, .compression = TT_COMP_NONE, .stream = b->stream, .seq = b->seq,
+        .nrec = b->nrec, .raw_size = (uint32_t)b->len, .stored_size = (uint32_t)b->len,
+    };
+    const uint8_t *payload = b->data;
+    if (!w->raw && type == TT_CHUNK_DATA) {
+        size_t z = ZSTD_compress2(w->cctx, w->zbuf, w->zcap, b->data, b->len);
+        /* Incompressible data is stored as it is: a reader's work and the
+         * file's size are bounded by the raw size. */
+        if (!ZSTD_isError(z) && z < b->len) {
+            h.compression = TT_COMP_ZSTD;
+            h.stored_size = (uint32_t)z;
+            payload = w->zbuf;
+        }
+    }
+    h.payload_crc = tt_crc32c(0, payload, h.stored_size);
+    uint8_t hdr[TT_CHUNK_HEADER];
+    tt_chunk_header_encode(hdr, &h);
+    if (!write_all(w, hdr, sizeof hdr, w->offset) ||
+        !write_all(w, payload, h.stored_size, w->offset + sizeof hdr)) {
+        /* Keep the file readable up to its last whole chunk. */
+        if (ftruncate(w->fd, (off_t)w->offset) != 0) {
+            /* Nothing more to do: the reader reports the partial chunk. */
+        }
+        count_lost(w, b, t);
+        return;
+    }
+    w->offset += sizeof hdr + h.stored_size;
+    if (t) {
+        t->chunks++;
+        t->records += b->nrec;
+    }
+    if (b->stream != TT_STREAM_META)
+        atomic_fetch_add_explicit(&w->st_records, b->nrec, memory_order_relaxed);
+    atomic_fetch_add_explicit(&w->st_chunks, 1, memory_order_relaxed);
+    atomic_store_explicit(&w->st_bytes, w->offset, memory_order_relaxed);
+    atomic_fetch_add_explicit(&w->st_raw, b->len, memory_order_relaxed);
+}
+
+/* Takes the pending definitions (lock held): they go out before the chunk
+ * dequeued with them, so every definition precedes its uses. */
+static struct tt_buf *take_meta(struct tt_writer *w)
+{
+    struct tt_buf *list = w->meta_full;
+    if (w->meta_cur && w->meta_cur->nrec) {
+        if (w->meta_full_tail)
+            w->meta_full_tail->next = w->meta_cur;
+        else
+            list = w->meta_cur;
+        w->meta_cur = NULL;
+    }
+    w->meta_full = w->meta_full_tail = NULL;
+    return list;
+}
+
+static void write_meta(struct tt_writer *w, struct tt_buf *list)
+{
+    while (list) {
+        struct tt_buf *b = list;
+        list = b->next;
+        write_chunk(w, b, TT_CHUNK_DATA);
+        free(b);
+    }
+}
+
+static void write_trailer(struct tt_writer *w)
+{
+    uint32_t n = 1;
+    for (uint32_t i = 0; i < w->ntot; i++)
+        n += w->tot[i].chunks || w->tot[i].lost;
+    size_t cap = 64 + (size_t)n * 41 + TT_KIND_COUNT * 11;
+    struct tt_buf *b = malloc(sizeof *b + cap);
+    if (!b) {
+        w->werrno = w->werrno ? w->werrno : ENOMEM;
+        return;
+    }
+    uint8_t *p = b->data;
+    p = tt_put_varint(p, n);
+    for (uint32_t i = 0; i <= w->ntot; i++) {
+        struct totals *t = i < w->ntot ? &w->tot[i] : &w->meta_tot;
+        if (i < w->ntot && !t->chunks && !t->lost)
+            continue;
+        p = tt_put_varint(p, i < w->ntot ? i : TT_STREAM_META);
+        p = tt_put_varint(p, t->chunks);
+        p = tt_put_varint(p, t->records);
+        p = tt_put_varint(p, t->lost);
+    }
+    uint32_t nk = 0;
+    for (unsigned k = 0; k < TT_KIND_COUNT; k++)
+        nk += w->lost_kind[k] != 0;
+    p = tt_put_varint(p, nk);
+    for (unsigned k = 0; k < TT_KIND_COUNT; k++) {
+        if (w->lost_kind[k]) {
+            *p++ = (uint8_t)k;
+            p = tt_put_varint(p, w->lost_kind[k]);
+        }
+    }
+    p = tt_put_varint(p, atomic_load(&w->gseq));
+    p = tt_put_varint(p, (uint64_t)w->werrno);
+    b->len = (size_t)(p - b->data);
+    b->stream = TT_STREAM_TRAILER;
+    b->seq = 0;
+    b->nrec = 0;
+    /* The trailer goes out even after a failed write: it says what was
+     * lost. A write error already set would stop write_chunk. */
+    int saved = w->werrno;
+    w->werrno = 0;
+    write_chunk(w, b, TT_CHUNK_TRAILER);
+    if (saved)
+        w->werrno = saved;
+    free(b);
+}
+
+static void *writer_main(void *arg)
+{
+    struct tt_writer *w = arg;
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        while (!w->qhead && !w->meta_full && !w->closing)
+            pthread_cond_wait(&w->work, &w->lock);
+        struct tt_buf *b = w->qhead;
+        if (b) {
+            w->qhead = b->next;
+            if (!w->qhead)
+                w->qtail = NULL;
+        } else if (!w->meta_full) {
+            break; /* closing and drained */
+        }
+        struct tt_buf *meta = take_meta(w);
+        pthread_mutex_unlock(&w->lock);
+        write_meta(w, meta);
+        if (b)
+            write_chunk(w, b, TT_CHUNK_DATA);
+        pthread_mutex_lock(&w->lock);
+        if (b) {
+            b->next = w->free;
+            w->free = b;
+            pthread_cond_signal(&w->freed);
+        }
+    }
+    struct tt_buf *meta = take_meta(w);
+    pthread_mutex_unlock(&w->lock);
+    write_meta(w, meta);
+    write_trailer(w);
+    return NULL;
+}
+
+/* --- Open and close ---------------------------------------------------- */
+
+static void writer_free(struct tt_writer *w)
+{
+    for (uint32_t i = 0; i < w->nstreams; i++) {
+        if (w->streams[i]) {
+            free(w->streams[i]->buf);
+            free(w->streams[i]);
+        }
+    }
+    free(w->streams);
+    while (w->free) {
+        struct tt_buf *b = w->free;
+        w->free = b->next;
+        free(b);
+    }
+    free(w->meta_cur);
+    free(w->strtab);
+    tt_arena_free(&w->arena);
+    free(w->tot);
+    free(w->zbuf);
+    ZSTD_freeCCtx(w->cctx);
+    free(w->path);
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->work);
+    pthread_cond_destroy(&w->freed);
+    free(w);
+}
+
+struct tt_writer *tt_writer_open(const char *path, const struct tt_header *hdr,
+                                 const struct tt_writer_options *opts, struct tt_error *err)
+{
+    struct tt_writer_options o = opts ? *opts : (struct tt_writer_options){ 0 };
+    if (!o.chunk_size)
+        o.chunk_size = TT_CHUNK_DEFAULT;
+    if (o.chunk_size < TT_CHUNK_MIN || o.chunk_size > TT_CHUNK_MAX) {
+        tt_error_set(err, TT_E_INVAL, 0, "chunk size %zu outside %u..%u", o.chunk_size,
+                     TT_CHUNK_MIN, TT_CHUNK_MAX);
+        return NULL;
+    }
+    if (o.level && (o.level < ZSTD_minCLevel() || o.level > ZSTD_maxCLevel())) {
+        tt_error_set(err, TT_E_INVAL, 0, "compression level %d outside %d..%d", o.level,
+                     ZSTD_minCLevel(), ZSTD_maxCLevel());
+        return NULL;
+    }
+    struct tt_writer *w = aligned_alloc(64, (sizeof *w + 63) / 64 * 64);
+    if (!w) {
+        tt_error_set(err, TT_E_NOMEM, 0, "out of memory");
+        return NULL;
+    }
+    memset(w, 0, sizeof *w);
+    w->fd = -1;
+    w->chunk_size = o.chunk_size;
+    w->level = o.level ? o.level : DEFAULT_LEVEL;
+    w->raw = o.raw;
+    w->synchronous = o.synchronous;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->work, NULL);
+    pthread_cond_init(&w->freed, NULL);
+    w->path = strdup(path);
+    w->zcap = ZSTD_compressBound(w->chunk_size);
+    w->zbuf = malloc(w->zcap);
+    w->cctx = ZSTD_createCCtx();
+    if (!w->path || !w->zbuf || !w->cctx)
+        goto nomem;
+    ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, w->level);
+    ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
+    if (!w->synchronous) {
+        for (unsigned i = 0; i < (o.queue ? o.queue : DEFAULT_QUEUE); i++) {
+            struct tt_buf *b = buf_new(w);
+            if (!b)
+                goto nomem;
+            b->next = w->free;
+            w->free = b;
+        }
+    }
+    size_t hlen;
+    uint8_t *h = tt_header_encode(hdr, &hlen);
+    if (!h) {
+        tt_error_set(err, TT_E_INVAL, 0, "trace header larger than %u bytes or out of memory",
+                     TT_HEADER_MAX);
+        writer_free(w);
+        return NULL;
+    }
+    w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (w->fd < 0 || !write_all(w, h, hlen, 0)) {
+        int e = errno;
+        tt_error_set(err, TT_E_IO, 0, "cannot %s '%s': %s", w->fd < 0 ? "create" : "write", path,
+                     strerror(e));
+        if (err)
+            err->sys_errno = e;
+        if (w->fd >= 0)
+            close(w->fd);
+        free(h);
+        writer_free(w);
+        return NULL;
+    }
+    free(h);
+    w->offset = hlen;
+    atomic_store(&w->st_bytes, hlen);
+    if (!w->synchronous) {
+        int e = pthread_create(&w->thread, NULL, writer_main, w);
+        if (e) {
+            tt_error_set(err, TT_E_IO, 0, "cannot start the trace writer thread: %s", strerror(e));
+            close(w->fd);
+            writer_free(w);
+            return NULL;
+        }
+        w->thread_started = true;
+    }
+    return w;
+nomem:
+    tt_error_set(err, TT_E_NOMEM, 0, "out of memory");
+    writer_free(w);
+    return NULL;
+}
+
+void tt_writer_stats(struct tt_writer *w, struct tt_writer_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    st->records = atomic_load_explicit(&w->st_records, memory_order_relaxed);
+    st->lost = atomic_load_explicit(&w->st_lost, memory_order_relaxed);
+    st->chunks = atomic_load_explicit(&w->st_chunks, memory_order_relaxed);
+    st->bytes = atomic_load_explicit(&w->st_bytes, memory_order_relaxed);
+    st->raw_bytes = atomic_load_explicit(&w->st_raw, memory_order_relaxed);
+}
+
+int tt_writer_close(struct tt_writer *w, struct tt_writer_stats *stats, struct tt_error *err)
+{
+    for (uint32_t i = 0; i < w->nstreams; i++)
+        if (w->streams[i])
+            tt_stream_flush(w->streams[i]);
+    if (w->thread_started) {
+        pthread_mutex_lock(&w->lock);
+        w->closing = true;
+        pthread_cond_signal(&w->work);
+        pthread_mutex_unlock(&w->lock);
+        pthread_join(w->thread, NULL);
+    } else {
+        write_meta(w, take_meta(w));
+        write_trailer(w);
+    }
+    if (close(w->fd) != 0 && !w->werrno)
+        w->werrno = errno;
+    struct tt_writer_stats st;
+    tt_writer_stats(w, &st);
+    memcpy(st.lost_kind, w->lost_kind, sizeof st.lost_kind);
+    if (stats)
+        *stats = st;
+    int rc = 0;
+    if (w->werrno) {
+        char kinds[256] = "";
+        size_t n = 0;
+        for (unsigned k = 1; k < TT_KIND_COUNT && n < sizeof kinds; k++)
+            if (w->lost_kind[k])
+                n += (size_t)snprintf(kinds + n, sizeof kinds - n, "%s%llu %s", n ? ", " : "",
+                                      (unsigned long long)w->lost_kind[k], tt_kind_name(k));
+        rc = tt_error_set(err, TT_E_WRITE, w->offset, "cannot write '%s': %s: %llu records lost%s%s%s",
+                          w->path, strerror(w->werrno), (unsigned long long)st.lost,
+                          n ? " (" : "", kinds, n ? ")" : "");
+        if (err)
+            err->sys_errno = w->werrno;
+    }
+    writer_free(w);
+    return rc;
+}
+
+/* --- Streams ----------------------------------------------------------- */
+
+static void stream_reset(struct tt_stream *s)
+{
+    s->p = s->buf->data;
+    s->limit = s->buf->data + s->w->chunk_size - TT_STREAM_SLACK;
+    s->nrec = 0;
+    s->next_insn = 0;
+    s->last_pc = s->last_vaddr = s->last_phys = s->last_gseq = 0;
+    s->last_val[0] = s->last_val[1] = 0;
+}
+
+struct tt_stream *tt_stream_get(struct tt_writer *w, uint32_t vcpu, struct tt_error *err)
+{
+    if (vcpu >= STREAMS_MAX) {
+        tt_error_set(err, TT_E_INVAL, 0, "vCPU index %u too large", vcpu);
+        return NULL;
+    }
+    pthread_mutex_lock(&w->lock);
+    struct tt_stream *s = NULL;
+    if (vcpu >= w->nstreams) {
+        uint32_t n = vcpu + 16;
+        struct tt_stream **a = realloc(w->streams, n * sizeof *a);
+        if (!a)
+            goto out;
+        memset(a + w->nstreams, 0, (n - w->nstreams) * sizeof *a);
+        w->streams = a;
+        w->nstreams = n;
+    }
+    s = w->streams[vcpu];
+    if (!s) {
+        s = aligned_alloc(64, sizeof *s);
+        struct tt_buf *b = buf_new(w);
+        if (!s || !b) {
+            free(s);
+            free(b);
+            s = NULL;
+            goto out;
+        }
+        memset(s, 0, sizeof *s);
+        s->w = w;
+        s->id = vcpu;
+        s->buf = b;
+        stream_reset(s);
+        w->streams[vcpu] = s;
+    }
+out:
+    pthread_mutex_unlock(&w->lock);
+    if (!s)
+        tt_error_set(err, TT_E_NOMEM, 0, "out of memory");
+    return s;
+}
+
+void tt_stream_handoff(struct tt_stream *s)
+{
+    struct tt_writer *w = s->w;
+    struct tt_buf *b = s->buf;
+    if (!s->nrec)
+        return;
+    b->len = (size_t)(s->p - b->data);
+    b->nrec = s->nrec;
+    b->stream = s->id;
+    b->seq = s->seq++;
+    b->next = NULL;
+    pthread_mutex_lock(&w->lock);
+    if (w->synchronous) {
+        write_meta(w, take_meta(w));
+        write_chunk(w, b, TT_CHUNK_DATA);
+    } else {
+        if (w->qtail)
+            w->qtail->next = b;
+        else
+            w->qhead = b;
+        w->qtail = b;
+        pthread_cond_signal(&w->work);
+        /* Back-pressure: wait for the writer rather than drop. */
+        while (!w->free)
+            pthread_cond_wait(&w->freed, &w->lock);
+        s->buf = w->free;
+        w->free = s->buf->next;
+    }
+    pthread_mutex_unlock(&w->lock);
+    stream_reset(s);
+}
+
+void tt_stream_flush(struct tt_stream *s)
+{
+    tt_stream_handoff(s);
+}
+
+void tt_put_module(struct tt_stream *s, const char *path, uint64_t bias, uint64_t start,
+                   uint64_t end)
+{
+    size_t n = strnlen(path, TT_STRING_MAX);
+    uint8_t *p = tt_stream_begin_(s);
+    if ((size_t)(s->buf->data + s->w->chunk_size - p) < 40 + n) {
+        tt_stream_handoff(s);
+        p = s->p;
+    }
+    *p++ = TT_TAG_MODULE;
+    p = tt_put_varint(p, bias);
+    p = tt_put_varint(p, start);
+    p = tt_put_varint(p, end);
+    p = tt_put_varint(p, n);
+    memcpy(p, path, n);
+    p += n;
+    *p++ = 0;
+    tt_stream_end_(s, p);
+}
+
+uint64_t tt_writer_next_gseq(struct tt_writer *w)
+{
+    return atomic_fetch_add(&w->gseq, 1) + 1;
+}
+
+/* --- Definitions -------------------------------------------------------- */
+
+/* Room for n bytes of definitions in the metadata stream (lock held). */
+static uint8_t *meta_reserve(struct tt_writer *w, size_t n)
+{
+    struct tt_buf *b = w->meta_cur;
+    if (b && b->len + n > w->chunk_size) {
+        b->next = NULL;
+        if (w->meta_full_tail)
+            w->meta_full_tail->next = b;
+        else
+            w->meta_full = b;
+        w->meta_full_tail = b;
+        pthread_cond_signal(&w->work);
+        b = w->meta_cur = NULL;
+    }
+    if (!b) {
+        if (!(b = buf_new(w)))
+            return NULL;
+        b->stream = TT_STREAM_META;
+        b->seq = w->meta_seq++;
+        w->meta_cur = b;
+        w->meta_last_pc = 0; /* delta state of a new chunk */
+    }
+    return b->data + b->len;
+}
+
+static void meta_commit(struct tt_writer *w, uint8_t *end)
+{
+    w->meta_cur->len = (size_t)(end - w->meta_cur->data);
+    w->meta_cur->nrec++;
+}
+
+uint32_t tt_def_insn(struct tt_writer *w, uint64_t pc, const uint8_t *bytes, size_t len,
+                     const char *disas)
+{
+    size_t dn = strnlen(disas, TT_STRING_MAX);
+    if (len > TT_INSN_BYTES_MAX)
+        len = TT_INSN_BYTES_MAX;
+    pthread_mutex_lock(&w->lock);
+    uint32_t id = UINT32_MAX;
+    uint8_t *p = meta_reserve(w, 32 + len + dn);
+    if (p) {
+        id = w->ninsns++;
+        *p++ = TT_TAG_DEF_INSN;
+        p = tt_put_varint(p, id);
+        p = tt_put_varint(p, tt_zigzag((int64_t)(pc - w->meta_last_pc)));
+        w->meta_last_pc = pc;
+        *p++ = (uint8_t)len;
+        memcpy(p, bytes, len);
+        p += len;
+        p = tt_put_varint(p, dn);
+        memcpy(p, disas, dn);
+        meta_commit(w, p + dn);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return id;
+}
+
+uint32_t tt_def_reg(struct tt_writer *w, const char *name, uint32_t width)
+{
+    size_t n = strnlen(name, TT_STRING_MAX);
+    pthread_mutex_lock(&w->lock);
+    uint32_t id = UINT32_MAX;
+    uint8_t *p = meta_reserve(w, 32 + n);
+    if (p) {
+        id = w->nregs++;
+        *p++ = TT_TAG_DEF_REG;
+        p = tt_put_varint(p, id);
+        p = tt_put_varint(p, width);
+        p = tt_put_varint(p, n);
+        memcpy(p, name, n);
+        meta_commit(w, p + n);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return id;
+}
+
+static uint32_t str_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)s[i]) * 16777619u;
+    return h;
+}
+
+/* Interning table (lock held): open addressing, at most half full. */
+static bool strtab_grow(struct tt_writer *w)
+{
+    uint32_t cap = w->strtab_cap ? w->strtab_cap * 2 : 64;
+    struct strent *t = calloc(cap, sizeof *t);
+    if (!t)
+        return false;
+    for (uint32_t i = 0; i < w->strtab_cap; i++) {
+        if (!w->strtab[i].s)
+            continue;
+        uint32_t h = str_hash(w->strtab[i].s, strlen(w->strtab[i].s)) & (cap - 1);
+        while (t[h].s)
+            h = (h + 1) & (cap - 1);
+        t[h] = w->strtab[i];
+    }
+    free(w->strtab);
+    w->strtab = t;
+    w->strtab_cap = cap;
+    return true;
+}
+
+uint32_t tt_def_string(struct tt_writer *w, const char *str)
+{
+    size_t n = strnlen(str, TT_STRING_MAX);
+    uint32_t id = UINT32_MAX;
+    pthread_mutex_lock(&w->lock);
+    if ((w->nstrings + 1) * 2 > w->strtab_cap && !strtab_grow(w))
+        goto out;
+    uint32_t h = str_hash(str, n) & (w->strtab_cap - 1);
+    for (; w->strtab[h].s; h = (h + 1) & (w->strtab_cap - 1)) {
+        if (!strncmp(w->strtab[h].s, str, n) && !w->strtab[h].s[n]) {
+            id = w->strtab[h].id;
+            goto out;
+        }
+    }
+    char *copy = tt_arena_strndup(&w->arena, str, n);
+    uint8_t *p = copy ? meta_reserve(w, 16 + n) : NULL;
+    if (!p)
+        goto out;
+    id = w->nstrings++;
+    w->strtab[h].s = copy;
+    w->strtab[h].id = id;
+    *p++ = TT_TAG_DEF_STRING;
+    p = tt_put_varint(p, id);
+    p = tt_put_varint(p, n);
+    memcpy(p, str, n);
+    meta_commit(w, p + n);
+out:
+    pthread_mutex_unlock(&w->lock);
+    return id;
+}
+
+uint32_t tt_stream_string_slow(struct tt_stream *s, const char *str)
+{
+    uint32_t id = tt_def_string(s->w, str);
+    if (id != UINT32_MAX) {
+        unsigned h = (unsigned)((uintptr_t)str >> 4) % TT_STRING_CACHE;
+        s->scache_key[h] = str;
+        s->scache_id[h] = id;
+    }
+    return id;
+}

@@ -1,0 +1,282 @@
+/* Trace format v1 round trips: every record kind on random inputs over
+ * many seeds and writer options; several streams; several threads writing
+ * at once with back-pressure; vCPU indices reused; merged order. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "test_format_gen.h"
+
+static char dir[] = "/tmp/tcgtrace-test-format.XXXXXX";
+
+static const char *const argv_demo[] = { "/bin/prog", "--flag", "a b" };
+
+static struct tt_header header(void)
+{
+    return (struct tt_header){
+        .arch = "riscv64", .page_size = 4096, .qemu_version = "10.0.0", .argc = 3,
+        .argv = argv_demo, .start_time_ns = 1700000000123456789ull, .tcgtrace_version = "0.1.0",
+        .plugin = "memtrace", .plugin_options = "format=bin,values=on",
+        .features = TT_FEAT_MEMORY | TT_FEAT_MEM_VALUES,
+    };
+}
+
+/* Reads path and compares each stream's records with want[stream]. */
+static int check_trace(const char *path, unsigned flags, struct expect *want, unsigned nstreams,
+                       char *why, size_t whylen)
+{
+    struct tt_error err;
+    struct tt_reader *r = tt_reader_open(path, flags, &err);
+    if (!r) {
+        snprintf(why, whylen, "open: %s", err.msg);
+        return 0;
+    }
+    size_t pos[64] = { 0 };
+    struct tt_record rec;
+    int rc, ok = 1;
+    uint64_t last_gseq = 0, nrec = 0;
+    while (ok && (rc = tt_reader_next(r, &rec, &err)) > 0) {
+        nrec++;
+        if (rec.stream >= nstreams || pos[rec.stream] >= want[rec.stream].n) {
+            snprintf(why, whylen, "record %llu: unexpected stream %u", (unsigned long long)nrec, rec.stream);
+            ok = 0;
+            break;
+        }
+        char d[200];
+        if (!record_equal(&rec, &want[rec.stream].recs[pos[rec.stream]], d, sizeof d)) {
+            snprintf(why, whylen, "stream %u record %zu: %s", rec.stream, pos[rec.stream], d);
+            ok = 0;
+        }
+        pos[rec.stream]++;
+        if ((flags & TT_READ_MERGED) && rec.kind == TT_SYNC) {
+            if (rec.sync.gseq <= last_gseq) {
+                snprintf(why, whylen, "merged: sync %llu after %llu", (unsigned long long)rec.sync.gseq,
+                         (unsigned long long)last_gseq);
+                ok = 0;
+            }
+            last_gseq = rec.sync.gseq;
+        }
+    }
+    if (ok && rc < 0) {
+        snprintf(why, whylen, "read: %s", err.msg);
+        ok = 0;
+    }
+    for (unsigned i = 0; ok && i < nstreams; i++) {
+        if (pos[i] != want[i].n) {
+            snprintf(why, whylen, "stream %u: %zu records, want %zu", i, pos[i], want[i].n);
+            ok = 0;
+        }
+    }
+    const struct tt_header *h = tt_reader_header(r);
+    if (ok && (strcmp(h->arch, "riscv64") || h->page_size != 4096 || h->argc != 3 ||
+               strcmp(h->argv[2], "a b") || h->start_time_ns != 1700000000123456789ull ||
+               strcmp(h->plugin, "memtrace") || strcmp(h->plugin_options, "format=bin,values=on") ||
+               h->features != (TT_FEAT_MEMORY | TT_FEAT_MEM_VALUES) || strcmp(h->qemu_version, "10.0.0"))) {
+        snprintf(why, whylen, "header fields differ");
+        ok = 0;
+    }
+    const struct tt_trailer *t = tt_reader_trailer(r);
+    if (ok && (!t || t->write_errno)) {
+        snprintf(why, whylen, "no trailer or a write error");
+        ok = 0;
+    }
+    tt_reader_close(r);
+    return ok;
+}
+
+static void roundtrip(uint64_t seed)
+{
+    uint64_t rng = seed * 0x9e3779b97f4a7c15ull + 1;
+    char path[256];
+    snprintf(path, sizeof path, "%s/rt%llu.tct", dir, (unsigned long long)seed);
+    struct tt_writer_options o = {
+        .chunk_size = TT_CHUNK_MIN << rng_below(&rng, 3),
+        .raw = rng_below(&rng, 4) == 0,
+        .level = (int)rng_below(&rng, 4) - 1, /* -1 (fast), default, 1, 2 */
+        .queue = 1 + (unsigned)rng_below(&rng, 3),
+        .synchronous = rng_below(&rng, 3) == 0,
+    };
+    struct tt_header h = header();
+    struct tt_error err;
+    struct tt_writer *w = tt_writer_open(path, &h, &o, &err);
+    if (!w) {
+        tap_ok(0, "seed %llu: open: %s", (unsigned long long)seed, err.msg);
+        return;
+    }
+    unsigned nstreams = 1 + (unsigned)rng_below(&rng, 4);
+    struct expect want[4] = { 0 };
+    struct tt_stream *s[4];
+    for (unsigned i = 0; i < nstreams; i++)
+        s[i] = tt_stream_get(w, i, &err);
+    struct gen_defs defs = { .lock = PTHREAD_MUTEX_INITIALIZER };
+    size_t n = seed % 10 == 0 ? 300000 : 1 + rng_below(&rng, 20000);
+    for (size_t k = 0; k < n; k++) {
+        unsigned i = (unsigned)rng_below(&rng, nstreams);
+        gen_record(w, s[i], &defs, &rng, &want[i]);
+        /* A thread exits and a new one gets its vCPU index. */
+        if (rng_below(&rng, 5000) == 0) {
+            tt_stream_flush(s[i]);
+            s[i] = tt_stream_get(w, i, &err);
+        }
+    }
+    struct tt_writer_stats st;
+    int rc = tt_writer_close(w, &st, &err);
+    char why[600] = "";
+    int ok = rc == 0 && st.records == n && st.lost == 0;
+    if (rc)
+        snprintf(why, sizeof why, "close: %s", err.msg);
+    ok = ok && check_trace(path, 0, want, nstreams, why, sizeof why);
+    ok = ok && check_trace(path, TT_READ_MERGED, want, nstreams, why, sizeof why);
+    tap_ok(ok, "round trip, seed %llu (%zu records, %u streams, chunk %zu KiB, %s%s) %s",
+           (unsigned long long)seed, n, nstreams, o.chunk_size >> 10, o.raw ? "raw" : "zstd",
+           o.synchronous ? ", synchronous" : "", why);
+    for (unsigned i = 0; i < nstreams; i++)
+        expect_free(&want[i]);
+    unlink(path);
+}
+
+/* Several guest threads appending at once, each to its own stream, with
+ * definitions made from all of them and a queue of one buffer so that
+ * they wait for the writer (back-pressure) rather than drop. */
+struct thread_arg {
+    struct tt_writer *w;
+    struct gen_defs *defs;
+    unsigned id;
+    size_t n;
+    struct expect want;
+};
+
+static void *thread_main(void *p)
+{
+    struct thread_arg *a = p;
+    uint64_t rng = 1000 + a->id;
+    struct tt_error err;
+    struct tt_stream *s = tt_stream_get(a->w, a->id, &err);
+    for (size_t k = 0; k < a->n; k++)
+        gen_record(a->w, s, a->defs, &rng, &a->want);
+    tt_stream_flush(s);
+    return NULL;
+}
+
+static void threads(unsigned nthreads)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/threads%u.tct", dir, nthreads);
+    struct tt_writer_options o = { .chunk_size = TT_CHUNK_MIN, .queue = 1 };
+    struct tt_header h = header();
+    struct tt_error err;
+    struct tt_writer *w = tt_writer_open(path, &h, &o, &err);
+    struct gen_defs defs = { .lock = PTHREAD_MUTEX_INITIALIZER };
+    struct thread_arg args[8];
+    pthread_t t[8];
+    for (unsigned i = 0; i < nthreads; i++) {
+        args[i] = (struct thread_arg){ .w = w, .defs = &defs, .id = i, .n = 150000 };
+        pthread_create(&t[i], NULL, thread_main, &args[i]);
+    }
+    for (unsigned i = 0; i < nthreads; i++)
+        pthread_join(t[i], NULL);
+    int rc = tt_writer_close(w, NULL, &err);
+    struct expect want[8];
+    for (unsigned i = 0; i < nthreads; i++)
+        want[i] = args[i].want;
+    char why[600] = "";
+    int ok = rc == 0 && check_trace(path, 0, want, nthreads, why, sizeof why);
+    tap_ok(ok, "%u threads at once, file order %s", nthreads, why);
+    ok = rc == 0 && check_trace(path, TT_READ_MERGED, want, nthreads, why, sizeof why);
+    tap_ok(ok, "%u threads at once, merged order %s", nthreads, why);
+    for (unsigned i = 0; i < nthreads; i++)
+        expect_free(&want[i]);
+    unlink(path);
+}
+
+/* Merged order on a hand-made interleaving: sync events of different
+ * streams come out in global sequence order, everything else keeps its
+ * place between its stream's sync events. */
+static void merged_order(void)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/merged.tct", dir);
+    struct tt_header h = header();
+    struct tt_error err;
+    struct tt_writer *w = tt_writer_open(path, &h, NULL, &err);
+    struct tt_stream *a = tt_stream_get(w, 0, &err), *b = tt_stream_get(w, 1, &err);
+    tt_put_thread_start(a, 100);          /* a: start */
+    tt_put_sync(a, TT_SYNC_CLONE, 1, 0, 101); /* g1 */
+    tt_put_thread_start(b, 101);          /* b: start */
+    tt_put_sync(b, TT_SYNC_THREAD_START, 2, 0, 101); /* g2 */
+    tt_put_mem(b, 3, 0x1000, 2, true);    /* b: store */
+    tt_put_sync(b, TT_SYNC_RELEASE_STORE, 4, 0x2000, 0); /* g3 */
+    tt_put_mem(a, 5, 0x3000, 2, false);   /* a: load before its acquire */
+    tt_put_sync(a, TT_SYNC_ACQUIRE_LOAD, 6, 0x2000, 0); /* g4 */
+    tt_put_mem(a, 7, 0x1000, 2, false);   /* a: load after */
+    /* Stream 1 is written to the file first. */
+    tt_stream_flush(b);
+    tt_stream_flush(a);
+    tt_writer_close(w, NULL, &err);
+    struct tt_reader *r = tt_reader_open(path, TT_READ_MERGED, &err);
+    char got[256] = "";
+    struct tt_record rec;
+    while (tt_reader_next(r, &rec, &err) > 0) {
+        char one[32];
+        if (rec.kind == TT_SYNC)
+            snprintf(one, sizeof one, "%u:g%llu ", rec.stream, (unsigned long long)rec.sync.gseq);
+        else if (rec.kind == TT_MEM)
+            snprintf(one, sizeof one, "%u:m%llu ", rec.stream, (unsigned long long)rec.mem.pc);
+        else
+            snprintf(one, sizeof one, "%u:%s ", rec.stream, tt_kind_name(rec.kind));
+        strcat(got, one);
+    }
+    tt_reader_close(r);
+    /* A stream runs on after its sync event up to its next one (m5 before
+     * g2): records between sync events are ordered only within their
+     * stream, which is all happens-before needs. */
+    const char *want = "1:thread-start 0:thread-start 0:g1 0:m5 1:g2 1:m3 1:g3 0:g4 0:m7 ";
+    tap_ok(!strcmp(got, want), "merged order: '%s'", got);
+    unlink(path);
+}
+
+/* Definitions made after a chunk was handed off, used by another stream:
+ * in file order each definition precedes its first use. */
+static void defs_before_use(void)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/defs.tct", dir);
+    struct tt_header h = header();
+    struct tt_error err;
+    struct tt_writer *w = tt_writer_open(path, &h, NULL, &err);
+    struct tt_stream *a = tt_stream_get(w, 0, &err), *b = tt_stream_get(w, 1, &err);
+    int ok = 1;
+    for (int i = 0; i < 2000; i++) {
+        uint8_t op[4] = { (uint8_t)i, 1, 2, 3 };
+        uint32_t id = tt_def_insn(w, 0x1000 + 4u * (uint32_t)i, op, 4, "nop");
+        struct tt_stream *s = i % 2 ? a : b;
+        tt_put_insn(s, id, 0x1000 + 4u * (uint32_t)i);
+        tt_stream_flush(s);
+    }
+    ok = tt_writer_close(w, NULL, &err) == 0;
+    struct tt_reader *r = tt_reader_open(path, 0, &err);
+    struct tt_record rec;
+    int rc, n = 0;
+    while ((rc = tt_reader_next(r, &rec, &err)) > 0)
+        n++;
+    tap_ok(ok && rc == 0 && n == 2000, "definitions precede their uses in file order (%d records%s%s)", n,
+           rc ? ": " : "", rc ? err.msg : "");
+    tt_reader_close(r);
+    unlink(path);
+}
+
+int main(void)
+{
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    printf("1..%d\n", 60 + 2 * 2 + 2);
+    for (uint64_t seed = 1; seed <= 60; seed++)
+        roundtrip(seed);
+    threads(2);
+    threads(5);
+    merged_order();
+    defs_before_use();
+    rmdir(dir);
+    return tap_failed != 0;
+}
