@@ -1,0 +1,44 @@
+/* What the plugins need to know per guest architecture: word size, byte
+ * order, the stack pointer's register name and the numbers of the system
+ * calls they follow. x86_64 has its own syscall table; aarch64 and riscv64
+ * share the generic one (asm-generic/unistd.h). */
+#ifndef TCGTRACE_GUESTARCH_H
+#define TCGTRACE_GUESTARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The system calls the plugins act on. */
+enum guest_sys {
+    GSYS_OTHER,
+    GSYS_MMAP,
+    GSYS_MUNMAP,
+    GSYS_MPROTECT,
+    GSYS_PKEY_MPROTECT,
+    GSYS_MREMAP,
+    GSYS_BRK,
+    GSYS_SHMAT,
+    GSYS_SHMDT,
+    GSYS_CLONE,
+    GSYS_CLONE3,
+    GSYS_FORK,
+    GSYS_VFORK,
+    GSYS_COUNT
+};
+
+struct guest_arch {
+    const char *name;   /* as in qemu_info_t->target_name */
+    unsigned word;      /* bytes in a pointer */
+    bool big_endian;
+    const char *sp_reg; /* the stack pointer's name in QEMU's register list */
+    int nr[GSYS_COUNT]; /* syscall numbers; 0 where the call does not exist */
+};
+
+/* NULL for an architecture without a table. */
+const struct guest_arch *guest_arch_find(const char *target_name);
+/* Comma-separated names of the supported architectures, for messages;
+ * first called before any vCPU runs (it fills a static buffer). */
+const char *guest_arch_names(void);
+enum guest_sys guest_arch_sys(const struct guest_arch *a, int64_t num);
+
+#endif

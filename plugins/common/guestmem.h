@@ -1,0 +1,16 @@
+/* Reading guest virtual memory from the plugins, in the guest's byte order.
+ * Only from a vCPU context (a vCPU callback), as QEMU requires. */
+#ifndef TCGTRACE_GUESTMEM_H
+#define TCGTRACE_GUESTMEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* False if any byte of [addr, addr+len) is unmapped or unreadable. */
+bool guestmem_read(uint64_t addr, void *buf, size_t len);
+/* An unsigned integer of size 1, 2, 4 or 8 bytes stored at p. */
+uint64_t guestmem_uint(const void *p, unsigned size, bool big_endian);
+bool guestmem_read_uint(uint64_t addr, unsigned size, bool big_endian, uint64_t *value);
+
+#endif
