@@ -48,22 +48,39 @@ void pagemap_free(struct pagemap *pm)
     free(pm);
 }
 
-/* The leaf covering page pn, created (and published) if absent and create
- * is set. NULL if out of memory (*err set), or if absent and not created:
- * then *absent_last is the last page of the absent subtree, which a caller
- * clearing pages can skip whole. */
-static struct pagemap_leaf *leaf_for(struct pagemap *pm, uint64_t pn, bool create, int *err,
-                                     uint64_t *absent_last)
+/* The leaf covering page pn, or NULL if absent: then *absent_last is the
+ * last page of the absent subtree, which callers skip whole. */
+static struct pagemap_leaf *leaf_find(const struct pagemap *pm, uint64_t pn, uint64_t *absent_last)
+{
+    struct pagemap_mid *mid = atomic_load_explicit(&pm->top[pn >> TOP_SHIFT], memory_order_acquire);
+    if (mid == &pm->empty_mid) {
+        *absent_last = pn | ((UINT64_C(1) << TOP_SHIFT) - 1);
+        return NULL;
+    }
+    struct pagemap_low *low =
+        atomic_load_explicit(&mid->low[(pn >> MID_SHIFT) & (NODE_ENTRIES - 1)], memory_order_acquire);
+    if (low == &pm->empty_low) {
+        *absent_last = pn | ((UINT64_C(1) << MID_SHIFT) - 1);
+        return NULL;
+    }
+    struct pagemap_leaf *leaf =
+        atomic_load_explicit(&low->leaf[(pn >> LOW_SHIFT) & (NODE_ENTRIES - 1)], memory_order_acquire);
+    if (leaf == &pm->empty_leaf) {
+        *absent_last = pn | (LEAF_PAGES - 1);
+        return NULL;
+    }
+    return leaf;
+}
+
+/* The leaf covering page pn, created and published where absent; NULL when
+ * out of memory. Only the (serialised) writer calls it. */
+static struct pagemap_leaf *leaf_get(struct pagemap *pm, uint64_t pn)
 {
     struct pagemap_mid *_Atomic *mslot = &pm->top[pn >> TOP_SHIFT];
     struct pagemap_mid *mid = atomic_load_explicit(mslot, memory_order_relaxed);
     if (mid == &pm->empty_mid) {
-        if (!create) {
-            *absent_last = pn | ((UINT64_C(1) << TOP_SHIFT) - 1);
-            return NULL;
-        }
         if (!(mid = malloc(sizeof(*mid))))
-            goto oom;
+            return NULL;
         for (unsigned i = 0; i < NODE_ENTRIES; i++)
             atomic_init(&mid->low[i], &pm->empty_low);
         /* Release: a reader that sees the node sees it initialised. */
@@ -72,12 +89,8 @@ static struct pagemap_leaf *leaf_for(struct pagemap *pm, uint64_t pn, bool creat
     struct pagemap_low *_Atomic *lslot = &mid->low[(pn >> MID_SHIFT) & (NODE_ENTRIES - 1)];
     struct pagemap_low *low = atomic_load_explicit(lslot, memory_order_relaxed);
     if (low == &pm->empty_low) {
-        if (!create) {
-            *absent_last = pn | ((UINT64_C(1) << MID_SHIFT) - 1);
-            return NULL;
-        }
         if (!(low = malloc(sizeof(*low))))
-            goto oom;
+            return NULL;
         for (unsigned i = 0; i < NODE_ENTRIES; i++)
             atomic_init(&low->leaf[i], &pm->empty_leaf);
         atomic_store_explicit(lslot, low, memory_order_release);
@@ -85,18 +98,11 @@ static struct pagemap_leaf *leaf_for(struct pagemap *pm, uint64_t pn, bool creat
     struct pagemap_leaf *_Atomic *fslot = &low->leaf[(pn >> LOW_SHIFT) & (NODE_ENTRIES - 1)];
     struct pagemap_leaf *leaf = atomic_load_explicit(fslot, memory_order_relaxed);
     if (leaf == &pm->empty_leaf) {
-        if (!create) {
-            *absent_last = pn | (LEAF_PAGES - 1);
-            return NULL;
-        }
         if (!(leaf = calloc(1, sizeof(*leaf))))
-            goto oom;
+            return NULL;
         atomic_store_explicit(fslot, leaf, memory_order_release);
     }
     return leaf;
-oom:
-    *err = -ENOMEM;
-    return NULL;
 }
 
 /* Sets or clears the bits of pages [first, last] inside one leaf. */
@@ -124,12 +130,11 @@ int pagemap_set(struct pagemap *pm, uint64_t start, uint64_t len, bool in)
     if (end < start)
         end = UINT64_MAX;
     uint64_t last = end >> PAGEMAP_PAGE_SHIFT;
-    int err = 0;
     for (uint64_t pn = first;;) {
         uint64_t span_last = pn | (LEAF_PAGES - 1);
-        struct pagemap_leaf *leaf = leaf_for(pm, pn, in, &err, &span_last);
-        if (err)
-            return err;
+        struct pagemap_leaf *leaf = in ? leaf_get(pm, pn) : leaf_find(pm, pn, &span_last);
+        if (in && !leaf)
+            return -ENOMEM;
         if (span_last > last)
             span_last = last;
         if (leaf)
@@ -138,4 +143,46 @@ int pagemap_set(struct pagemap *pm, uint64_t start, uint64_t len, bool in)
             return 0;
         pn = span_last + 1;
     }
+}
+
+/* The first page at or after pn whose bit is `want`, or false if none. */
+static bool find_page(const struct pagemap *pm, uint64_t pn, bool want, uint64_t *found)
+{
+    for (;;) {
+        uint64_t span_last = 0;
+        const struct pagemap_leaf *leaf = leaf_find(pm, pn, &span_last);
+        if (!leaf) {
+            if (!want) {
+                *found = pn;
+                return true;
+            }
+        } else {
+            span_last = pn | (LEAF_PAGES - 1);
+            for (unsigned w = (unsigned)((pn & (LEAF_PAGES - 1)) / 64); w < LEAF_PAGES / 64; w++) {
+                uint64_t bits = atomic_load_explicit(&leaf->bits[w], memory_order_relaxed);
+                if (!want)
+                    bits = ~bits;
+                uint64_t base = (pn & ~(LEAF_PAGES - 1)) + (uint64_t)w * 64;
+                if (base < pn)
+                    bits &= ~UINT64_C(0) << (pn - base);
+                if (bits) {
+                    *found = base + (uint64_t)__builtin_ctzll(bits);
+                    return true;
+                }
+            }
+        }
+        if (span_last == UINT64_MAX >> PAGEMAP_PAGE_SHIFT)
+            return false;
+        pn = span_last + 1;
+    }
+}
+
+bool pagemap_next(const struct pagemap *pm, uint64_t from, uint64_t *first, uint64_t *last)
+{
+    uint64_t a, b;
+    if (!find_page(pm, from >> PAGEMAP_PAGE_SHIFT, true, &a))
+        return false;
+    *first = a << PAGEMAP_PAGE_SHIFT;
+    *last = find_page(pm, a, false, &b) ? (b << PAGEMAP_PAGE_SHIFT) - 1 : UINT64_MAX;
+    return true;
 }

@@ -11,7 +11,8 @@
  * Options: out=PATH (default: standard error), noread[=on|off],
  * nowrite[=on|off] (QEMU turns a bare `noread` into `read=off`, so
  * read=on|off and write=on|off are accepted too), all=on (no filter: every
- * data access), format=text. See docs/memtrace.md. */
+ * data access), format=text, regions=PATH (the writable regions known at
+ * exit, for checking). See docs/memtrace.md. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -34,12 +35,14 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 #define GUEST_CLONE_VM 0x100
 
 static struct {
-    char *out; /* NULL: standard error */
+    char *out;     /* NULL: standard error */
+    char *regions; /* where to list the writable regions at exit, or NULL */
     bool reads, writes, all;
 } opt = { .reads = true, .writes = true };
 
 static const struct guest_arch *arch;
 static int out_fd = STDERR_FILENO;
+static FILE *regions_file;
 
 /* Per-vCPU state, written only by its vCPU's thread (and at exit, once
  * QEMU has stopped calling back). linux-user reuses the index of an exited
@@ -244,6 +247,20 @@ static void on_syscall_ret(qemu_plugin_id_t id, unsigned idx, int64_t num, int64
 
 /* --- Exit --- */
 
+/* The writable map as memtrace knows it at exit, one [start, end) range a
+ * line like /proc/PID/maps, for tests and for users who wonder what is
+ * traced. */
+static void write_regions(void)
+{
+    uint64_t first, last, from = 0;
+    while (pagemap_next(wmap_pages, from, &first, &last) && last != UINT64_MAX) {
+        fprintf(regions_file, "%016" PRIx64 "-%016" PRIx64 "\n", first, last + 1);
+        from = last + 1;
+    }
+    if (fclose(regions_file))
+        fprintf(stderr, "memtrace: cannot write '%s': %s\n", opt.regions, strerror(errno));
+}
+
 /* QEMU's exit callback: all other callbacks are unregistered by now and no
  * vCPU runs instrumented code, so the buffers can be read. */
 static void plugin_exit(qemu_plugin_id_t id, void *udata)
@@ -270,6 +287,8 @@ static void plugin_exit(qemu_plugin_id_t id, void *udata)
     if (u)
         fprintf(stderr, "memtrace: %" PRIu64 " memory accesses not traced: more than %d vCPUs\n", u,
                 MAX_VCPUS);
+    if (regions_file)
+        write_regions();
     uint64_t f = wmap_failures();
     if (f)
         fprintf(stderr, "memtrace: %" PRIu64 " updates of the writable-memory map failed: "
@@ -306,14 +325,15 @@ static int parse_option(const char *arg)
     memcpy(key, arg, klen);
     key[klen] = '\0';
 
-    if (!strcmp(key, "out")) {
+    if (!strcmp(key, "out") || !strcmp(key, "regions")) {
+        char **path = key[0] == 'o' ? &opt.out : &opt.regions;
         if (!val || !*val) {
-            fprintf(stderr, "memtrace: option 'out' needs a path: out=PATH\n");
+            fprintf(stderr, "memtrace: option '%s' needs a path: %s=PATH\n", key, key);
             return -1;
         }
-        free(opt.out);
-        opt.out = strdup(val); /* QEMU may reuse argv's memory */
-        return opt.out ? 0 : -1;
+        free(*path);
+        *path = strdup(val); /* QEMU may reuse argv's memory */
+        return *path ? 0 : -1;
     }
     if (!strcmp(key, "file")) {
         fprintf(stderr, "memtrace: 'file' is QEMU's own -plugin key (the plugin's path): "
@@ -346,7 +366,8 @@ static int parse_option(const char *arg)
         }
         return bad_value(key, val ? val : "", "text");
     }
-    fprintf(stderr, "memtrace: unknown option '%s' (known: out, noread, nowrite, all, format)\n", arg);
+    fprintf(stderr, "memtrace: unknown option '%s' (known: out, noread, nowrite, all, format, regions)\n",
+            arg);
     return -1;
 }
 
@@ -380,6 +401,10 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             fprintf(stderr, "memtrace: cannot open '%s': %s\n", opt.out, strerror(errno));
             return -1;
         }
+    }
+    if (opt.regions && !(regions_file = fopen(opt.regions, "we"))) {
+        fprintf(stderr, "memtrace: cannot open '%s': %s\n", opt.regions, strerror(errno));
+        return -1;
     }
     qemu_plugin_register_vcpu_init_cb(id, on_vcpu_init);
     qemu_plugin_register_vcpu_exit_cb(id, on_vcpu_exit);

@@ -53,6 +53,11 @@ void pagemap_free(struct pagemap *pm);
  * the pages before the failure updated. Callers serialise calls. */
 int pagemap_set(struct pagemap *pm, uint64_t start, uint64_t len, bool in);
 
+/* The first run of pages in the set at or after the page holding from:
+ * its first byte and its last (inclusive, so the top page can be named).
+ * False if there is none. For diagnostics: it walks the tree. */
+bool pagemap_next(const struct pagemap *pm, uint64_t from, uint64_t *first, uint64_t *last);
+
 /* Whether the page holding addr is in the set. */
 static inline bool pagemap_test(const struct pagemap *pm, uint64_t addr)
 {

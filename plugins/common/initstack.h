@@ -18,8 +18,8 @@ struct initstack {
      * argument, environment or AT_EXECFN string (the kernel and QEMU put
      * them at the very top). bottom is the lowest of the pages mapped
      * without a hole below the stack pointer: QEMU's reads see through
-     * protections, so it passes the guard page and any mapping right below
-     * (an image QEMU loaded there; wmap.c corrects those). */
+     * protections, so it takes in the guard page and any image QEMU loaded
+     * right below (wmap.c separates those). */
     uint64_t bottom, top;
 };
 

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/shm.h>
+#include <unistd.h>
 
 #include "guestelf.h"
 #include "initstack.h"
@@ -49,51 +50,60 @@ static void set(uint64_t start, uint64_t len, bool writable)
         failures++;
 }
 
-/* An image's span holds its segments and, between them, reserved but
- * inaccessible gaps: all of it is read-only but for writable segments (not
- * even those for the vDSO: see wmap.h). */
-static void add_image(const struct guest_image *img, bool segment_flags_hold)
+static void add_writable_segments(const struct guest_image *img)
 {
-    uint64_t lo = UINT64_MAX, hi = 0;
-    for (unsigned i = 0; i < img->nloads; i++) {
-        lo = img->loads[i].start < lo ? img->loads[i].start : lo;
-        hi = img->loads[i].end > hi ? img->loads[i].end : hi;
-    }
-    set(lo, hi - lo, false);
-    for (unsigned i = 0; segment_flags_hold && i < img->nloads; i++)
+    for (unsigned i = 0; i < img->nloads; i++)
         if (img->loads[i].flags & PF_W)
             set(img->loads[i].start, img->loads[i].end - img->loads[i].start, true);
+}
+
+/* The end of the highest image span in [lo, sp), or lo. */
+static uint64_t above_images(const struct guest_image *imgs, unsigned n, uint64_t lo, uint64_t sp)
+{
+    for (unsigned i = 0; i < n; i++)
+        for (unsigned j = 0; j < imgs[i].nloads; j++) {
+            uint64_t end = page_up(imgs[i].loads[j].end);
+            if (end <= sp && end > lo)
+                lo = end;
+        }
+    return lo;
 }
 
 int wmap_add_initial(uint64_t sp, const char **err)
 {
     struct initstack is;
-    struct guest_image img;
+    /* The main program, the dynamic loader, the vDSO. */
+    struct guest_image imgs[3];
+    unsigned n = 0;
     *err = NULL;
     if (initstack_read(arch, sp, &is)) {
         *err = "cannot read the initial stack (argc, argv, environment, auxiliary vector)";
         return -1;
     }
-    pthread_mutex_lock(&lock);
-    /* The stack first: its probed bottom may reach into images mapped just
-     * below it, which the images then set right (initstack.h). */
-    set(is.bottom, is.top - is.bottom, true);
-    if (!guestelf_from_phdr(is.phdr, (unsigned)is.phent, (unsigned)is.phnum, arch->big_endian, &img))
-        add_image(&img, true);
+    if (!guestelf_from_phdr(is.phdr, (unsigned)is.phent, (unsigned)is.phnum, arch->big_endian, &imgs[n]))
+        n++;
     else
         *err = "cannot read the main program's program headers";
-    if (is.base) {
-        if (!guestelf_from_ehdr(is.base, &img))
-            add_image(&img, true);
-        else
-            *err = "cannot read the dynamic loader's ELF header";
-    }
-    if (is.sysinfo_ehdr) {
-        if (!guestelf_from_ehdr(is.sysinfo_ehdr, &img))
-            add_image(&img, false);
-        else
-            *err = "cannot read the vDSO's ELF header";
-    }
+    if (is.base && !guestelf_from_ehdr(is.base, &imgs[n]))
+        n++;
+    else if (is.base)
+        *err = "cannot read the dynamic loader's ELF header";
+    unsigned n_writable = n;
+    if (is.sysinfo_ehdr && !guestelf_from_ehdr(is.sysinfo_ehdr, &imgs[n]))
+        n++;
+    else if (is.sysinfo_ehdr)
+        *err = "cannot read the vDSO's ELF header";
+
+    /* QEMU maps the stack with one inaccessible guard page below it
+     * (linux-user's setup_arg_pages), and may load an image right below
+     * that: the stack starts a guard page above the probed bottom or the
+     * highest image below it. */
+    uint64_t guard = (uint64_t)getpagesize() > GUEST_PAGE ? (uint64_t)getpagesize() : GUEST_PAGE;
+    uint64_t stack = above_images(imgs, n, is.bottom, sp) + guard;
+    pthread_mutex_lock(&lock);
+    set(stack, is.top - stack, true);
+    for (unsigned i = 0; i < n_writable; i++)
+        add_writable_segments(&imgs[i]);
     pthread_mutex_unlock(&lock);
     return *err ? -1 : 0;
 }

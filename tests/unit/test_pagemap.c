@@ -81,6 +81,20 @@ static void test_boundaries(void)
     ok(pagemap_test_access(pm, 0x1000, 1) && !pagemap_test_access(pm, 0x3000, 16),
        "accesses inside one page");
 
+    uint64_t first, last, from = 0;
+    char runs[512] = "", *r = runs;
+    while (pagemap_next(pm, from, &first, &last) && r < runs + sizeof(runs) - 64) {
+        r += sprintf(r, "%llx-%llx ", (unsigned long long)first, (unsigned long long)last);
+        if (last == UINT64_MAX)
+            break;
+        from = last + 1;
+    }
+    const char *want_runs = "1000-1fff 10000-11fff 27fff000-28000fff 7ffffffffd000-8000000002fff "
+                            "ffffffffff600000-ffffffffff600fff fffffffffffff000-ffffffffffffffff ";
+    ok(!strcmp(runs, want_runs), "pagemap_next lists the runs, the top page included");
+    if (strcmp(runs, want_runs))
+        printf("#   got:  %s\n#   want: %s\n", runs, want_runs);
+
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     pagemap_set(pm, 0, UINT64_MAX, false);
@@ -116,15 +130,32 @@ static void test_random(void)
         uint64_t len = n * PG + (PG - off);
         pagemap_set(pm, start, len, in);
         memset(ref + first, in, n + 1);
-        if (round % 100 == 99)
-            for (unsigned p = 0; p < PAGES; p++)
-                if (pagemap_test(pm, base + p * PG + (p * 7) % PG) != ref[p]) {
-                    bad = 1;
-                    printf("# round %d page %u: got %d want %d\n", round, p, !ref[p], ref[p]);
-                    break;
-                }
+        if (round % 100 != 99)
+            continue;
+        for (unsigned p = 0; p < PAGES; p++)
+            if (pagemap_test(pm, base + p * PG + (p * 7) % PG) != ref[p]) {
+                bad = 1;
+                printf("# round %d page %u: got %d want %d\n", round, p, !ref[p], ref[p]);
+                break;
+            }
+        /* The same through pagemap_next: runs with absent pages between. */
+        uint64_t from = 0, run_first, run_last;
+        unsigned p = 0;
+        while (!bad && pagemap_next(pm, from, &run_first, &run_last)) {
+            unsigned a = (unsigned)((run_first - base) / PG), b = (unsigned)((run_last - base) / PG);
+            for (; p < a; p++)
+                bad |= ref[p];
+            for (; p <= b; p++)
+                bad |= !ref[p];
+            bad |= b + 1 < PAGES && ref[b + 1];
+            from = run_last + 1;
+        }
+        for (; p < PAGES; p++)
+            bad |= ref[p];
+        if (bad)
+            printf("# round %d: pagemap_next disagrees\n", round);
     }
-    ok(!bad, "2000 random updates agree with a plain bitmap");
+    ok(!bad, "2000 random updates agree with a plain bitmap (pagemap_test, pagemap_next)");
     pagemap_free(pm);
     free(ref);
 }
@@ -186,7 +217,7 @@ static void test_concurrent(void)
 
 int main(void)
 {
-    printf("1..18\n");
+    printf("1..19\n");
     test_boundaries();
     test_random();
     test_concurrent();
