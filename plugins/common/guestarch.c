@@ -13,12 +13,14 @@ static const struct guest_arch arches[] = {
             [GSYS_PKEY_MPROTECT] = 329, [GSYS_MREMAP] = 25, [GSYS_BRK] = 12,
             [GSYS_SHMAT] = 30, [GSYS_SHMDT] = 67, [GSYS_CLONE] = 56,
             [GSYS_CLONE3] = 435, [GSYS_FORK] = 57, [GSYS_VFORK] = 58,
+            [GSYS_EXECVE] = 59, [GSYS_EXECVEAT] = 322,
         },
     },
 #define GENERIC_SYSCALLS                                                            \
     [GSYS_MMAP] = 222, [GSYS_MUNMAP] = 215, [GSYS_MPROTECT] = 226,                  \
     [GSYS_PKEY_MPROTECT] = 288, [GSYS_MREMAP] = 216, [GSYS_BRK] = 214,              \
-    [GSYS_SHMAT] = 196, [GSYS_SHMDT] = 197, [GSYS_CLONE] = 220, [GSYS_CLONE3] = 435
+    [GSYS_SHMAT] = 196, [GSYS_SHMDT] = 197, [GSYS_CLONE] = 220, [GSYS_CLONE3] = 435,\
+    [GSYS_EXECVE] = 221, [GSYS_EXECVEAT] = 281
     { .name = "aarch64", .word = 8, .big_endian = false, .sp_reg = "sp", .nr = { GENERIC_SYSCALLS } },
     { .name = "riscv64", .word = 8, .big_endian = false, .sp_reg = "sp", .nr = { GENERIC_SYSCALLS } },
 #undef GENERIC_SYSCALLS

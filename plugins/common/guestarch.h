@@ -23,6 +23,8 @@ enum guest_sys {
     GSYS_CLONE3,
     GSYS_FORK,
     GSYS_VFORK,
+    GSYS_EXECVE,
+    GSYS_EXECVEAT,
     GSYS_COUNT
 };
 

@@ -1,7 +1,8 @@
 /* A per-vCPU output buffer for text traces. Each vCPU appends to its own
- * buffer without locks; a full buffer goes to the file in one write(2), so
- * lines of one vCPU stay in order and whole lines never interleave.
- * Formatting helpers are inline because they run once per traced event. */
+ * buffer without locks; a full buffer goes out in one write(2) (or one call
+ * of a sink function), so lines of one vCPU stay in order and whole lines
+ * never interleave. Formatting helpers are inline because they run once per
+ * traced event. */
 #ifndef TCGTRACE_OUTBUF_H
 #define TCGTRACE_OUTBUF_H
 
@@ -18,19 +19,29 @@
 #define OUTBUF_SIZE (256 * 1024)
 #define OUTBUF_SLACK 4096
 
+/* Receives a flushed block as one NUL-terminated string (for an API such as
+ * qemu_plugin_outs that takes no length). */
+typedef void outbuf_sink(const char *text);
+
 struct outbuf {
     char *p;          /* next free byte */
     char *limit;      /* flush once p passes this */
     char *start;
     int fd;
+    outbuf_sink *sink; /* when set, used instead of fd */
     /* Bytes a failed write(2) could not store; reported at exit. */
     uint64_t lost_bytes;
     int error;        /* errno of the first failed write, 0 if none */
 };
 
 void outbuf_init(struct outbuf *b, int fd);
+void outbuf_init_sink(struct outbuf *b, outbuf_sink *sink);
 /* Writes out everything buffered; failures are counted, never fatal. */
 void outbuf_flush(struct outbuf *b);
+/* For a caller in the middle of an event that started at keep: writes out
+ * what precedes keep and moves the unfinished event to the start of the
+ * buffer. Returns the event's new start. */
+char *outbuf_flush_keep(struct outbuf *b, char *keep);
 void outbuf_free(struct outbuf *b);
 
 /* Call after each event: flushes when the buffer is nearly full. */
@@ -38,6 +49,12 @@ static inline void outbuf_commit(struct outbuf *b)
 {
     if (__builtin_expect(b->p > b->limit, 0))
         outbuf_flush(b);
+}
+
+/* Whether n more bytes fit, for events that may exceed OUTBUF_SLACK. */
+static inline bool outbuf_room(const struct outbuf *b, size_t n)
+{
+    return (size_t)(b->limit + OUTBUF_SLACK - b->p) >= n;
 }
 
 /* Formatters write at b->p through include/tcgtrace/textfmt.h, e.g.
