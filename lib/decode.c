@@ -230,10 +230,10 @@ static int mem(struct tt_dstate *st, struct tt_defs *defs, struct in *in, uint8_
             uint64_t mask = shift == 3 ? ~0ull : (1ull << (8u << shift)) - 1;
             if (!varint(in, &d))
                 return bad(in, "memory record cut short");
-            uint64_t v = st->last_val[store] + (uint64_t)tt_unzigzag(d);
+            uint64_t v = st->last_val + (uint64_t)tt_unzigzag(d);
             if (v & ~mask)
                 return bad(in, "a %u-byte value does not fit", 1u << shift);
-            st->last_val[store] = v;
+            st->last_val = v;
             r->mem.value[0] = v;
         } else {
             const uint8_t *b;

@@ -147,7 +147,8 @@ static void count_lost(struct tt_writer *w, const struct tt_buf *b, struct total
     }
     if (t)
         t->lost += b->nrec;
-    atomic_fetch_add_explicit(&w->st_lost, b->nrec, memory_order_relaxed);
+    if (b->stream != TT_STREAM_META)
+        atomic_fetch_add_explicit(&w->st_lost, b->nrec, memory_order_relaxed);
 }
 
 static void write_chunk(struct tt_writer *w, struct tt_buf *b, uint8_t type)
@@ -482,7 +483,7 @@ static void stream_reset(struct tt_stream *s)
     s->nrec = 0;
     s->next_insn = 0;
     s->last_pc = s->last_vaddr = s->last_phys = s->last_gseq = 0;
-    s->last_val[0] = s->last_val[1] = 0;
+    s->last_val = 0;
 }
 
 struct tt_stream *tt_stream_get(struct tt_writer *w, uint32_t vcpu, struct tt_error *err)

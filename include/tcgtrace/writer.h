@@ -48,7 +48,7 @@ struct tt_writer_options {
 struct tt_writer_stats {
     uint64_t records;    /* written to the file (definitions not counted) */
     uint64_t lost;       /* could not be written (see tt_writer_close) */
-    uint64_t lost_kind[TT_KIND_COUNT];
+    uint64_t lost_kind[TT_KIND_COUNT]; /* definitions included; at close only */
     uint64_t chunks;
     uint64_t bytes;      /* file size so far */
     uint64_t raw_bytes;  /* encoded bytes before compression */
@@ -98,7 +98,7 @@ struct tt_stream {
     uint64_t last_vaddr;
     uint64_t last_phys;
     uint64_t last_gseq;
-    uint64_t last_val[2]; /* per direction: load, store */
+    uint64_t last_val;
 
     uint32_t id;
     uint32_t seq;
@@ -197,12 +197,13 @@ static inline void tt_put_mem_value(struct tt_stream *s, uint64_t pc, uint64_t v
     uint8_t *p = tt_mem_encode_(s, t, pc, vaddr, shift, store);
     *t |= TT_MEM_VALUE;
     if (shift < TT_MEM_SHIFT_MAX) {
-        /* A delta from the previous value in the same direction: a walk over
-         * an array of counters or pointers costs a byte or two. */
+        /* A delta from the previous value, loaded or stored: a store after
+         * a read-modify-write or a copy costs a byte, as does a walk over an
+         * array of counters or pointers. */
         uint64_t mask = shift == 3 ? ~0ull : (1ull << (8u << shift)) - 1;
         lo &= mask;
-        p = tt_put_varint(p, tt_zigzag((int64_t)(lo - s->last_val[store])));
-        s->last_val[store] = lo;
+        p = tt_put_varint(p, tt_zigzag((int64_t)(lo - s->last_val)));
+        s->last_val = lo;
     } else {
         p = tt_put_le64(p, lo);
         p = tt_put_le64(p, hi);

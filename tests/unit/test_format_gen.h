@@ -13,10 +13,10 @@
 #include "tcgtrace/reader.h"
 #include "tcgtrace/writer.h"
 
-static int tap_n, tap_failed;
+static int tap_n __attribute__((unused)), tap_failed;
 
-static void tap_ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tap_ok(int cond, const char *fmt, ...)
+static inline void tap_ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline void tap_ok(int cond, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -29,7 +29,7 @@ static void tap_ok(int cond, const char *fmt, ...)
     fflush(stdout);
 }
 
-static uint64_t rng_next(uint64_t *s)
+static inline uint64_t rng_next(uint64_t *s)
 {
     uint64_t x = *s;
     x ^= x >> 12;
@@ -39,13 +39,13 @@ static uint64_t rng_next(uint64_t *s)
     return x * 0x2545f4914f6cdd1dull;
 }
 
-static uint64_t rng_below(uint64_t *s, uint64_t n)
+static inline uint64_t rng_below(uint64_t *s, uint64_t n)
 {
     return rng_next(s) % n;
 }
 
 /* Values that exercise every varint length and both signs of deltas. */
-static uint64_t rng_value(uint64_t *s, uint64_t near)
+static inline uint64_t rng_value(uint64_t *s, uint64_t near)
 {
     switch (rng_below(s, 4)) {
     case 0: return near + rng_below(s, 64);
@@ -71,7 +71,7 @@ struct expect {
     size_t n, cap;
 };
 
-static void expect_add(struct expect *e, const struct tt_record *r)
+static inline void expect_add(struct expect *e, const struct tt_record *r)
 {
     if (e->n == e->cap) {
         e->cap = e->cap ? e->cap * 2 : 1024;
@@ -80,7 +80,7 @@ static void expect_add(struct expect *e, const struct tt_record *r)
     e->recs[e->n++] = *r;
 }
 
-static void expect_free(struct expect *e)
+static inline void expect_free(struct expect *e)
 {
     for (size_t i = 0; i < e->n; i++) {
         if (e->recs[i].kind == TT_REG)
@@ -92,7 +92,7 @@ static void expect_free(struct expect *e)
     memset(e, 0, sizeof *e);
 }
 
-static uint32_t gen_def_insn(struct tt_writer *w, struct gen_defs *d, uint64_t *rng)
+static inline uint32_t gen_def_insn(struct tt_writer *w, struct gen_defs *d, uint64_t *rng)
 {
     uint8_t bytes[16];
     char disas[64];
@@ -112,7 +112,7 @@ static uint32_t gen_def_insn(struct tt_writer *w, struct gen_defs *d, uint64_t *
 }
 
 /* One random record appended to s and to e. */
-static void gen_record(struct tt_writer *w, struct tt_stream *s, struct gen_defs *d, uint64_t *rng,
+static inline void gen_record(struct tt_writer *w, struct tt_stream *s, struct gen_defs *d, uint64_t *rng,
                        struct expect *e)
 {
     struct tt_record r;
@@ -241,7 +241,7 @@ static void gen_record(struct tt_writer *w, struct tt_stream *s, struct gen_defs
 }
 
 /* Whether got (from the reader) is the expected record want. */
-static int record_equal(const struct tt_record *got, const struct tt_record *want, char *why, size_t n)
+static inline int record_equal(const struct tt_record *got, const struct tt_record *want, char *why, size_t n)
 {
 #define DIFF(cond, ...)                          \
     do {                                         \
