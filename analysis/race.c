@@ -1,0 +1,569 @@
+/* The happens-before race detector: threads, synchronisation edges and the
+ * FastTrack checks over shadow memory. */
+#include <elf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "race.h"
+#include "shadow.h"
+#include "spin.h"
+#include "syncvar.h"
+
+struct rthread {
+    uint64_t tid;
+    uint32_t idx;
+    struct vclock vc;
+    /* Weakly ordered guests only: what the relaxed atomic loads since the
+     * last acquire fence read, and the clock at the last release fence. */
+    struct vclock acq_pending;
+    struct vclock rel_fence;
+    struct spin spin;
+};
+
+struct tt_race {
+    struct tt_race_config cfg;
+    bool tso;
+    struct rthread **threads;
+    uint32_t nthreads, cap;
+    struct u64map by_tid;  /* tid -> index of the thread bound to it */
+    struct rthread *last;  /* the thread of the last event */
+    struct shadow shadow;
+    struct syncvars sync;
+    struct reports reports;
+    struct tt_race_stats st;
+};
+
+struct tt_race *tt_race_new(const struct tt_race_config *cfg)
+{
+    struct tt_race *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->cfg = *cfg;
+    if (!r->cfg.spin_repeats)
+        r->cfg.spin_repeats = 2;
+    r->tso = cfg->elf_machine == EM_X86_64 || cfg->elf_machine == EM_386;
+    return r;
+}
+
+static void threads_free(struct tt_race *r)
+{
+    for (uint32_t i = 0; i < r->nthreads; i++) {
+        vclock_free(&r->threads[i]->vc);
+        vclock_free(&r->threads[i]->acq_pending);
+        vclock_free(&r->threads[i]->rel_fence);
+        free(r->threads[i]);
+    }
+    free(r->threads);
+    u64map_free(&r->by_tid);
+    r->threads = NULL;
+    r->nthreads = r->cap = 0;
+    r->last = NULL;
+}
+
+void tt_race_free(struct tt_race *r)
+{
+    if (!r)
+        return;
+    threads_free(r);
+    shadow_free(&r->shadow);
+    syncvars_free(&r->sync);
+    reports_free(&r->reports);
+    free(r);
+}
+
+int tt_race_rewind(struct tt_race *r)
+{
+    threads_free(r);
+    shadow_free(&r->shadow);
+    reports_free(&r->reports);
+    syncvars_reset(&r->sync, 0, UINT64_MAX);
+    uint64_t spins = r->st.spins;
+    r->st = (struct tt_race_stats){ .spins = spins };
+    r->cfg.learn = false;
+    return 0;
+}
+
+/* --- Threads and clocks ------------------------------------------------ */
+
+static struct rthread *thread_new(struct tt_race *r, uint64_t tid)
+{
+    if (r->nthreads == VCLOCK_MAX_THREADS)
+        return NULL;
+    if (r->nthreads == r->cap) {
+        uint32_t cap = r->cap ? 2 * r->cap : 16;
+        struct rthread **v = realloc(r->threads, cap * sizeof *v);
+        if (!v)
+            return NULL;
+        r->threads = v;
+        r->cap = cap;
+    }
+    struct rthread *t = calloc(1, sizeof *t);
+    bool added;
+    uint64_t *slot = t ? u64map_insert(&r->by_tid, tid, &added) : NULL;
+    if (!slot || vclock_set(&t->vc, r->nthreads, 1) < 0) {
+        free(t);
+        return NULL;
+    }
+    t->tid = tid;
+    t->idx = r->nthreads;
+    *slot = t->idx;
+    r->threads[r->nthreads++] = t;
+    r->st.threads++;
+    return t;
+}
+
+static struct rthread *thread_of(struct tt_race *r, uint64_t tid)
+{
+    if (r->last && r->last->tid == tid)
+        return r->last;
+    uint64_t *idx = u64map_find(&r->by_tid, tid);
+    struct rthread *t = idx ? r->threads[*idx] : thread_new(r, tid);
+    if (t)
+        r->last = t;
+    return t;
+}
+
+static epoch_t epoch_of(const struct rthread *t)
+{
+    return epoch_make(t->idx, t->vc.c[t->idx]);
+}
+
+/* A release ends the thread's epoch: what it does next is not covered. */
+static int tick(struct rthread *t)
+{
+    if (t->vc.c[t->idx] == UINT32_MAX)
+        return -EOVERFLOW;
+    t->vc.c[t->idx]++;
+    return 0;
+}
+
+static int release_into(struct rthread *t, struct vclock *to)
+{
+    return vclock_join(to, &t->vc) < 0 ? -ENOMEM : tick(t);
+}
+
+static int join(struct vclock *to, const struct vclock *from)
+{
+    return vclock_join(to, from) < 0 ? -ENOMEM : 0;
+}
+
+static int fence(struct tt_race *r, struct rthread *t, unsigned flags)
+{
+    /* Under TSO every atomic access already acquires or releases. */
+    if (r->tso || r->cfg.learn)
+        return 0;
+    if (flags & TT_SYNCINSN_ACQUIRE) {
+        if (join(&t->vc, &t->acq_pending) < 0)
+            return -ENOMEM;
+        vclock_clear(&t->acq_pending);
+    }
+    if (flags & TT_SYNCINSN_RELEASE) {
+        if (vclock_copy(&t->rel_fence, &t->vc) < 0)
+            return -ENOMEM;
+        return tick(t);
+    }
+    return 0;
+}
+
+/* --- Synchronisation locations ----------------------------------------- */
+
+/* The shadow page of addr, created if needed with the marks of the
+ * locations learnt in it. */
+static struct shadow_page *page_of(struct tt_race *r, uint64_t addr)
+{
+    bool created;
+    struct shadow_page *p = shadow_page(&r->shadow, addr, true, &created);
+    if (p && created)
+        for (struct syncvar *v = syncvar_first_in_page(&r->sync, addr >> SHADOW_PAGE_SHIFT); v;
+             v = syncvar_next(&r->sync, v))
+            p->syncmask[(v->key % SHADOW_PAGE_SIZE) / 8] |= v->marks;
+    return p;
+}
+
+/* Loops over the pieces of [addr, addr + size) that lie in one 8-byte word
+ * each: a piece starts at a, off bytes into its word, and is len long. */
+#define FOR_EACH_WORD(addr, size, a, off, len)                                                                  \
+    for (uint64_t a = (addr), end_ = (addr) + (size), off, len;                                                 \
+         a < end_ && (off = a & 7, len = 8 - off < end_ - a ? 8 - off : end_ - a, 1); a += len)
+
+static uint8_t bytes_mask(uint64_t off, uint64_t len)
+{
+    return (uint8_t)(((1u << len) - 1) << off);
+}
+
+static int mark(struct tt_race *r, uint64_t addr, uint32_t size)
+{
+    FOR_EACH_WORD(addr, size, a, off, len) {
+        struct syncvar *v = syncvar_get(&r->sync, a & ~UINT64_C(7), true);
+        if (!v)
+            return -ENOMEM;
+        if (!v->marks)
+            r->st.sync_locations++;
+        v->marks |= bytes_mask(off, len);
+        if (!r->cfg.learn) {
+            struct shadow_page *p = page_of(r, a);
+            if (!p)
+                return -ENOMEM;
+            p->syncmask[(a % SHADOW_PAGE_SIZE) / 8] |= bytes_mask(off, len);
+        }
+    }
+    return 0;
+}
+
+static int marked(struct tt_race *r, uint64_t addr, uint32_t size)
+{
+    FOR_EACH_WORD(addr, size, a, off, len) {
+        struct shadow_page *p = page_of(r, a);
+        if (!p)
+            return -ENOMEM;
+        if (p->syncmask[(a % SHADOW_PAGE_SIZE) / 8] & bytes_mask(off, len))
+            return 1;
+    }
+    return 0;
+}
+
+static struct syncvar *syncvar_of(struct tt_race *r, uint64_t key)
+{
+    return syncvar_get(&r->sync, key, true);
+}
+
+static void set_contents(struct syncvar *v, uint64_t addr, uint32_t size, uint64_t value)
+{
+    v->last_addr = addr;
+    v->last_size = size > 255 ? 255 : (uint8_t)size;
+    v->last_value = value;
+}
+
+int tt_race_thread_start(struct tt_race *r, uint64_t parent, uint64_t child, uint64_t clear_tid)
+{
+    struct rthread *p = NULL, *c;
+    int rc;
+    if (parent != TT_RACE_NO_THREAD) {
+        if (!(p = thread_of(r, parent)))
+            return -ENOMEM;
+        /* clone is a system call: a full fence. */
+        if ((rc = fence(r, p, TT_SYNCINSN_ACQUIRE | TT_SYNCINSN_RELEASE)) < 0)
+            return rc;
+    }
+    if (!(c = thread_new(r, child)))
+        return r->nthreads == VCLOCK_MAX_THREADS ? -EOVERFLOW : -ENOMEM;
+    if (p && ((rc = join(&c->vc, &p->vc)) < 0 || (rc = tick(p)) < 0))
+        return rc;
+    if (clear_tid) {
+        struct syncvar *v;
+        if ((rc = mark(r, clear_tid, 4)) < 0)
+            return rc;
+        if (!(v = syncvar_of(r, clear_tid & ~UINT64_C(7))))
+            return -ENOMEM;
+        set_contents(v, clear_tid, 4, child);
+    }
+    return 0;
+}
+
+int tt_race_thread_exit(struct tt_race *r, uint64_t tid, uint64_t clear_tid)
+{
+    struct rthread *t = thread_of(r, tid);
+    struct syncvar *v;
+    int rc;
+    if (!t)
+        return -ENOMEM;
+    if (!clear_tid)
+        return 0;
+    if ((rc = mark(r, clear_tid, 4)) < 0)
+        return rc;
+    if (!(v = syncvar_of(r, clear_tid & ~UINT64_C(7))))
+        return -ENOMEM;
+    set_contents(v, clear_tid, 4, 0);
+    return r->cfg.learn ? 0 : release_into(t, &v->clock);
+}
+
+int tt_race_join(struct tt_race *r, uint64_t joiner, uint64_t joined)
+{
+    uint64_t *idx = u64map_find(&r->by_tid, joined);
+    struct rthread *j = thread_of(r, joiner);
+    if (!j)
+        return -ENOMEM;
+    if (!idx)
+        return -EINVAL;
+    return join(&j->vc, &r->threads[*idx]->vc);
+}
+
+int tt_race_release(struct tt_race *r, uint64_t tid, uint64_t key)
+{
+    struct rthread *t = thread_of(r, tid);
+    struct syncvar *v = t ? syncvar_of(r, key) : NULL;
+    if (!v)
+        return -ENOMEM;
+    return r->cfg.learn ? 0 : release_into(t, &v->clock);
+}
+
+int tt_race_acquire(struct tt_race *r, uint64_t tid, uint64_t key)
+{
+    struct rthread *t = thread_of(r, tid);
+    struct syncvar *v = t ? syncvar_of(r, key) : NULL;
+    if (!v)
+        return -ENOMEM;
+    return r->cfg.learn ? 0 : join(&t->vc, &v->clock);
+}
+
+int tt_race_futex_wake(struct tt_race *r, uint64_t tid, uint64_t addr)
+{
+    int rc = mark(r, addr, 4);
+    return rc < 0 ? rc : tt_race_release(r, tid, addr & ~UINT64_C(7));
+}
+
+int tt_race_futex_wait(struct tt_race *r, uint64_t tid, uint64_t addr)
+{
+    int rc = mark(r, addr, 4);
+    return rc < 0 ? rc : tt_race_acquire(r, tid, addr & ~UINT64_C(7));
+}
+
+int tt_race_fence(struct tt_race *r, uint64_t tid, unsigned flags)
+{
+    struct rthread *t = thread_of(r, tid);
+    return t ? fence(r, t, flags) : -ENOMEM;
+}
+
+/* --- Accesses ------------------------------------------------------------ */
+
+/* One access being checked, and where it stands. */
+struct access {
+    struct rthread *t;
+    epoch_t e;
+    uint64_t pc;  /* with log2(size) in the top bits (shadow.h) */
+    struct tt_race_access desc;
+};
+
+static uint64_t log2_ceil(uint32_t size)
+{
+    return size <= 1 ? 0 : (uint64_t)(32 - __builtin_clz(size - 1));
+}
+
+static int report(struct tt_race *r, const struct access *acc, uint32_t thread, uint64_t pc, bool write,
+                  uint64_t granule)
+{
+    uint32_t size = 1u << (pc >> SHADOW_PC_BITS);
+    struct tt_race_access first = {
+        .tid = r->threads[thread]->tid,
+        .pc = pc & SHADOW_PC_MASK,
+        .addr = granule & ~(uint64_t)(size - 1),
+        .size = size,
+        .write = write,
+    };
+    r->st.races++;
+    return reports_add(&r->reports, &first, &acc->desc, r->st.accesses) < 0 ? -ENOMEM : 0;
+}
+
+static struct shadow_reads *reads_of(const struct shadow_cell *c)
+{
+    return (struct shadow_reads *)(uintptr_t)(c->r & ~SHADOW_SHARED);
+}
+
+static int check_read(struct tt_race *r, const struct access *acc, struct shadow_cell *c, uint64_t granule)
+{
+    const struct rthread *t = acc->t;
+    if (c->r == acc->e)
+        return 0;
+    struct shadow_reads *rs = c->r & SHADOW_SHARED ? reads_of(c) : NULL;
+    if (rs && t->idx < rs->cap && rs->e[t->idx].clock == epoch_clock(acc->e))
+        return 0;
+    if (c->w && !epoch_leq(c->w, &t->vc) && report(r, acc, epoch_thread(c->w), c->wpc, true, granule) < 0)
+        return -ENOMEM;
+    if (!rs) {
+        if (!c->r || epoch_leq(c->r, &t->vc)) {
+            c->r = acc->e;
+            c->rpc = acc->pc;
+            return 0;
+        }
+        /* Two reads with no order between them: keep both. */
+        uint32_t other = epoch_thread(c->r);
+        if (!(rs = shadow_reads_reserve(&r->shadow, NULL, other > t->idx ? other : t->idx)))
+            return -ENOMEM;
+        rs->e[other] = (struct shadow_read){ epoch_clock(c->r), c->rpc };
+    } else if (!(rs = shadow_reads_reserve(&r->shadow, rs, t->idx))) {
+        return -ENOMEM;
+    }
+    rs->e[t->idx] = (struct shadow_read){ epoch_clock(acc->e), acc->pc };
+    c->r = SHADOW_SHARED | (uintptr_t)rs;
+    return 0;
+}
+
+static int check_write(struct tt_race *r, const struct access *acc, struct shadow_cell *c, uint64_t granule)
+{
+    const struct vclock *vc = &acc->t->vc;
+    if (c->w == acc->e)
+        return 0;
+    if (c->w && !epoch_leq(c->w, vc) && report(r, acc, epoch_thread(c->w), c->wpc, true, granule) < 0)
+        return -ENOMEM;
+    if (c->r & SHADOW_SHARED) {
+        struct shadow_reads *rs = reads_of(c);
+        for (uint32_t u = 0; u < rs->cap; u++)
+            if (rs->e[u].clock > vclock_get(vc, u) && report(r, acc, u, rs->e[u].pc, false, granule) < 0)
+                return -ENOMEM;
+        shadow_reads_free(&r->shadow, rs);
+    } else if (c->r && !epoch_leq(c->r, vc) && report(r, acc, epoch_thread(c->r), c->rpc, false, granule) < 0) {
+        return -ENOMEM;
+    }
+    /* Reads before this write need no keeping: a later access racing with
+     * one of them races with this write too. */
+    *c = (struct shadow_cell){ .w = acc->e, .wpc = acc->pc };
+    return 0;
+}
+
+static int plain_access(struct tt_race *r, struct access *acc, uint64_t addr, uint32_t size)
+{
+    bool write = acc->desc.write;
+    r->st.accesses++;
+    FOR_EACH_WORD(addr, size, a, off, len) {
+        struct shadow_page *p = page_of(r, a);
+        unsigned w = (unsigned)(a % SHADOW_PAGE_SIZE) / 8, n;
+        struct shadow_cell *c = p ? shadow_cells(&r->shadow, p, w, (unsigned)off, (unsigned)len, &n) : NULL;
+        if (!c)
+            return -ENOMEM;
+        uint64_t g = len / n;
+        for (unsigned i = 0; i < n; i++) {
+            uint64_t granule = a + i * g;
+            int rc = write ? check_write(r, acc, &c[i], granule) : check_read(r, acc, &c[i], granule);
+            if (rc < 0)
+                return rc;
+        }
+        /* A write of the whole word leaves its granules equal: one again. */
+        if (write && len == 8 && n > 1) {
+            bool same = true;
+            for (unsigned i = 0; i < n && same; i++)
+                same = c[i].w == acc->e && c[i].r == 0;
+            if (same)
+                shadow_collapse(&r->shadow, p, w);
+        }
+    }
+    return 0;
+}
+
+/* An access to a synchronisation location: never a race; an edge. */
+static int sync_access(struct tt_race *r, struct rthread *t, uint64_t addr, uint32_t size, unsigned flags,
+                       uint64_t value)
+{
+    struct syncvar *v = syncvar_of(r, addr & ~UINT64_C(7));
+    if (!v)
+        return -ENOMEM;
+    bool known = flags & TT_RACE_VALUE;
+    if (!(flags & TT_RACE_WRITE)) {
+        if (known && (flags & TT_RACE_CAN_WAIT) && v->last_size && v->last_addr == addr && v->last_size == size &&
+            v->last_value != value) {
+            r->st.waits++;
+            return TT_RACE_WAIT;
+        }
+        r->st.atomic_accesses++;
+        if (known)
+            set_contents(v, addr, size, value);
+        if (r->tso || (flags & TT_SYNCINSN_ACQUIRE))
+            return join(&t->vc, &v->clock);
+        return join(&t->acq_pending, &v->clock);
+    }
+    r->st.atomic_accesses++;
+    if (known)
+        set_contents(v, addr, size, value);
+    else
+        v->last_size = 0;
+    if (r->tso || (flags & TT_SYNCINSN_RELEASE))
+        return release_into(t, &v->clock);
+    return join(&v->clock, &t->rel_fence);
+}
+
+/* The spin that ends here was not known when the store it waited for went
+ * by as a plain write (a single pass): take that write's epoch at least. */
+static int acquire_last_writes(struct tt_race *r, struct rthread *t, uint64_t addr, uint32_t size)
+{
+    struct vclock *to = r->tso ? &t->vc : &t->acq_pending;
+    FOR_EACH_WORD(addr, size, a, off, len) {
+        struct shadow_page *p = page_of(r, a);
+        unsigned w = (unsigned)(a % SHADOW_PAGE_SIZE) / 8, n;
+        struct shadow_cell *c = p ? shadow_cells(&r->shadow, p, w, (unsigned)off, (unsigned)len, &n) : NULL;
+        if (!c)
+            return -ENOMEM;
+        for (unsigned i = 0; i < n; i++) {
+            uint32_t u = epoch_thread(c[i].w), clock = epoch_clock(c[i].w);
+            if (c[i].w && clock > vclock_get(to, u) && vclock_set(to, u, clock) < 0)
+                return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+int tt_race_access(struct tt_race *r, uint64_t tid, uint64_t pc, uint64_t addr, uint32_t size, unsigned flags,
+                   uint64_t value)
+{
+    if (size == 0 || addr > UINT64_MAX - size)
+        return -EINVAL;
+    struct rthread *t = thread_of(r, tid);
+    if (!t)
+        return -ENOMEM;
+    bool write = flags & TT_RACE_WRITE;
+    int atomic = (flags & TT_SYNCINSN_ATOMIC) != 0, rc;
+    if (r->cfg.learn) {
+        if (atomic)
+            return mark(r, addr, size);
+        if (write)
+            spin_store(&t->spin, addr);
+        else if ((flags & TT_RACE_VALUE) && spin_load(&t->spin, pc, addr, size, value, r->cfg.spin_repeats)) {
+            r->st.spins++;
+            return mark(r, addr, size);
+        }
+        return 0;
+    }
+    if (atomic) {
+        if ((rc = marked(r, addr, size)) < 0 || (!rc && (rc = mark(r, addr, size)) < 0))
+            return rc;
+    } else if ((atomic = marked(r, addr, size)) < 0) {
+        return atomic;
+    }
+    if (!atomic && write) {
+        spin_store(&t->spin, addr);
+    } else if (!atomic && (flags & TT_RACE_VALUE) &&
+               spin_load(&t->spin, pc, addr, size, value, r->cfg.spin_repeats)) {
+        r->st.spins++;
+        if ((rc = acquire_last_writes(r, t, addr, size)) < 0 || (rc = mark(r, addr, size)) < 0)
+            return rc;
+        atomic = 1;
+    }
+    if (atomic)
+        return sync_access(r, t, addr, size, flags, value);
+    struct access acc = {
+        .t = t,
+        .e = epoch_of(t),
+        .pc = (pc & SHADOW_PC_MASK) | log2_ceil(size) << SHADOW_PC_BITS,
+        .desc = { .tid = tid, .pc = pc, .addr = addr, .size = size, .write = write },
+    };
+    return plain_access(r, &acc, addr, size);
+}
+
+int tt_race_forget(struct tt_race *r, uint64_t addr, uint64_t len)
+{
+    if (len == 0)
+        return 0;
+    shadow_forget(&r->shadow, addr, len);
+    uint64_t last = len - 1 > UINT64_MAX - addr ? UINT64_MAX : addr + (len - 1);
+    syncvars_reset(&r->sync, addr & ~UINT64_C(7), last);
+    return 0;
+}
+
+const struct tt_race_report *tt_race_reports(const struct tt_race *r, size_t *n)
+{
+    *n = r->reports.n;
+    return r->reports.v;
+}
+
+void tt_race_stats(const struct tt_race *r, struct tt_race_stats *st)
+{
+    *st = r->st;
+    st->shadow_pages = r->shadow.npages;
+    uint64_t mem = sizeof *r + r->shadow.bytes + r->shadow.pages.n * 16 + r->reports.cap * sizeof *r->reports.v;
+    for (uint32_t i = 0; i < r->nthreads; i++) {
+        const struct rthread *t = r->threads[i];
+        mem += sizeof *t + (uint64_t)(t->vc.cap + t->acq_pending.cap + t->rel_fence.cap) * 4;
+    }
+    for (size_t i = 0; i < r->sync.n; i++)
+        mem += sizeof *r->sync.v[i] + (uint64_t)r->sync.v[i]->clock.cap * 4 + 40;
+    st->memory = mem;
+}

@@ -1,0 +1,46 @@
+/* Spin-loop inference: finds the plain loads that wait for another thread.
+ *
+ * A C11 relaxed or acquire load is a plain `mov` on x86_64 and a relaxed
+ * one a plain `ldr`/`lw` elsewhere, so the only trace of such a variable is
+ * how it is used: a thread loads it at one pc, again and again, seeing one
+ * value, until it sees another that it did not store itself. That location
+ * is a synchronisation variable (docs/races.md).
+ *
+ * One spin tracker per thread, fed with the thread's plain loads (with
+ * their values) and stores in program order. A load costs one probe of a
+ * 64-entry table indexed by pc; a store one write. */
+#ifndef TCGTRACE_SPIN_H
+#define TCGTRACE_SPIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SPIN_SLOTS 64
+
+struct spin {
+    struct spin_entry {
+        uint64_t pc, addr, value;
+        uint32_t repeats; /* loads after the first that saw value */
+        uint32_t size;
+    } e[SPIN_SLOTS];
+    /* Addresses this thread stored to since it last loaded them at a
+     * tracked pc (a slot per address hash): its own store changing the
+     * value is no sign of another thread. */
+    uint64_t stored[SPIN_SLOTS];
+};
+
+/* A zeroed struct spin is an empty tracker. */
+
+/* Feeds a load of size bytes at addr by the instruction at pc, which saw
+ * value. True when it ends a spin: the same pc loaded the same location at
+ * least min_repeats + 1 times in a row seeing one value, and now sees
+ * another, with no store of this thread to it in between. */
+bool spin_load(struct spin *s, uint64_t pc, uint64_t addr, unsigned size, uint64_t value, unsigned min_repeats);
+
+/* Feeds a store of the thread to addr. */
+static inline void spin_store(struct spin *s, uint64_t addr)
+{
+    s->stored[(addr >> 2) % SPIN_SLOTS] = addr;
+}
+
+#endif

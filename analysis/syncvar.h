@@ -1,0 +1,54 @@
+/* Synchronisation variables: the locations (and other objects) threads
+ * synchronise through, each with the vector clock released into it and
+ * the last value known to be stored there.
+ *
+ * A memory location's key is its 8-byte word address (addr & ~7), so
+ * accesses of any size to one atomic word meet in one variable. The marks
+ * say which bytes of the word are synchronisation locations; they outlive
+ * the clock (forgetting memory, starting a second pass) because what a
+ * location is used for is a property of the program, learnt once. */
+#ifndef TCGTRACE_SYNCVAR_H
+#define TCGTRACE_SYNCVAR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "u64map.h"
+#include "vclock.h"
+
+struct syncvar {
+    uint64_t key;
+    struct vclock clock;  /* the join of every release into it */
+    uint64_t last_addr;   /* the last value stored (or loaded) at last_addr */
+    uint64_t last_value;
+    uint8_t last_size;    /* its size; 0: the contents are unknown */
+    uint8_t marks;        /* bit b: byte key + b is a synchronisation location */
+    uint32_t next;        /* index + 1 of the next variable in the same 4 KiB
+                             page, 0 for none */
+};
+
+struct syncvars {
+    struct syncvar **v;  /* stable pointers: the detector keeps them */
+    size_t n, cap;
+    struct u64map by_key;  /* key -> index */
+    struct u64map by_page; /* key >> 12 -> index + 1 of the page's first */
+};
+
+/* A zeroed struct syncvars is an empty one. */
+void syncvars_free(struct syncvars *sv);
+
+/* The variable for key, created (clock empty, contents unknown, no marks)
+ * when absent and create is true. NULL when absent or out of memory. */
+struct syncvar *syncvar_get(struct syncvars *sv, uint64_t key, bool create);
+
+/* The variables whose keys lie in the 4 KiB page number pn, in a chain
+ * followed with syncvar_next. */
+struct syncvar *syncvar_first_in_page(const struct syncvars *sv, uint64_t pn);
+struct syncvar *syncvar_next(const struct syncvars *sv, const struct syncvar *var);
+
+/* Clears the clocks and contents of the variables with keys in [lo, hi]
+ * (of all of them for 0, UINT64_MAX); marks stay. */
+void syncvars_reset(struct syncvars *sv, uint64_t lo, uint64_t hi);
+
+#endif
