@@ -213,8 +213,9 @@ static void on_syscall(qemu_plugin_id_t id, unsigned idx, int64_t num, uint64_t 
     v->args[3] = a4, v->args[4] = a5, v->args[5] = a6;
     v->forking = is_fork(v->sys, a1);
     /* What this vCPU traced so far must be written once, not by both the
-     * parent and the child. */
-    if (v->forking)
+     * parent and the child; and before execve replaces QEMU without an
+     * exit callback. */
+    if (v->forking || v->sys == GSYS_EXECVE || v->sys == GSYS_EXECVEAT)
         outbuf_flush(&v->out);
 }
 
