@@ -58,14 +58,6 @@ int vclock_copy(struct vclock *dst, const struct vclock *src)
     return 0;
 }
 
-bool vclock_leq(const struct vclock *a, const struct vclock *b)
-{
-    for (uint32_t i = 0; i < a->n; i++)
-        if (a->c[i] > vclock_get(b, i))
-            return false;
-    return true;
-}
-
 void vclock_clear(struct vclock *v)
 {
     v->n = 0;

@@ -53,8 +53,6 @@ int vclock_set(struct vclock *v, uint32_t thread, uint32_t clock);
 /* dst = dst joined with src (the entry-wise maximum). */
 int vclock_join(struct vclock *dst, const struct vclock *src);
 int vclock_copy(struct vclock *dst, const struct vclock *src);
-/* Whether every entry of a is at most that of b. */
-bool vclock_leq(const struct vclock *a, const struct vclock *b);
 /* All entries 0; keeps the memory. */
 void vclock_clear(struct vclock *v);
 void vclock_free(struct vclock *v);
