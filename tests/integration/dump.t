@@ -3,7 +3,7 @@
 # format, the filters, and the errors for traces cut short, corrupt, newer
 # or missing.
 . tests/integration/lib.sh
-plan 30
+plan 29
 
 G=tests/golden
 
