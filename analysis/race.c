@@ -29,6 +29,9 @@ struct tt_race {
     struct u64map by_tid;  /* tid -> index of the thread bound to it */
     struct rthread *last;  /* the thread of the last event */
     struct shadow shadow;
+    /* The page of the last access: most accesses hit it. */
+    uint64_t last_pn;
+    struct shadow_page *last_page;
     struct syncvars sync;
     struct reports reports;
     struct tt_race_stats st;
@@ -76,6 +79,7 @@ int tt_race_rewind(struct tt_race *r)
 {
     threads_free(r);
     shadow_free(&r->shadow);
+    r->last_page = NULL;
     reports_free(&r->reports);
     syncvars_reset(&r->sync, 0, UINT64_MAX);
     uint64_t spins = r->st.spins;
@@ -172,12 +176,16 @@ static int fence(struct tt_race *r, struct rthread *t, unsigned flags)
  * locations learnt in it. */
 static struct shadow_page *page_of(struct tt_race *r, uint64_t addr)
 {
+    uint64_t pn = addr >> SHADOW_PAGE_SHIFT;
+    if (r->last_page && r->last_pn == pn)
+        return r->last_page;
     bool created;
     struct shadow_page *p = shadow_page(&r->shadow, addr, true, &created);
     if (p && created)
-        for (struct syncvar *v = syncvar_first_in_page(&r->sync, addr >> SHADOW_PAGE_SHIFT); v;
-             v = syncvar_next(&r->sync, v))
+        for (struct syncvar *v = syncvar_first_in_page(&r->sync, pn); v; v = syncvar_next(&r->sync, v))
             p->syncmask[(v->key % SHADOW_PAGE_SIZE) / 8] |= v->marks;
+    r->last_pn = pn;
+    r->last_page = p;
     return p;
 }
 
@@ -543,6 +551,7 @@ int tt_race_forget(struct tt_race *r, uint64_t addr, uint64_t len)
     if (len == 0)
         return 0;
     shadow_forget(&r->shadow, addr, len);
+    r->last_page = NULL;
     uint64_t last = len - 1 > UINT64_MAX - addr ? UINT64_MAX : addr + (len - 1);
     syncvars_reset(&r->sync, addr & ~UINT64_C(7), last);
     return 0;
