@@ -26,9 +26,41 @@ static inline char *tf_hex(char *p, uint64_t v, int width)
     return p + n;
 }
 
+/* Exactly 16 lowercase hex digits, "%016" PRIx64, without a loop: each
+ * 32-bit half's nibbles are spread one to a byte, put most significant
+ * first and turned to ASCII in one go (memtrace writes one per access). */
+static inline uint64_t tf_hex8_word_(uint32_t half)
+{
+    uint64_t x = half;
+    x = (x | x << 16) & 0x0000ffff0000ffffull;
+    x = (x | x << 8) & 0x00ff00ff00ff00ffull;
+    x = (x | x << 4) & 0x0f0f0f0f0f0f0f0full; /* byte k holds nibble k */
+    x = __builtin_bswap64(x);                 /* most significant first */
+    uint64_t letters = ((x + 0x0606060606060606ull) >> 4) & 0x0101010101010101ull;
+    return x + 0x3030303030303030ull + letters * ('a' - '0' - 10);
+}
+
+static inline char *tf_hex16(char *p, uint64_t v)
+{
+    uint64_t hi = tf_hex8_word_((uint32_t)(v >> 32)), lo = tf_hex8_word_((uint32_t)v);
+    /* Byte order in memory is what matters: the words are built for a
+     * little-endian host. */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    hi = __builtin_bswap64(hi);
+    lo = __builtin_bswap64(lo);
+#endif
+    memcpy(p, &hi, 8);
+    memcpy(p + 8, &lo, 8);
+    return p + 16;
+}
+
 /* printf's "%" PRIu64. */
 static inline char *tf_dec(char *p, uint64_t v)
 {
+    if (v < 10) {
+        *p = (char)('0' + v);
+        return p + 1;
+    }
     char tmp[20];
     int n = 0;
     do {
@@ -119,7 +151,7 @@ static inline char *tf_memtrace(char *p, unsigned vcpu, bool store, uint64_t vad
     *p++ = 'T';
     p = tf_dec(p, vcpu);
     p = tf_mem(p, store ? " W 0x" : " R 0x", 5);
-    p = tf_hex(p, vaddr, 16);
+    p = tf_hex16(p, vaddr);
     *p++ = ' ';
     p = tf_dec(p, size);
     *p++ = '\n';
