@@ -2,6 +2,7 @@
  * our plugins, shows that it is alive, and passes its exit status on (as
  * time and valgrind do). The guest's stdin, stdout and stderr are QEMU's,
  * untouched; everything tcgtrace says goes to stderr. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -103,7 +104,8 @@ static const char usage_text[] =
     "      --rdisas        check registers only after instructions naming one\n"
     "      --ifilter=PREFIX  record only instructions whose disassembly starts with\n"
     "                      PREFIX (repeatable)\n"
-    "      --afilter=ADDR  record only the instruction at ADDR (repeatable)\n"
+    "      --afilter=ADDR  record only the instruction at ADDR, hexadecimal\n"
+    "                      (repeatable)\n"
     "\n"
     "  --qemu=PATH         the qemu-ARCH to run (default: tcgtrace's QEMU build in\n"
     "                      $TCGTRACE_QEMU_DIR or ~/.cache/tcgtrace/qemu-10.0)\n"
@@ -182,8 +184,8 @@ static void parse_options(int argc, char **argv, struct record_opts *o)
             char *end;
             if (c == OPT_LEVEL && (strtol(optarg, &end, 10), !*optarg || *end))
                 msg_usage("--level needs a number, not '%s'", optarg);
-            if (c == OPT_AFILTER && (strtoull(optarg, &end, 0), !*optarg || *end))
-                msg_usage("--afilter needs an address, not '%s'", optarg);
+            if (c == OPT_AFILTER && (strtoull(optarg, &end, 16), !isxdigit((unsigned char)*optarg) || *end))
+                msg_usage("--afilter needs a hexadecimal address, not '%s'", optarg);
             if (o->nplugin == (int)(sizeof o->plugin / sizeof o->plugin[0]))
                 msg_usage("too many plugin options");
             o->plugin[o->nplugin].code = c;

@@ -1,0 +1,89 @@
+#!/bin/sh
+# tcgtrace record on real guests of the three architectures: an execution
+# log, the guest's exit status (and death by a signal) passed on, its
+# standard streams untouched, the end summary.
+. tests/integration/lib.sh
+plan 30
+
+skip() { # skip COUNT REASON
+    _i=0
+    while [ $_i -lt "$1" ]; do
+        _n=$((_n + 1))
+        echo "ok $_n # SKIP $2"
+        _i=$((_i + 1))
+    done
+}
+
+if [ ! -f "$PLUGINS/libexeclog.so" ]; then
+    skip 30 "no execlog plugin yet"
+    done_testing
+fi
+
+rec() { "$TCGTRACE" record --tool=exec --format=text "$@"; }
+# The seed's line: vCPU, address, opcode, disassembly in quotes.
+seed_line='^[0-9][0-9]*, 0x[0-9a-f][0-9a-f]*, 0x[0-9a-f][0-9a-f]*, "'
+
+for arch in $ARCHS; do
+    rec -o "$T/$arch.log" -- "$GUESTS/$arch/loop" 10 >"$T/out" 2>"$T/err"
+    is $? 0 "$arch: loop 10 recorded"
+    is "$(cat "$T/out")" "loop 10 10" "$arch: the guest's output passes through"
+    [ -s "$T/$arch.log" ] && grep -q "$seed_line" "$T/$arch.log"
+    ok $? "$arch: a non-empty execution log of seed lines"
+    # Not a terminal: no progress line, only the summary.
+    grep -q "^tcgtrace record: '$T/$arch.log': .* in [0-9.]* s$" "$T/err"
+    ok $? "$arch: the summary"
+
+    rec -q -o "$T/exit.log" -- "$GUESTS/$arch/rec_exit" 3 2>"$T/err"
+    is $? 3 "$arch: the guest's exit status 3 is tcgtrace's"
+    rec -q -o "$T/exit.log" -- "$GUESTS/$arch/rec_exit" -15 2>"$T/err"
+    is $? 143 "$arch: a guest killed by SIGTERM: 128+15"
+
+    printf 'one\ntwo\n' | rec -q -o "$T/cat.log" -- "$GUESTS/$arch/rec_exit" cat >"$T/out" 2>"$T/err"
+    is "$(cat "$T/out")" "one
+two" "$arch: stdin reaches the guest, its stdout reaches ours"
+    is "$(cat "$T/err")" "rec_exit: stderr" "$arch: its stderr reaches ours, and -q adds nothing"
+done
+
+# A signal sent to tcgtrace alone (kill, timeout) reaches the guest.
+# The guest waits on an empty FIFO meanwhile (the shell holds it open).
+mkfifo "$T/fifo"
+exec 3<>"$T/fifo"
+"$TCGTRACE" record -q --tool=exec --format=text -o "$T/sleep.log" -- "$GUESTS/x86_64/rec_exit" cat <"$T/fifo" >/dev/null 2>&1 &
+pid=$!
+sleep 1
+kill -TERM $pid
+# Bounded: a tcgtrace that swallowed the signal must fail, not hang.
+_i=0
+while kill -0 $pid 2>/dev/null && [ $_i -lt 50 ]; do
+    sleep 0.1
+    _i=$((_i + 1))
+done
+kill -0 $pid 2>/dev/null && kill -KILL $pid
+wait $pid
+is $? 143 "SIGTERM to tcgtrace: 128+15"
+# Without forwarding, tcgtrace would end alone and leave QEMU running (its
+# command line names the trace).
+orphan=$(pgrep -f "out=$T/sleep.log")
+is "$orphan" "" "  ... and QEMU was ended too, not orphaned"
+[ -n "$orphan" ] && kill $orphan
+exec 3>&-
+
+# On a terminal, a progress line redrawn in place, then the summary. The
+# guest waits 1.2 s for its input, long enough for a few updates.
+if command -v script >/dev/null 2>&1; then
+    script -qec "sh -c 'sleep 1.2' | $TCGTRACE record --tool=exec --format=text -o $T/tty.log -- $GUESTS/aarch64/rec_exit cat" \
+        /dev/null >"$T/tty" 2>&1
+    tr '\r' '\n' <"$T/tty" | grep -c '^tcgtrace record: [0-9.]* s, [0-9.]* [KMG]*i*B written, [0-9.]* [KMG]*i*B/s' >"$T/count"
+    [ "$(cat "$T/count")" -ge 2 ]
+    ok $? "a terminal shows a progress line ($(cat "$T/count") updates)"
+    grep -q "tcgtrace record: '$T/tty.log': .* in 1\.[0-9]* s" "$T/tty"
+    ok $? "  ... then the summary"
+else
+    skip 2 "no script(1) to run under a terminal"
+fi
+
+# A program found in PATH, as execvp would; -q: no summary.
+PATH="$GUESTS/riscv64:$PATH" rec -q -o "$T/path.log" -- rec_exit 7 2>"$T/err"
+is $? 7 "a program found in PATH runs"
+is "$(cat "$T/err")" "" "-q: no summary"
+done_testing
