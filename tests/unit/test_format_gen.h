@@ -120,7 +120,10 @@ static inline void gen_record(struct tt_writer *w, struct tt_stream *s, struct g
     r.stream = s->id;
     static _Thread_local uint64_t last_addr = 0x7f0000000000;
     unsigned pick = (unsigned)rng_below(rng, 100);
-    if (pick < 2 || d->ninsns == 0)
+    pthread_mutex_lock(&d->lock);
+    bool none = d->ninsns == 0;
+    pthread_mutex_unlock(&d->lock);
+    if (pick < 2 || none)
         gen_def_insn(w, d, rng);
     if (pick < 35) {
         pthread_mutex_lock(&d->lock);
