@@ -43,8 +43,6 @@ struct tt_race *tt_race_new(const struct tt_race_config *cfg)
     if (!r)
         return NULL;
     r->cfg = *cfg;
-    if (!r->cfg.spin_repeats)
-        r->cfg.spin_repeats = 2;
     r->tso = cfg->elf_machine == EM_X86_64 || cfg->elf_machine == EM_386;
     return r;
 }

@@ -33,8 +33,9 @@ struct tt_race_config {
      * the instruction. Others (EM_AARCH64, EM_RISCV) order only through
      * acquire/release instructions and fences. */
     unsigned elf_machine;
-    /* A spin is at least this many repeated loads of one value (after the
-     * first) before the value changes; 0 means 2. */
+    /* A spin is at least this many loads of one value after the first
+     * before the value changes (0: two loads of the same pc, the second
+     * seeing another value, is a spin). */
     unsigned spin_repeats;
     /* A learning pass: events only teach which locations synchronise
      * (atomic instructions, futexes, thread-exit words, spins); no race is
@@ -68,7 +69,7 @@ struct tt_race_stats {
     uint64_t waits;           /* TT_RACE_WAIT answers */
     uint64_t threads;
     uint64_t sync_locations;  /* words holding synchronisation locations */
-    uint64_t spins;           /* locations found spinning */
+    uint64_t spins;           /* spin loops seen ending */
     uint64_t shadow_pages;
     uint64_t memory;          /* bytes the detector holds */
 };

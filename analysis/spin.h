@@ -2,9 +2,10 @@
  *
  * A C11 relaxed or acquire load is a plain `mov` on x86_64 and a relaxed
  * one a plain `ldr`/`lw` elsewhere, so the only trace of such a variable is
- * how it is used: a thread loads it at one pc, again and again, seeing one
- * value, until it sees another that it did not store itself. That location
- * is a synchronisation variable (docs/races.md).
+ * how it is used: a thread loads it at one pc, again and again with little
+ * else in between (a pause, a sched_yield, a futex wait), until it sees a
+ * value it did not store itself. That location is a synchronisation
+ * variable (docs/races.md).
  *
  * One spin tracker per thread, fed with the thread's plain loads (with
  * their values) and stores in program order. A load costs one probe of a
@@ -16,10 +17,16 @@
 #include <stdint.h>
 
 #define SPIN_SLOTS 64
+/* At most this many other accesses of the thread between two loads of a
+ * spin: a loop that only waits. A function called again after real work
+ * that happens to reload a changed global is no spin. */
+#define SPIN_GAP 64
 
 struct spin {
+    uint64_t accesses; /* loads and stores fed so far */
     struct spin_entry {
         uint64_t pc, addr, value;
+        uint64_t at;      /* accesses when it was last loaded */
         uint32_t repeats; /* loads after the first that saw value */
         uint32_t size;
     } e[SPIN_SLOTS];
@@ -33,13 +40,15 @@ struct spin {
 
 /* Feeds a load of size bytes at addr by the instruction at pc, which saw
  * value. True when it ends a spin: the same pc loaded the same location at
- * least min_repeats + 1 times in a row seeing one value, and now sees
- * another, with no store of this thread to it in between. */
+ * least min_repeats + 1 times in a row seeing one value, each time at most
+ * SPIN_GAP accesses after the last, and now sees another, with no store of
+ * this thread to it in between. */
 bool spin_load(struct spin *s, uint64_t pc, uint64_t addr, unsigned size, uint64_t value, unsigned min_repeats);
 
 /* Feeds a store of the thread to addr. */
 static inline void spin_store(struct spin *s, uint64_t addr)
 {
+    s->accesses++;
     s->stored[(addr >> 2) % SPIN_SLOTS] = addr;
 }
 
