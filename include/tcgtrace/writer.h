@@ -294,13 +294,13 @@ void tt_put_module(struct tt_stream *s, const char *path, uint64_t bias, uint64_
  * bumped for synchronisation events only. */
 uint64_t tt_writer_next_gseq(struct tt_writer *w);
 
-/* A synchronisation event (tt_sync_kind) stamped with the next global
- * sequence number, which is returned. Put it where the event takes effect
- * (an acquire after its load, a release before its store). */
-static inline uint64_t tt_put_sync(struct tt_stream *s, unsigned kind, uint64_t pc, uint64_t addr,
-                                   uint64_t arg)
+/* A synchronisation event (tt_sync_kind) stamped with gseq, a number from
+ * tt_writer_next_gseq taken earlier (above the stream's last one): a
+ * release takes its number before its store executes, and is recorded once
+ * the store shows its address. */
+static inline void tt_put_sync_seq(struct tt_stream *s, unsigned kind, uint64_t pc, uint64_t addr,
+                                   uint64_t arg, uint64_t gseq)
 {
-    uint64_t gseq = tt_writer_next_gseq(s->w);
     uint8_t *p = tt_stream_begin_(s);
     *p++ = TT_TAG_SYNC;
     uint8_t *k = p++;
@@ -316,6 +316,16 @@ static inline uint64_t tt_put_sync(struct tt_stream *s, unsigned kind, uint64_t 
     p = tt_put_varint(p, gseq - s->last_gseq);
     s->last_gseq = gseq;
     tt_stream_end_(s, p);
+}
+
+/* A synchronisation event (tt_sync_kind) stamped with the next global
+ * sequence number, which is returned. Put it where the event takes effect
+ * (an acquire after its load, a release before its store). */
+static inline uint64_t tt_put_sync(struct tt_stream *s, unsigned kind, uint64_t pc, uint64_t addr,
+                                   uint64_t arg)
+{
+    uint64_t gseq = tt_writer_next_gseq(s->w);
+    tt_put_sync_seq(s, kind, pc, addr, arg, gseq);
     return gseq;
 }
 
