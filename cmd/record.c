@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -20,6 +21,8 @@
 
 #include "cmd.h"
 #include "guest.h"
+#include "tcgtrace/format.h"
+#include "tcgtrace/reader.h"
 
 enum tool { TOOL_MEM = 1, TOOL_EXEC = 2 };
 
@@ -113,6 +116,10 @@ static const char usage_text[] =
     "                      (default /usr/aarch64-linux-gnu, /usr/riscv64-linux-gnu)\n"
     "  -h, --help          this text\n";
 
+/* Binary or text output: how to follow it and sum it up (below). */
+struct output_format;
+static const struct output_format *output_format(const char *name);
+
 struct record_opts {
     enum tool tool;
     const char *output;
@@ -157,7 +164,7 @@ static void parse_options(int argc, char **argv, struct record_opts *o)
             o->output = optarg;
             break;
         case OPT_FORMAT:
-            if (strcmp(optarg, "bin") && strcmp(optarg, "text"))
+            if (!output_format(optarg))
                 msg_usage("unknown format '%s' (bin or text)", optarg);
             o->format = optarg;
             break;
@@ -313,21 +320,159 @@ static const char *human_size(double bytes, char *buf, size_t size)
     return buf;
 }
 
-static double file_size(const char *path)
+/* "3.4 M": counts for people, on the progress line. */
+static const char *human_count(double n, char *buf, size_t size)
+{
+    static const char *const units[] = { "", " k", " M", " G", " T" };
+    int u = 0;
+    while (n >= 1000 && u < 4) {
+        n /= 1000;
+        u++;
+    }
+    snprintf(buf, size, u ? "%.1f%s" : "%.0f%s", n, units[u]);
+    return buf;
+}
+
+/* The output, followed while the plugin writes it: each new byte (text)
+ * or each new chunk header (binary) is read once, so a progress update
+ * costs what was written since the last one. */
+struct follow {
+    const char *path;
+    int fd;        /* -1 until the plugin has created the file */
+    uint64_t off;  /* next byte (text) or chunk header (bin) to read; 0 for bin
+                      before the file header */
+    uint64_t size; /* of the file, at the last update */
+    uint64_t records;
+    bool broken;   /* not a trace after all: bytes only */
+};
+
+static void follow_text(struct follow *f)
+{
+    char buf[65536];
+    ssize_t n;
+    while ((n = pread(f->fd, buf, sizeof buf, (off_t)f->off)) > 0) {
+        for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + n - p))); p++)
+            f->records++;
+        f->off += (uint64_t)n;
+    }
+}
+
+static void follow_bin(struct follow *f)
+{
+    uint8_t b[TT_CHUNK_HEADER];
+    if (f->off == 0) {
+        if (f->size < TT_HEADER_FIXED || pread(f->fd, b, TT_HEADER_FIXED, 0) != TT_HEADER_FIXED)
+            return;
+        f->broken = memcmp(b, TT_MAGIC, TT_MAGIC_LEN) != 0;
+        f->off = tt_le32(b + 12);
+    }
+    /* A chunk counts once its whole payload is in the file. */
+    while (!f->broken && f->off + TT_CHUNK_HEADER <= f->size) {
+        struct tt_chunk_header h;
+        if (pread(f->fd, b, sizeof b, (off_t)f->off) != (ssize_t)sizeof b ||
+            tt_chunk_header_decode(b, f->off, &h, NULL) < 0) {
+            f->broken = true;
+            break;
+        }
+        if (f->off + TT_CHUNK_HEADER + h.stored_size > f->size)
+            break;
+        if (h.type == TT_CHUNK_DATA && h.stream != TT_STREAM_META)
+            f->records += h.nrec;
+        f->off += TT_CHUNK_HEADER + h.stored_size;
+    }
+}
+
+/* The end summary of each output format, after the guest ended: what the
+ * output holds and what it cost. */
+static void summary_text(const struct follow *f, const char *shown, double wall)
+{
+    char size[32];
+    fprintf(stderr, "tcgtrace record: '%s': %" PRIu64 " lines, %s (%.1f bytes/line), %.2f s\n", shown, f->records,
+            human_size((double)f->size, size, sizeof size), f->records ? (double)f->size / (double)f->records : 0.0,
+            wall);
+}
+
+/* From the chunk headers and the trailer alone (a merged open's first
+ * pass): the records are not decoded, which would take longer than
+ * recording them did. So the losses counted are the writer's (a failed
+ * write); the plugin reports at exit what it could not record itself. */
+static void summary_bin(const struct follow *f, const char *shown, double wall)
+{
+    char size[32], lost[128] = "none lost writing";
+    struct tt_error err;
+    struct tt_reader *r = tt_reader_open(f->path, TT_READ_MERGED, &err);
+    const struct tt_trailer *t = r ? tt_reader_trailer(r) : NULL;
+    if (!t) {
+        if (r)
+            msg_warn("'%s' has no valid trailer: the recording did not finish ('tcgtrace dump' reads what it holds)",
+                     shown);
+        else
+            msg_warn("%s", err.msg);
+        tt_reader_close(r);
+        return;
+    }
+    uint64_t records = 0, nlost = 0;
+    uint32_t vcpus = 0;
+    for (uint32_t i = 0; i < t->nstreams; i++) {
+        if (t->streams[i].stream == TT_STREAM_META)
+            continue;
+        vcpus++;
+        records += t->streams[i].records;
+    }
+    for (int k = 0; k < TT_KIND_COUNT; k++)
+        nlost += t->lost[k];
+    if (nlost)
+        snprintf(lost, sizeof lost, "%" PRIu64 " LOST writing (%s)", nlost,
+                 t->write_errno ? strerror(t->write_errno) : "unknown error");
+    fprintf(stderr, "tcgtrace record: '%s': %" PRIu64 " records from %u vCPU%s, %s, %s (%.1f bytes/record), %.2f s\n",
+            shown, records, vcpus, vcpus == 1 ? "" : "s", lost, human_size((double)f->size, size, sizeof size),
+            records ? (double)f->size / (double)records : 0.0, wall);
+    tt_reader_close(r);
+}
+
+static const struct output_format {
+    const char *name; /* --format= */
+    const char *unit; /* what a record is, on the progress line */
+    void (*follow)(struct follow *f);
+    void (*summary)(const struct follow *f, const char *shown, double wall);
+} output_formats[] = {
+    { "bin", "records", follow_bin, summary_bin },
+    { "text", "lines", follow_text, summary_text },
+};
+
+static const struct output_format *output_format(const char *name)
+{
+    for (size_t i = 0; i < sizeof output_formats / sizeof output_formats[0]; i++)
+        if (!strcmp(output_formats[i].name, name))
+            return &output_formats[i];
+    return NULL;
+}
+
+/* False while the plugin has not created the output. */
+static bool follow_update(struct follow *f, const struct output_format *fmt)
 {
     struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode) ? (double)st.st_size : -1;
+    if (f->fd < 0 && (f->fd = open(f->path, O_RDONLY | O_CLOEXEC)) < 0)
+        return false;
+    if (fstat(f->fd, &st) == 0)
+        f->size = (uint64_t)st.st_size;
+    fmt->follow(f);
+    return true;
 }
 
 /* The line shown on a terminal while the guest runs, redrawn in place. */
-static void progress_update(const char *output, double elapsed)
+static void progress_update(struct follow *f, const struct output_format *fmt, double elapsed)
 {
-    char size[32], rate[32];
-    double bytes = file_size(output);
-    if (bytes < 0)
-        bytes = 0;
-    fprintf(stderr, "\rtcgtrace record: %.1f s, %s written, %s/s\033[K", elapsed, human_size(bytes, size, sizeof size),
-            human_size(bytes / elapsed, rate, sizeof rate));
+    char size[32], count[32], rate[32];
+    follow_update(f, fmt);
+    human_size((double)f->size, size, sizeof size);
+    if (f->broken)
+        fprintf(stderr, "\rtcgtrace record: %.1f s, %s (%s/s)\033[K", elapsed, size,
+                human_size((double)f->size / elapsed, rate, sizeof rate));
+    else
+        fprintf(stderr, "\rtcgtrace record: %.1f s, %s %s (%s/s), %s\033[K", elapsed,
+                human_count((double)f->records, count, sizeof count), fmt->unit,
+                human_count((double)f->records / elapsed, rate, sizeof rate), size);
     fflush(stderr);
 }
 
@@ -335,16 +480,6 @@ static void progress_clear(void)
 {
     fputs("\r\033[K", stderr);
     fflush(stderr);
-}
-
-/* The end summary: what the trace holds and what it cost. */
-static void summary(const char *output, const char *shown, double wall)
-{
-    char size[32];
-    double bytes = file_size(output);
-    if (bytes < 0)
-        return; /* QEMU failed before the plugin wrote anything: it said why */
-    fprintf(stderr, "tcgtrace record: '%s': %s in %.2f s\n", shown, human_size(bytes, size, sizeof size), wall);
 }
 
 static volatile sig_atomic_t child;
@@ -366,8 +501,8 @@ static void child_exited(int sig)
 }
 
 /* Runs argv[0] as a child and returns its status as a shell would, and in
- * *wall how long it ran. */
-static int run(char **argv, const char *output, bool progress, double *wall)
+ * *wall how long it ran. With progress, follows the output meanwhile. */
+static int run(char **argv, struct follow *f, const struct output_format *fmt, bool progress, double *wall)
 {
     static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
     sigset_t block, orig;
@@ -417,7 +552,7 @@ static int run(char **argv, const char *output, bool progress, double *wall)
         /* A progress line only once the run is long enough to want one. */
         double elapsed = now() - start;
         if (progress && elapsed >= 0.5) {
-            progress_update(output, elapsed);
+            progress_update(f, fmt, elapsed);
             shown = true;
         }
         struct timespec tick = { 0, 250000000 };
@@ -482,9 +617,14 @@ int cmd_record(int argc, char **argv)
     qargv[n] = NULL;
 
     double wall;
-    int status = run(qargv, output, !o.quiet && isatty(STDERR_FILENO), &wall);
+    const struct output_format *fmt = output_format(o.format);
+    struct follow f = { .path = output, .fd = -1 };
+    int status = run(qargv, &f, fmt, !o.quiet && isatty(STDERR_FILENO), &wall);
     free(qargv);
-    if (!o.quiet)
-        summary(output, o.output, wall);
+    /* No output: QEMU failed before the plugin started, and said why. */
+    if (!o.quiet && follow_update(&f, fmt))
+        fmt->summary(&f, o.output, wall);
+    if (f.fd >= 0)
+        close(f.fd);
     return status;
 }

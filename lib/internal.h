@@ -55,8 +55,4 @@ uint8_t *tt_header_encode(const struct tt_header *h, size_t *len);
 int tt_header_decode(const uint8_t *buf, size_t len, struct tt_header *h, struct tt_arena *arena,
                      struct tt_error *err);
 
-/* A chunk header's fields, checked: magic, CRC, reserved bytes, sizes. */
-int tt_chunk_header_decode(const uint8_t in[TT_CHUNK_HEADER], uint64_t offset,
-                           struct tt_chunk_header *h, struct tt_error *err);
-
 #endif

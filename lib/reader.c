@@ -573,7 +573,7 @@ int tt_reader_next(struct tt_reader *r, struct tt_record *rec, struct tt_error *
 
 const struct tt_trailer *tt_reader_trailer(const struct tt_reader *r)
 {
-    return r->ended && r->end_rc == 0 && r->have_trailer ? &r->trailer : NULL;
+    return r->have_trailer && !(r->ended && r->end_rc < 0) ? &r->trailer : NULL;
 }
 
 const struct tt_insn_def *tt_reader_insn(const struct tt_reader *r, uint32_t id)

@@ -220,6 +220,12 @@ uint32_t tt_crc32c(uint32_t crc, const void *p, size_t n);
 
 /* A chunk header's 36 bytes, with its CRC, from h. */
 void tt_chunk_header_encode(uint8_t out[TT_CHUNK_HEADER], const struct tt_chunk_header *h);
+/* A chunk header's fields, checked: magic, CRC, reserved bytes, sizes.
+ * Public for tools that follow a trace while it is written (the progress
+ * line of tcgtrace record). */
+struct tt_error;
+int tt_chunk_header_decode(const uint8_t in[TT_CHUNK_HEADER], uint64_t offset,
+                           struct tt_chunk_header *h, struct tt_error *err);
 
 /* Names: "insn", "mem", ...; NULL for a value outside the enum. */
 const char *tt_kind_name(unsigned kind);

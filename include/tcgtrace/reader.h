@@ -147,7 +147,9 @@ const struct tt_header *tt_reader_header(const struct tt_reader *r);
  * (tt_status), after every record of the whole chunks before it. Calling
  * again after 0 or an error returns the same. */
 int tt_reader_next(struct tt_reader *r, struct tt_record *rec, struct tt_error *err);
-/* The trailer, once tt_reader_next returned 0 (NULL before, or if none). */
+/* The trailer, once read: when tt_reader_next returned 0, or right after a
+ * TT_READ_MERGED open, whose first pass reads it (a summary then costs the
+ * chunk headers only). NULL before, if there is none, or after an error. */
 const struct tt_trailer *tt_reader_trailer(const struct tt_reader *r);
 /* Definitions seen so far, by id (NULL if not defined). */
 const struct tt_insn_def *tt_reader_insn(const struct tt_reader *r, uint32_t id);

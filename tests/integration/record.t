@@ -29,8 +29,9 @@ for arch in $ARCHS; do
     is "$(cat "$T/out")" "loop 10 10" "$arch: the guest's output passes through"
     [ -s "$T/$arch.log" ] && grep -q "$seed_line" "$T/$arch.log"
     ok $? "$arch: a non-empty execution log of seed lines"
-    # Not a terminal: no progress line, only the summary.
-    grep -q "^tcgtrace record: '$T/$arch.log': .* in [0-9.]* s$" "$T/err"
+    # Not a terminal: no progress line, only the summary, which counts the
+    # lines of the log.
+    grep -q "^tcgtrace record: '$T/$arch.log': $(wc -l <"$T/$arch.log") lines, [0-9.]* [KMG]*i*B ([0-9.]* bytes/line), [0-9.]* s$" "$T/err"
     ok $? "$arch: the summary"
 
     rec -q -o "$T/exit.log" -- "$GUESTS/$arch/rec_exit" 3 2>"$T/err"
@@ -73,10 +74,10 @@ exec 3>&-
 if command -v script >/dev/null 2>&1; then
     script -qec "sh -c 'sleep 1.2' | $TCGTRACE record --tool=exec --format=text -o $T/tty.log -- $GUESTS/aarch64/rec_exit cat" \
         /dev/null >"$T/tty" 2>&1
-    tr '\r' '\n' <"$T/tty" | grep -c '^tcgtrace record: [0-9.]* s, [0-9.]* [KMG]*i*B written, [0-9.]* [KMG]*i*B/s' >"$T/count"
+    tr '\r' '\n' <"$T/tty" | grep -c '^tcgtrace record: [0-9.]* s, [0-9.]*[ kMG]* lines ([0-9.]*[ kMG]*/s), [0-9.]* [KMG]*i*B' >"$T/count"
     [ "$(cat "$T/count")" -ge 2 ]
     ok $? "a terminal shows a progress line ($(cat "$T/count") updates)"
-    grep -q "tcgtrace record: '$T/tty.log': .* in 1\.[0-9]* s" "$T/tty"
+    grep -q "tcgtrace record: '$T/tty.log': [0-9]* lines, .* 1\.[0-9]* s" "$T/tty"
     ok $? "  ... then the summary"
 else
     skip 2 "no script(1) to run under a terminal"
