@@ -11,10 +11,13 @@
  *   accesses and register changes are appended to the previous line);
  * - full buffers go out in one write(2), or one qemu_plugin_outs call when
  *   the lines go to QEMU's log as upstream's do.
+ * format=bin writes the same events as trace records instead (lib/writer.c),
+ * from which `tcgtrace dump` prints the same lines.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +29,9 @@
 
 #include "common/guestarch.h"
 #include "common/outbuf.h"
+#include "common/traceheader.h"
 #include "tcgtrace/textfmt.h"
+#include "tcgtrace/writer.h"
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
@@ -38,7 +43,13 @@ static GPtrArray *reg_specs;    /* the same, lowercased and compiled */
 static bool rdisas;
 static char *out_path;          /* NULL: QEMU's log, as upstream */
 static int out_fd = -1;
+static bool bin;                /* format=bin */
+static int level;               /* level=: zstd level of a bin trace, 0: default */
 static bool system_mode;
+static struct tt_writer *writer; /* format=bin */
+/* format=bin, in a forked child: nothing is recorded (the writer's thread
+ * exists only in the parent). */
+static bool detached;
 /* qemu_plugin_read_register gives target byte order; lines show the most
  * significant byte first, so big-endian values are reversed once read. */
 static bool big_endian_target;
@@ -52,6 +63,7 @@ struct regdef {
     struct qemu_plugin_register *handle;
     char *name;                 /* lowercased, as upstream prints it */
     size_t name_len;
+    uint32_t id;                /* format=bin: its definition */
 };
 static struct regdef *regdefs;
 static size_t n_regdefs;
@@ -68,8 +80,14 @@ struct insn {
     char text[];
 };
 
+/* The same for format=bin: the instruction's definition. */
+struct insn_bin {
+    uint64_t pc;
+    uint32_t id;
+};
+
 struct regval {
-    uint8_t *last;              /* the value last printed, little-endian */
+    uint8_t *last;              /* the value last printed, in target order */
     int size;
 };
 
@@ -91,6 +109,11 @@ struct vcpu {
     size_t echo_len, echo_cap;
     GByteArray *scratch;        /* register reads; grows once, then reused */
     struct regval *regs;        /* n_regdefs entries */
+    /* format=bin: the vCPU's stream (NULL when detached) and whether an
+     * instruction was recorded that a register check may complete: what
+     * line says in text. */
+    struct tt_stream *s;
+    bool pending;
 } __attribute__((aligned(64)));
 
 /* Indexed by vCPU index. An entry is written only by its own vCPU's thread
@@ -155,35 +178,60 @@ static inline void start_line(struct vcpu *v, const struct insn *in)
     v->out.p = p + in->len;
 }
 
-/* Appends `, <name> -> 0x<value>` for each tracked register whose value
- * differs from the one last printed (upstream compares with that, not with
- * the value at the previous check). */
+/* Whether tracked register i differs from the value last reported
+ * (upstream compares with that, not with the value at the previous check);
+ * if so the new value, in target byte order, is in v->scratch and becomes
+ * the last reported. */
+static bool reg_changed(struct vcpu *v, size_t i, int *size)
+{
+    struct regval *r = &v->regs[i];
+    g_byte_array_set_size(v->scratch, 0);
+    int n = qemu_plugin_read_register(regdefs[i].handle, v->scratch);
+    if (n <= 0 || (n == r->size && memcmp(v->scratch->data, r->last, (size_t)n) == 0))
+        return false;
+    if (n != r->size) {
+        /* e.g. aarch64 SVE registers after the guest changes its vector
+         * length, where upstream asserts */
+        r->last = g_realloc(r->last, (size_t)n);
+        r->size = n;
+    }
+    memcpy(r->last, v->scratch->data, (size_t)n);
+    *size = n;
+    return true;
+}
+
+/* Appends `, <name> -> 0x<value>` for each changed register. */
 static void check_regs(struct vcpu *v)
 {
+    int size;
     for (size_t i = 0; i < n_regdefs; i++) {
-        struct regval *r = &v->regs[i];
-        g_byte_array_set_size(v->scratch, 0);
-        int size = qemu_plugin_read_register(regdefs[i].handle, v->scratch);
-        if (size <= 0)
+        if (!reg_changed(v, i, &size))
             continue;
         uint8_t *now = v->scratch->data;
+        /* Lines show the most significant byte first. */
         if (big_endian_target)
             for (int a = 0, b = size - 1; a < b; a++, b--) {
                 uint8_t t = now[a];
                 now[a] = now[b];
                 now[b] = t;
             }
-        if (size == r->size && memcmp(now, r->last, (size_t)size) == 0)
-            continue;
-        if (size != r->size) {
-            /* e.g. aarch64 SVE registers after the guest changes its vector
-             * length, where upstream asserts */
-            r->last = g_realloc(r->last, (size_t)size);
-            r->size = size;
-        }
-        memcpy(r->last, now, (size_t)size);
         reserve(v, 8 + regdefs[i].name_len + 2 * (size_t)size);
         v->out.p = tf_execlog_reg(v->out.p, regdefs[i].name, now, (size_t)size);
+    }
+}
+
+/* A register wider than a record holds (aarch64's SVE registers) is
+ * counted as lost (match_registers warned). */
+static void check_regs_bin(struct vcpu *v)
+{
+    int size;
+    for (size_t i = 0; i < n_regdefs; i++) {
+        if (!reg_changed(v, i, &size))
+            continue;
+        if (size <= TT_REG_BYTES_MAX)
+            tt_put_reg(v->s, regdefs[i].id, v->scratch->data, (size_t)size);
+        else
+            tt_put_lost(v->s, TT_REG, 1);
     }
 }
 
@@ -267,6 +315,76 @@ static void exec_mem_system(unsigned int vcpu_index, qemu_plugin_meminfo_t info,
     v->out.p = tf_execlog_hwmem(v->out.p, store, qemu_plugin_hwaddr_phys_addr(hw), device);
 }
 
+/* format=bin: the same events as records, in the order text mode appends
+ * them to lines (docs/execlog.md). */
+static void bin_insn(unsigned int vcpu_index, void *udata)
+{
+    struct vcpu *v = vcpus[vcpu_index];
+    const struct insn_bin *in = udata;
+    if (__builtin_expect(!v->s, 0))
+        return;
+    tt_put_insn(v->s, in->id, in->pc);
+    v->pending = true;
+}
+
+static void bin_insn_regs(unsigned int vcpu_index, void *udata)
+{
+    struct vcpu *v = vcpus[vcpu_index];
+    const struct insn_bin *in = udata;
+    if (__builtin_expect(!v->s, 0))
+        return;
+    if (v->pending)
+        check_regs_bin(v);
+    tt_put_insn(v->s, in->id, in->pc);
+    v->pending = true;
+}
+
+static void bin_regs_only(unsigned int vcpu_index, void *udata)
+{
+    struct vcpu *v = vcpus[vcpu_index];
+    (void)udata;
+    if (__builtin_expect(!v->s, 0))
+        return;
+    if (v->pending)
+        check_regs_bin(v);
+    v->pending = false;
+}
+
+static void bin_mem(unsigned int vcpu_index, qemu_plugin_meminfo_t info, uint64_t vaddr,
+                    void *udata)
+{
+    struct vcpu *v = vcpus[vcpu_index];
+    const struct insn_bin *in = udata;
+    struct tt_stream *s = v->s;
+    if (__builtin_expect(!s, 0))
+        return;
+    unsigned shift = qemu_plugin_mem_size_shift(info);
+    if (__builtin_expect(shift > TT_MEM_SHIFT_MAX, 0)) {
+        /* wider than a record can hold (QEMU 10 makes none) */
+        tt_put_lost(s, TT_MEM, 1);
+        return;
+    }
+    qemu_plugin_mem_value val = qemu_plugin_mem_get_value(info);
+    uint64_t lo, hi = 0;
+    switch (val.type) {
+    case QEMU_PLUGIN_MEM_VALUE_U8: lo = val.data.u8; break;
+    case QEMU_PLUGIN_MEM_VALUE_U16: lo = val.data.u16; break;
+    case QEMU_PLUGIN_MEM_VALUE_U32: lo = val.data.u32; break;
+    case QEMU_PLUGIN_MEM_VALUE_U64: lo = val.data.u64; break;
+    default:
+        lo = val.data.u128.low;
+        hi = val.data.u128.high;
+        break;
+    }
+    tt_put_mem_value(s, in->pc, vaddr, shift, qemu_plugin_mem_is_store(info), lo, hi);
+    if (system_mode) {
+        struct qemu_plugin_hwaddr *hw = qemu_plugin_get_hwaddr(info, vaddr);
+        if (hw)
+            tt_put_mem_phys(s, qemu_plugin_hwaddr_phys_addr(hw),
+                            tt_stream_string(s, qemu_plugin_hwaddr_device_name(hw)));
+    }
+}
+
 /* execve replaces QEMU without any exit callback: what is buffered goes out
  * first. The open line (the execve itself) stays, as upstream's does: it is
  * printed only if execve fails and the guest goes on. On an architecture
@@ -282,7 +400,7 @@ static void vcpu_syscall(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t n
             return;
     }
     struct vcpu *v = vcpus[vcpu_index];
-    if (!v)
+    if (!v || bin)
         return;
     if (v->line)
         v->line = outbuf_flush_keep(&v->out, v->line);
@@ -292,15 +410,23 @@ static void vcpu_syscall(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t n
 
 /* --- Translation --- */
 
-static struct insn *insn_new(struct qemu_plugin_insn *qi, uint64_t vaddr, const char *disas)
+/* The instruction's bytes, through its full length. */
+static uint8_t *insn_bytes(struct qemu_plugin_insn *qi, uint8_t *small, size_t small_size,
+                           size_t *len)
 {
-    /* The opcode is upstream's: the first (at most 4) bytes, read here
-     * through the instruction's full length. */
     size_t size = qemu_plugin_insn_size(qi);
+    uint8_t *bytes = size <= small_size ? small : g_malloc(size);
+    *len = qemu_plugin_insn_data(qi, bytes, size);
+    return bytes;
+}
+
+static void *insn_text(struct qemu_plugin_insn *qi, uint64_t vaddr, const char *disas)
+{
     uint8_t small[16];
-    uint8_t *bytes = size <= sizeof small ? small : g_malloc(size);
-    size_t got = qemu_plugin_insn_data(qi, bytes, size);
-    uint32_t opcode = tf_execlog_opcode(bytes, got);
+    size_t len;
+    uint8_t *bytes = insn_bytes(qi, small, sizeof small, &len);
+    /* upstream's opcode: the first (at most 4) bytes */
+    uint32_t opcode = tf_execlog_opcode(bytes, len);
     if (bytes != small)
         g_free(bytes);
 
@@ -309,6 +435,35 @@ static struct insn *insn_new(struct qemu_plugin_insn *qi, uint64_t vaddr, const 
     in->len = (uint32_t)(end - in->text);
     return in;
 }
+
+static void *insn_bin(struct qemu_plugin_insn *qi, uint64_t vaddr, const char *disas)
+{
+    uint8_t small[16];
+    size_t len;
+    uint8_t *bytes = insn_bytes(qi, small, sizeof small, &len);
+    struct insn_bin *in = g_new(struct insn_bin, 1);
+    in->pc = vaddr;
+    in->id = tt_def_insn(writer, vaddr, bytes, len, disas);
+    if (bytes != small)
+        g_free(bytes);
+    return in;
+}
+
+/* What each output format registers: upstream's three instruction
+ * callbacks (see vcpu_tb_trans), the memory callback and what they get as
+ * udata. */
+struct callbacks {
+    qemu_plugin_vcpu_udata_cb_t insn, insn_regs, regs_only;
+    qemu_plugin_vcpu_mem_cb_t mem;
+    void *(*udata)(struct qemu_plugin_insn *qi, uint64_t vaddr, const char *disas);
+};
+static const struct callbacks text_user = { exec_insn, exec_insn_regs, exec_regs_only,
+                                            exec_mem, insn_text };
+static const struct callbacks text_system = { exec_insn, exec_insn_regs, exec_regs_only,
+                                              exec_mem_system, insn_text };
+static const struct callbacks bin_callbacks = { bin_insn, bin_insn_regs, bin_regs_only,
+                                                bin_mem, insn_bin };
+static const struct callbacks *cbs;
 
 static bool matches_ifilter(const char *disas)
 {
@@ -356,6 +511,8 @@ static void vcpu_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
      * tracked (the callbacks are the same either way). */
     enum qemu_plugin_cb_flags reg_flags = n_regdefs ? QEMU_PLUGIN_CB_R_REGS : QEMU_PLUGIN_CB_NO_REGS;
     (void)id;
+    if (detached)
+        return;
 
     size_t n = qemu_plugin_tb_n_insns(tb);
     for (size_t i = 0; i < n; i++) {
@@ -377,15 +534,15 @@ static void vcpu_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 
         if (skip) {
             if (check_regs_this)
-                qemu_plugin_register_vcpu_insn_exec_cb(qi, exec_regs_only, reg_flags, NULL);
+                qemu_plugin_register_vcpu_insn_exec_cb(qi, cbs->regs_only, reg_flags, NULL);
         } else {
-            struct insn *in = insn_new(qi, vaddr, disas);
-            qemu_plugin_register_vcpu_mem_cb(qi, system_mode ? exec_mem_system : exec_mem,
-                                             QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW, NULL);
+            void *in = cbs->udata(qi, vaddr, disas);
+            qemu_plugin_register_vcpu_mem_cb(qi, cbs->mem, QEMU_PLUGIN_CB_NO_REGS,
+                                             QEMU_PLUGIN_MEM_RW, in);
             if (check_regs_this)
-                qemu_plugin_register_vcpu_insn_exec_cb(qi, exec_insn_regs, reg_flags, in);
+                qemu_plugin_register_vcpu_insn_exec_cb(qi, cbs->insn_regs, reg_flags, in);
             else
-                qemu_plugin_register_vcpu_insn_exec_cb(qi, exec_insn, QEMU_PLUGIN_CB_NO_REGS, in);
+                qemu_plugin_register_vcpu_insn_exec_cb(qi, cbs->insn, QEMU_PLUGIN_CB_NO_REGS, in);
             skip = filtering;
         }
         if (assist)
@@ -402,6 +559,7 @@ static void match_registers(void)
 {
     g_autoptr(GArray) list = qemu_plugin_get_registers();
     g_autofree bool *used = g_new0(bool, reg_specs->len);
+    GByteArray *value = g_byte_array_new();
     regdefs = g_new0(struct regdef, list->len * reg_specs->len);
     reg_names = g_ptr_array_new();
     for (guint r = 0; r < list->len; r++) {
@@ -415,10 +573,27 @@ static void match_registers(void)
             d->handle = rd->handle;
             d->name = g_strdup(lower);
             d->name_len = strlen(lower);
-            if (!g_ptr_array_find_with_equal_func(reg_names, lower, g_str_equal, NULL))
+            if (g_ptr_array_find_with_equal_func(reg_names, lower, g_str_equal, NULL)) {
+                /* the same register, matched again */
+                for (size_t k = 0; k < n_regdefs - 1; k++)
+                    if (strcmp(regdefs[k].name, lower) == 0)
+                        d->id = regdefs[k].id;
+            } else {
                 g_ptr_array_add(reg_names, d->name);
+                if (writer) {
+                    g_byte_array_set_size(value, 0);
+                    int width = qemu_plugin_read_register(rd->handle, value);
+                    if (width > TT_REG_BYTES_MAX)
+                        fprintf(stderr, "execlog: register '%s' has %d bytes, a trace record "
+                                        "at most %d: its changes are recorded as lost\n",
+                                d->name, width, TT_REG_BYTES_MAX);
+                    else
+                        d->id = tt_def_reg(writer, d->name, width > 0 ? (uint32_t)width : 0);
+                }
+            }
         }
     }
+    g_byte_array_free(value, true);
     for (guint p = 0; p < reg_specs->len; p++)
         if (!used[p])
             fprintf(stderr, "execlog: reg pattern '%s' matches no register\n",
@@ -432,10 +607,12 @@ static struct vcpu *vcpu_new(void)
     if (posix_memalign((void **)&v, 64, sizeof *v))
         abort();
     memset(v, 0, sizeof *v);
-    if (out_fd >= 0)
-        outbuf_init(&v->out, out_fd);
-    else
-        outbuf_init_sink(&v->out, sink_qemu_log);
+    if (!bin) {
+        if (out_fd >= 0)
+            outbuf_init(&v->out, out_fd);
+        else
+            outbuf_init_sink(&v->out, sink_qemu_log);
+    }
     v->scratch = g_byte_array_sized_new(64);
     v->regs = g_new0(struct regval, n_regdefs);
     return v;
@@ -456,8 +633,15 @@ static void vcpu_init(qemu_plugin_id_t id, unsigned int vcpu_index)
     if (!v)
         v = vcpu_new();
     v->line = NULL;
+    v->pending = false;
     v->echo_len = 0;
     v->prefix_len = (unsigned)(tf_execlog_vcpu(v->prefix, vcpu_index) - v->prefix);
+    if (writer && !detached && !v->s) {
+        struct tt_error err;
+        v->s = tt_stream_get(writer, vcpu_index, &err);
+        if (!v->s)
+            fprintf(stderr, "execlog: vCPU %u: %s: not traced\n", vcpu_index, err.msg);
+    }
     /* Like upstream, a new thread starts from its own initial values. */
     for (size_t i = 0; i < n_regdefs; i++) {
         struct regval *r = &v->regs[i];
@@ -468,12 +652,6 @@ static void vcpu_init(qemu_plugin_id_t id, unsigned int vcpu_index)
         r->last = g_realloc(r->last, (size_t)size);
         r->size = size;
         memcpy(r->last, v->scratch->data, (size_t)size);
-        if (big_endian_target)
-            for (int a = 0, b = size - 1; a < b; a++, b--) {
-                uint8_t t = r->last[a];
-                r->last[a] = r->last[b];
-                r->last[b] = t;
-            }
     }
     v->live = true;
     vcpus[vcpu_index] = v;
@@ -485,9 +663,16 @@ static void vcpu_init(qemu_plugin_id_t id, unsigned int vcpu_index)
 
 /* What upstream prints at exit: the open line without a register check;
  * with no open line, the last line a filtered-out instruction ended (see
- * echo), or else an empty line. */
+ * echo), or else an empty line. A bin trace holds the records as they are:
+ * its last instruction needs nothing more. */
 static void vcpu_finish(struct vcpu *v)
 {
+    v->live = false;
+    if (bin) {
+        if (v->s)
+            tt_stream_flush(v->s);
+        return;
+    }
     if (!v->line) {
         reserve(v, v->echo_len);
         v->line = v->out.p;
@@ -496,7 +681,6 @@ static void vcpu_finish(struct vcpu *v)
     }
     end_line(v);
     outbuf_flush(&v->out);
-    v->live = false;
 }
 
 /* Upstream keeps a vCPU's last line until QEMU exits, and loses it when a
@@ -515,11 +699,12 @@ static void vcpu_exit(qemu_plugin_id_t id, unsigned int vcpu_index)
 /* In a forked child only the forking thread lives on: the other vCPUs'
  * buffered lines belong to the parent, which writes them. The forking
  * thread's own buffer is emptied first so that neither process writes it
- * twice. */
+ * twice. A bin trace is the parent's: the child records nothing (the
+ * writer's thread did not follow it). */
 static void fork_prepare(void)
 {
     g_mutex_lock(&lifecycle_lock);
-    if (self && self->live) {
+    if (!bin && self && self->live) {
         if (self->line)
             self->line = outbuf_flush_keep(&self->out, self->line);
         else
@@ -534,9 +719,14 @@ static void fork_parent(void)
 
 static void fork_child(void)
 {
+    if (bin)
+        detached = true;
     for (unsigned i = 0; i < n_vcpu_slots; i++) {
         struct vcpu *v = vcpus[i];
-        if (v && v != self) {
+        if (!v)
+            continue;
+        v->s = NULL;
+        if (v != self) {
             v->out.p = v->out.start;
             v->line = NULL;
             v->live = false;
@@ -572,6 +762,12 @@ static void plugin_exit(qemu_plugin_id_t id, void *udata)
     if (out_fd >= 0 && close(out_fd) != 0)
         fprintf(stderr, "execlog: cannot write '%s': %s\n", out_path, strerror(errno));
     out_fd = -1;
+    if (writer && !detached) {
+        struct tt_error err;
+        if (tt_writer_close(writer, NULL, &err) != 0)
+            fprintf(stderr, "execlog: %s\n", err.msg);
+    }
+    writer = NULL;
     finished = true;
     g_mutex_unlock(&lifecycle_lock);
 }
@@ -590,7 +786,7 @@ static bool parse_address(const char *s, uint64_t *v)
 
 /* Options are checked strictly: QEMU refuses to load the plugin, after our
  * message, on any unknown key or bad value. */
-static int parse_option(const char *opt, bool *bin)
+static int parse_option(const char *opt)
 {
     const char *eq = strchr(opt, '=');
     if (!eq) {
@@ -637,17 +833,23 @@ static int parse_option(const char *opt, bool *bin)
         }
         out_path = g_strdup(val);
     } else if (strcmp(key, "format") == 0) {
-        if (strcmp(val, "text") == 0) {
-            *bin = false;
-        } else if (strcmp(val, "bin") == 0) {
-            *bin = true;
-        } else {
+        if (strcmp(val, "text") != 0 && strcmp(val, "bin") != 0) {
             fprintf(stderr, "execlog: bad value '%s' for 'format' (text or bin)\n", val);
             return -1;
         }
+        bin = strcmp(val, "bin") == 0;
+    } else if (strcmp(key, "level") == 0) {
+        char *end;
+        errno = 0;
+        long l = strtol(val, &end, 10);
+        if (!*val || *end || errno || l == 0 || l < INT_MIN || l > INT_MAX) {
+            fprintf(stderr, "execlog: bad value '%s' for 'level' (a zstd level)\n", val);
+            return -1;
+        }
+        level = (int)l;
     } else {
         fprintf(stderr, "execlog: unknown option '%s' (known: reg, rdisas, ifilter, afilter, "
-                        "out, format)\n", key);
+                        "out, format, level)\n", key);
         return -1;
     }
     return 0;
@@ -656,28 +858,49 @@ static int parse_option(const char *opt, bool *bin)
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
                                            int argc, char **argv)
 {
-    bool bin = false;
     for (int i = 0; i < argc; i++)
-        if (parse_option(argv[i], &bin) != 0)
+        if (parse_option(argv[i]) != 0)
             return -1;
-    if (bin) {
-        fprintf(stderr, "execlog: 'format=bin' is not available yet\n");
+    if (level && !bin) {
+        fprintf(stderr, "execlog: 'level' applies to format=bin only\n");
         return -1;
     }
-    if (out_path) {
+    if (bin && !out_path) {
+        fprintf(stderr, "execlog: format=bin needs out=PATH\n");
+        return -1;
+    }
+    system_mode = info->system_emulation;
+    guest = guest_arch_find(info->target_name);
+    if (guest)
+        big_endian_target = guest->big_endian;
+    if (bin) {
+        uint64_t features = TT_FEAT_INSNS | TT_FEAT_MEMORY | TT_FEAT_MEM_VALUES;
+        if (reg_specs)
+            features |= TT_FEAT_REGISTERS;
+        if (system_mode)
+            features |= TT_FEAT_SYSTEM;
+        struct trace_header th;
+        trace_header_init(&th, "execlog", argc, argv, info->target_name, big_endian_target,
+                          system_mode, features);
+        struct tt_writer_options opts = { .level = level };
+        struct tt_error err;
+        writer = tt_writer_open(out_path, &th.h, &opts, &err);
+        trace_header_free(&th);
+        if (!writer) {
+            fprintf(stderr, "execlog: %s\n", err.msg);
+            return -1;
+        }
+    } else if (out_path) {
         out_fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0666);
         if (out_fd < 0) {
             fprintf(stderr, "execlog: cannot open '%s': %s\n", out_path, strerror(errno));
             return -1;
         }
     }
-    system_mode = info->system_emulation;
-    guest = guest_arch_find(info->target_name);
-    if (guest)
-        big_endian_target = guest->big_endian;
-    else if (reg_specs)
+    if (!guest && reg_specs)
         fprintf(stderr, "execlog: guest architecture '%s' is not one of %s: register values "
                         "are shown as little-endian\n", info->target_name, guest_arch_names());
+    cbs = bin ? &bin_callbacks : system_mode ? &text_system : &text_user;
 
     qemu_plugin_register_vcpu_init_cb(id, vcpu_init);
     qemu_plugin_register_vcpu_exit_cb(id, vcpu_exit);

@@ -1,0 +1,28 @@
+/* The header of a binary trace written by a plugin (docs/format.md,
+ * "Header"): what QEMU tells a plugin about the guest, the guest's command
+ * line, the time, and the plugin's own name and options. */
+#ifndef TCGTRACE_TRACEHEADER_H
+#define TCGTRACE_TRACEHEADER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tcgtrace/reader.h" /* struct tt_header */
+
+struct trace_header {
+    struct tt_header h;
+    /* Storage behind h's strings. */
+    char *options;
+    char *cmdline;
+    const char **argv;
+};
+
+/* Fills th for plugin, given its options as QEMU passed them to
+ * qemu_plugin_install. arch is qemu_info_t's target_name. The command is
+ * the guest's (linux-user: what follows QEMU's options on its command
+ * line) or, under qemu-system, QEMU's own. */
+void trace_header_init(struct trace_header *th, const char *plugin, int argc, char **argv,
+                       const char *arch, bool big_endian, bool system, uint64_t features);
+void trace_header_free(struct trace_header *th);
+
+#endif
