@@ -1,25 +1,34 @@
 /* memtrace: traces a multi-threaded guest's data memory accesses that touch
- * writable memory, the raw material of data-race detection, one line per
- * access in the seed's format: `T<vcpu> R|W 0x<address> <size>`.
+ * writable memory, the raw material of data-race detection. Text output is
+ * the seed's line per access, `T<vcpu> R|W 0x<address> <size>`; binary
+ * output (trace format v1, docs/format.md) adds each access's pc and value,
+ * the guest's threads, system calls, mapping changes, loaded modules and
+ * synchronisation events with their global order.
  *
  * Writable memory is a lock-free page set (common/wmap.h) built from what
  * QEMU mapped before the first instruction, read from the guest's initial
  * stack, and kept up to date from the mapping system calls. The access
  * callback reads it without locks and appends to its vCPU's own buffer
- * (common/outbuf.h), so no cache line is shared between vCPUs.
+ * (common/outbuf.h, or a tt_stream), so no cache line is shared between
+ * vCPUs.
  *
- * Options: out=PATH (default: standard error), noread[=on|off],
- * nowrite[=on|off] (QEMU turns a bare `noread` into `read=off`, so
- * read=on|off and write=on|off are accepted too), all=on (no filter: every
- * data access), format=text, regions=PATH (the writable regions known at
- * exit, for checking). See docs/memtrace.md. */
+ * Options: out=PATH (default: standard error; required with format=bin),
+ * format=text|bin, noread[=on|off], nowrite[=on|off] (QEMU turns a bare
+ * `noread` into `read=off`, so read=on|off and write=on|off are accepted
+ * too), all=on (no filter: every data access), level=N (zstd level),
+ * regions=PATH (the writable regions known at exit, for checking). See
+ * docs/memtrace.md. */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <qemu-plugin.h>
@@ -27,35 +36,63 @@
 #include "common/guestarch.h"
 #include "common/guestmem.h"
 #include "common/outbuf.h"
+#include "common/traceheader.h"
 #include "common/wmap.h"
+#include "tcgtrace/syncinsn.h"
 #include "tcgtrace/textfmt.h"
+#include "tcgtrace/writer.h"
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 #define GUEST_CLONE_VM 0x100
+#define GUEST_CLONE_CHILD_CLEARTID 0x00200000
+#define GUEST_FUTEX_CMD(op) ((op) & ~(uint64_t)(128 | 256)) /* PRIVATE, CLOCK_REALTIME */
 
 static struct {
-    char *out;     /* NULL: standard error */
+    char *out;     /* NULL: standard error (text only) */
     char *regions; /* where to list the writable regions at exit, or NULL */
-    bool reads, writes, all;
+    bool reads, writes, all, bin;
+    int level;
 } opt = { .reads = true, .writes = true };
 
 static const struct guest_arch *arch;
 static int out_fd = STDERR_FILENO;
 static FILE *regions_file;
+static struct tt_writer *writer;
+/* The options as QEMU gave them, for the trace header. */
+static int plugin_argc;
+static char **plugin_argv;
+/* The process that owns the trace: a forked child has a copy of the
+ * writer's state but not its thread, and records nothing. */
+static pid_t owner_pid;
+
+/* What a clone asks for: its flags, the child's stack and the
+ * clear_child_tid word. */
+struct clone_args {
+    uint64_t flags, stack, child_tid;
+};
 
 /* Per-vCPU state, written only by its vCPU's thread (and at exit, once
  * QEMU has stopped calling back). linux-user reuses the index of an exited
  * thread for a later one: the state then carries on, its buffer flushed at
  * the first thread's exit. */
 struct vcpu {
-    struct outbuf out;
+    struct outbuf out;   /* text */
+    struct tt_stream *s; /* bin; NULL where nothing is recorded */
     uint64_t traced;
+    uint64_t tid;
     /* The system call in progress, from the syscall callback to the
      * syscall-return one. */
     enum guest_sys sys;
     bool forking;
     uint64_t args[6];
+    struct clone_args clone;
+    uint64_t clone_gseq;
+    /* The word QEMU clears and wakes when the thread exits (pthread_join
+     * waits on it): set_tid_address's, or CLONE_CHILD_CLEARTID's. */
+    uint64_t clear_child_tid;
+    /* A sequence number taken before a release instruction executes. */
+    uint64_t release_gseq;
 };
 
 /* A vCPU's state is published with a release store before its thread runs
@@ -66,57 +103,206 @@ static struct vcpu *_Atomic vcpus[MAX_VCPUS];
 static _Atomic unsigned n_vcpus; /* highest index seen + 1 */
 /* Accesses of a vCPU whose index is past MAX_VCPUS: not traced, counted. */
 static _Atomic uint64_t untraced;
-static atomic_bool initial_regions_done;
+static atomic_bool started;
 
 static inline struct vcpu *vcpu_get(unsigned idx)
 {
     return idx < MAX_VCPUS ? atomic_load_explicit(&vcpus[idx], memory_order_acquire) : NULL;
 }
 
+static inline bool writable(uint64_t vaddr, unsigned shift)
+{
+    return opt.all || pagemap_test_access(wmap_pages, vaddr, 1u << shift);
+}
+
 /* --- The hot path: one call per guest load or store --- */
 
-static inline void trace(unsigned idx, qemu_plugin_meminfo_t info, uint64_t vaddr, unsigned size)
+static inline void trace_text(unsigned idx, qemu_plugin_meminfo_t info, uint64_t vaddr, unsigned shift)
 {
     struct vcpu *v = vcpu_get(idx);
     if (__builtin_expect(!v, 0)) {
         atomic_fetch_add_explicit(&untraced, 1, memory_order_relaxed);
         return;
     }
-    v->out.p = tf_memtrace(v->out.p, idx, qemu_plugin_mem_is_store(info), vaddr, size);
+    v->out.p = tf_memtrace(v->out.p, idx, qemu_plugin_mem_is_store(info), vaddr, 1u << shift);
     v->traced++;
     outbuf_commit(&v->out);
 }
 
-static void on_access_writable(unsigned idx, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
+static void on_access_text(unsigned idx, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
 {
     (void)udata;
-    unsigned size = 1u << qemu_plugin_mem_size_shift(info);
-    if (pagemap_test_access(wmap_pages, vaddr, size))
-        trace(idx, info, vaddr, size);
+    unsigned shift = qemu_plugin_mem_size_shift(info);
+    if (writable(vaddr, shift))
+        trace_text(idx, info, vaddr, shift);
 }
 
-static void on_access_all(unsigned idx, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
+static inline void record(struct vcpu *v, qemu_plugin_meminfo_t info, uint64_t vaddr, unsigned shift,
+                          uint64_t pc)
+{
+    qemu_plugin_mem_value val = qemu_plugin_mem_get_value(info);
+    uint64_t lo, hi = 0;
+    switch (val.type) {
+    case QEMU_PLUGIN_MEM_VALUE_U8: lo = val.data.u8; break;
+    case QEMU_PLUGIN_MEM_VALUE_U16: lo = val.data.u16; break;
+    case QEMU_PLUGIN_MEM_VALUE_U32: lo = val.data.u32; break;
+    case QEMU_PLUGIN_MEM_VALUE_U64: lo = val.data.u64; break;
+    default:
+        lo = val.data.u128.low;
+        hi = val.data.u128.high;
+        break;
+    }
+    tt_put_mem_value(v->s, pc, vaddr, shift, qemu_plugin_mem_is_store(info), lo, hi);
+    v->traced++;
+}
+
+/* udata is the instruction's pc. */
+static void on_access_bin(unsigned idx, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
+{
+    unsigned shift = qemu_plugin_mem_size_shift(info);
+    if (!writable(vaddr, shift))
+        return;
+    struct vcpu *v = vcpu_get(idx);
+    if (__builtin_expect(!v || !v->s, 0)) {
+        if (!v)
+            atomic_fetch_add_explicit(&untraced, 1, memory_order_relaxed);
+        return;
+    }
+    record(v, info, vaddr, shift, (uint64_t)(uintptr_t)udata);
+}
+
+/* --- Synchronising instructions (binary traces) --- */
+
+/* What translation learnt about an instruction that synchronises. */
+struct sync_insn {
+    uint64_t pc;
+    unsigned flags; /* TT_SYNCINSN_* */
+    enum { NOT_EXCLUSIVE, LOAD_EXCLUSIVE, STORE_EXCLUSIVE } exclusive;
+};
+
+/* Which half of a load-/store-exclusive pair an instruction is, which
+ * syncinsn's flags do not say (both halves are "RMW"): riscv lr and sc
+ * (AMO major opcode 0x2f, funct5 2 and 3), arm64 "load/store exclusive"
+ * (bits 29..24 001000 with o2, bit 23, clear; bit 22 set for loads). */
+static int exclusive_half(const uint8_t *b, size_t len)
+{
+    if (len < 4)
+        return NOT_EXCLUSIVE;
+    uint32_t w = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    if (arch->elf_machine == EM_RISCV && (w & 0x7f) == 0x2f) {
+        unsigned funct5 = w >> 27;
+        return funct5 == 2 ? LOAD_EXCLUSIVE : funct5 == 3 ? STORE_EXCLUSIVE : NOT_EXCLUSIVE;
+    }
+    if (arch->elf_machine == EM_AARCH64 && ((w >> 24) & 0x3f) == 0x08 && !(w >> 23 & 1))
+        return w >> 22 & 1 ? LOAD_EXCLUSIVE : STORE_EXCLUSIVE;
+    return NOT_EXCLUSIVE;
+}
+
+/* A release takes its place in the global order before it executes
+ * (docs/format.md: "a release before its store"); its event is recorded
+ * after the store, which gives the address. */
+static void on_release_insn(unsigned idx, void *udata)
 {
     (void)udata;
-    trace(idx, info, vaddr, 1u << qemu_plugin_mem_size_shift(info));
+    struct vcpu *v = vcpu_get(idx);
+    if (v && v->s)
+        v->release_gseq = tt_writer_next_gseq(writer);
+}
+
+static void put_sync(struct vcpu *v, const struct sync_insn *si, unsigned kind, uint64_t addr)
+{
+    if ((si->flags & TT_SYNCINSN_RELEASE) && v->release_gseq > v->s->last_gseq)
+        tt_put_sync_seq(v->s, kind, si->pc, addr, 0, v->release_gseq);
+    else
+        tt_put_sync(v->s, kind, si->pc, addr, 0);
+}
+
+/* Fences have no access: their event comes from an instruction callback. */
+static void on_fence_insn(unsigned idx, void *udata)
+{
+    const struct sync_insn *si = udata;
+    struct vcpu *v = vcpu_get(idx);
+    if (!v || !v->s)
+        return;
+    bool acq = si->flags & TT_SYNCINSN_ACQUIRE, rel = si->flags & TT_SYNCINSN_RELEASE;
+    unsigned kind = acq && !rel ? TT_SYNC_FENCE_ACQUIRE : rel && !acq ? TT_SYNC_FENCE_RELEASE : TT_SYNC_FENCE;
+    tt_put_sync(v->s, kind, si->pc, 0, 0);
+}
+
+/* An access of an atomic instruction: the access (filtered like any other)
+ * and its event, which is never filtered. QEMU reports a read-modify-write
+ * (x86 lock and xchg, arm64 LSE, riscv amo, a store-exclusive) as a load
+ * then a store: its one event comes with the store. */
+static void on_access_sync(unsigned idx, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
+{
+    const struct sync_insn *si = udata;
+    struct vcpu *v = vcpu_get(idx);
+    if (!v || !v->s)
+        return;
+    unsigned shift = qemu_plugin_mem_size_shift(info);
+    bool store = qemu_plugin_mem_is_store(info);
+    if ((store ? opt.writes : opt.reads) && writable(vaddr, shift))
+        record(v, info, vaddr, shift, si->pc);
+    if (si->exclusive == LOAD_EXCLUSIVE)
+        tt_put_sync(v->s, TT_SYNC_LOAD_RESERVED, si->pc, vaddr, 0);
+    else if (si->exclusive == STORE_EXCLUSIVE) {
+        if (store)
+            put_sync(v, si, TT_SYNC_STORE_CONDITIONAL, vaddr);
+    } else if (si->flags & TT_SYNCINSN_RMW) {
+        if (store)
+            put_sync(v, si, TT_SYNC_ATOMIC_RMW, vaddr);
+    } else if (!store && (si->flags & TT_SYNCINSN_ACQUIRE)) {
+        tt_put_sync(v->s, TT_SYNC_ACQUIRE_LOAD, si->pc, vaddr, 0);
+    } else if (store && (si->flags & TT_SYNCINSN_RELEASE)) {
+        put_sync(v, si, TT_SYNC_RELEASE_STORE, vaddr);
+    }
 }
 
 /* --- Translation --- */
 
+static enum qemu_plugin_mem_rw traced_rw(void)
+{
+    return opt.reads && opt.writes ? QEMU_PLUGIN_MEM_RW : opt.reads ? QEMU_PLUGIN_MEM_R : QEMU_PLUGIN_MEM_W;
+}
+
+static void translate_bin(struct qemu_plugin_insn *insn)
+{
+    uint8_t bytes[16];
+    size_t len = qemu_plugin_insn_data(insn, bytes, sizeof(bytes));
+    uint64_t pc = qemu_plugin_insn_vaddr(insn);
+    unsigned flags = tt_syncinsn_classify(arch->elf_machine, bytes, len);
+    if (!flags) {
+        qemu_plugin_register_vcpu_mem_cb(insn, on_access_bin, QEMU_PLUGIN_CB_NO_REGS, traced_rw(),
+                                         (void *)(uintptr_t)pc);
+        return;
+    }
+    /* Kept for as long as the translation may run: never freed. */
+    struct sync_insn *si = g_new(struct sync_insn, 1);
+    *si = (struct sync_insn){ pc, flags, exclusive_half(bytes, len) };
+    if ((flags & TT_SYNCINSN_FENCE) && !(flags & TT_SYNCINSN_ATOMIC)) {
+        qemu_plugin_register_vcpu_insn_exec_cb(insn, on_fence_insn, QEMU_PLUGIN_CB_NO_REGS, si);
+        return;
+    }
+    if (flags & TT_SYNCINSN_RELEASE)
+        qemu_plugin_register_vcpu_insn_exec_cb(insn, on_release_insn, QEMU_PLUGIN_CB_NO_REGS, si);
+    qemu_plugin_register_vcpu_mem_cb(insn, on_access_sync, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW, si);
+}
+
 static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
     (void)id;
-    enum qemu_plugin_mem_rw rw = opt.reads && opt.writes ? QEMU_PLUGIN_MEM_RW
-                                 : opt.reads             ? QEMU_PLUGIN_MEM_R
-                                                         : QEMU_PLUGIN_MEM_W;
-    qemu_plugin_vcpu_mem_cb_t cb = opt.all ? on_access_all : on_access_writable;
     size_t n = qemu_plugin_tb_n_insns(tb);
-    for (size_t i = 0; i < n; i++)
-        qemu_plugin_register_vcpu_mem_cb(qemu_plugin_tb_get_insn(tb, i), cb, QEMU_PLUGIN_CB_NO_REGS,
-                                         rw, NULL);
+    for (size_t i = 0; i < n; i++) {
+        struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+        if (opt.bin)
+            translate_bin(insn);
+        else
+            qemu_plugin_register_vcpu_mem_cb(insn, on_access_text, QEMU_PLUGIN_CB_NO_REGS, traced_rw(),
+                                             NULL);
+    }
 }
 
-/* --- vCPUs (guest threads) --- */
+/* --- Start-up: the initial regions and the trace header --- */
 
 /* The stack pointer of the calling vCPU; false if QEMU has no such register. */
 static bool read_sp(uint64_t *sp)
@@ -138,64 +324,238 @@ static bool read_sp(uint64_t *sp)
     return found;
 }
 
+static void open_trace(void)
+{
+    struct trace_header th;
+    trace_header_init(&th, "memtrace", plugin_argc, plugin_argv, arch->name, arch->big_endian, false,
+                      TT_FEAT_MEMORY | TT_FEAT_MEM_VALUES | TT_FEAT_SYNC | TT_FEAT_SYSCALLS);
+    struct tt_writer_options wo = { .level = opt.level };
+    struct tt_error err;
+    writer = tt_writer_open(opt.out, &th.h, &wo, &err);
+    if (!writer)
+        fprintf(stderr, "memtrace: %s: nothing is recorded\n", err.msg);
+    trace_header_free(&th);
+}
+
+static void put_module(struct tt_stream *s, const char *path, const struct guest_image *img)
+{
+    tt_put_module(s, path, img->bias, img->start, img->end);
+}
+
 /* The first vCPU's init callback runs once the program is loaded and its
  * registers set, before its first instruction (QEMU queues the callback as
  * vCPU work, which runs before any translation block). */
-static void add_initial_regions(void)
+static void start(struct vcpu *v, unsigned idx)
 {
+    struct wmap_initial init = { 0 };
     uint64_t sp;
     const char *err = "cannot read the stack pointer";
-    if (!read_sp(&sp) || wmap_add_initial(sp, &err))
+    bool have_sp = read_sp(&sp);
+    /* The trace must exist before the regions are added: they are
+     * recorded as mapping changes in this vCPU's stream. */
+    if (opt.bin)
+        open_trace();
+    if (writer) {
+        struct tt_error e;
+        v->s = tt_stream_get(writer, idx, &e);
+    }
+    if (!have_sp || wmap_add_initial(sp, &init, v, &err))
         fprintf(stderr, "memtrace: %s: accesses to memory QEMU mapped at start-up "
                         "(stack, program, dynamic loader) may be missing\n", err);
+    if (!v->s)
+        return;
+    /* Paths as the guest has them: AT_EXECFN, PT_INTERP. */
+    char path[PATH_MAX];
+    if (init.has_main)
+        put_module(v->s, guestmem_read_string(init.stack.execfn, path, sizeof(path)) ? path : "",
+                   &init.main);
+    if (init.has_interp)
+        put_module(v->s, guestmem_read_string(init.main.interp, path, sizeof(path)) ? path : "",
+                   &init.interp);
+    if (init.has_vdso)
+        put_module(v->s, "[vdso]", &init.vdso);
 }
+
+/* --- vCPUs (guest threads) --- */
+
+/* Threads being created: the clear_child_tid word (CLONE_CHILD_CLEARTID)
+ * of a clone in progress, found again by the child from its stack pointer,
+ * which clone sets to the stack it was given. The child may run, and even
+ * exit, before clone returns in the parent. Guarded by meta_lock. */
+#define MAX_PENDING_CLONES 64
+static struct {
+    uint64_t sp, child_tid_word;
+} pending_clones[MAX_PENDING_CLONES];
+static unsigned n_pending_clones;
+static pthread_mutex_t meta_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void clone_started(uint64_t sp, uint64_t word)
+{
+    pthread_mutex_lock(&meta_lock);
+    /* Full only if 64 clones run at once: the oldest is forgotten. */
+    unsigned i = n_pending_clones < MAX_PENDING_CLONES ? n_pending_clones++ : 0;
+    pending_clones[i].sp = sp;
+    pending_clones[i].child_tid_word = word;
+    pthread_mutex_unlock(&meta_lock);
+}
+
+/* The word of the clone that gave this stack pointer, and forgets it; 0
+ * if none. */
+static uint64_t clone_finished(uint64_t sp)
+{
+    uint64_t word = 0;
+    pthread_mutex_lock(&meta_lock);
+    for (unsigned i = 0; i < n_pending_clones; i++)
+        if (pending_clones[i].sp == sp) {
+            word = pending_clones[i].child_tid_word;
+            pending_clones[i] = pending_clones[--n_pending_clones];
+            break;
+        }
+    pthread_mutex_unlock(&meta_lock);
+    return word;
+}
+
 
 static void on_vcpu_init(qemu_plugin_id_t id, unsigned idx)
 {
     (void)id;
     if (idx >= MAX_VCPUS)
         return;
-    if (!vcpu_get(idx)) {
-        struct vcpu *v = aligned_alloc(64, (sizeof(struct vcpu) + 63) & ~(size_t)63);
+    struct vcpu *v = vcpu_get(idx);
+    if (!v) {
+        v = aligned_alloc(64, (sizeof(struct vcpu) + 63) & ~(size_t)63);
         if (!v)
             abort(); /* a thread start-up that cannot trace at all */
         memset(v, 0, sizeof(*v));
-        outbuf_init(&v->out, out_fd);
+        if (!opt.bin)
+            outbuf_init(&v->out, out_fd);
         atomic_store_explicit(&vcpus[idx], v, memory_order_release);
     }
     unsigned n = atomic_load(&n_vcpus);
     while (n < idx + 1 && !atomic_compare_exchange_weak(&n_vcpus, &n, idx + 1))
         ;
-    if (!atomic_exchange(&initial_regions_done, true))
-        add_initial_regions();
+    /* This callback runs in the new thread itself. */
+    v->tid = (uint64_t)syscall(SYS_gettid);
+    uint64_t sp;
+    v->clear_child_tid = opt.bin && read_sp(&sp) ? clone_finished(sp) : 0;
+    if (!atomic_exchange(&started, true))
+        start(v, idx);
+    else if (writer && !v->s && getpid() == owner_pid) {
+        struct tt_error e;
+        v->s = tt_stream_get(writer, idx, &e);
+    }
+    if (v->s) {
+        tt_put_thread_start(v->s, v->tid);
+        tt_put_sync(v->s, TT_SYNC_THREAD_START, v->s->last_pc, 0, v->tid);
+    }
 }
 
 static void on_vcpu_exit(qemu_plugin_id_t id, unsigned idx)
 {
     (void)id;
     struct vcpu *v = vcpu_get(idx);
-    if (v)
+    if (v && v->s)
+        tt_stream_flush(v->s);
+    else if (v && !opt.bin)
         outbuf_flush(&v->out);
 }
 
 /* --- System calls --- */
 
 /* Whether the call creates a process (rather than a thread), which gets a
- * copy of every buffer. */
-static bool is_fork(enum guest_sys sys, uint64_t a1)
+ * copy of every buffer; fills *c for clone and clone3. */
+static bool is_fork(struct vcpu *v, struct clone_args *c)
 {
-    uint64_t flags;
-    switch (sys) {
+    uint64_t size;
+    switch (v->sys) {
     case GSYS_FORK:
     case GSYS_VFORK:
         return true;
     case GSYS_CLONE:
-        return !(a1 & GUEST_CLONE_VM);
+        *c = (struct clone_args){ v->args[0], v->args[1], v->args[arch->clone_child_tid_arg] };
+        break;
     case GSYS_CLONE3:
-        /* struct clone_args starts with its 64-bit flags. */
-        return guestmem_read_uint(a1, 8, arch->big_endian, &flags) && !(flags & GUEST_CLONE_VM);
+        /* struct clone_args: u64 flags, pidfd, child_tid, parent_tid,
+         * exit_signal, stack, stack_size, ... */
+        if (!guestmem_read_uint(v->args[0], 8, arch->big_endian, &c->flags) ||
+            !guestmem_read_uint(v->args[0] + 16, 8, arch->big_endian, &c->child_tid) ||
+            !guestmem_read_uint(v->args[0] + 40, 8, arch->big_endian, &c->stack) ||
+            !guestmem_read_uint(v->args[0] + 48, 8, arch->big_endian, &size))
+            return false;
+        c->stack += size;
+        break;
     default:
         return false;
+    }
+    return !(c->flags & GUEST_CLONE_VM);
+}
+
+/* Synchronisation done by system calls, recorded where it takes effect:
+ * a wake before it wakes, a thread's exit before QEMU clears its
+ * clear_child_tid word and wakes pthread_join. */
+static void sync_at_entry(struct vcpu *v, const struct clone_args *c)
+{
+    uint64_t pc = v->s->last_pc;
+    switch (v->sys) {
+    case GSYS_FUTEX:
+        switch (GUEST_FUTEX_CMD(v->args[1])) {
+        case 1:  /* FUTEX_WAKE */
+        case 3:  /* FUTEX_REQUEUE */
+        case 4:  /* FUTEX_CMP_REQUEUE */
+        case 5:  /* FUTEX_WAKE_OP */
+        case 7:  /* FUTEX_UNLOCK_PI */
+        case 10: /* FUTEX_WAKE_BITSET */
+        case 12: /* FUTEX_CMP_REQUEUE_PI */
+            tt_put_sync(v->s, TT_SYNC_FUTEX_WAKE, pc, v->args[0], v->args[2]);
+            break;
+        }
+        break;
+    case GSYS_CLONE:
+    case GSYS_CLONE3:
+        /* Numbered now, before the child exists; recorded with the child's
+         * tid when clone returns. */
+        v->clone_gseq = tt_writer_next_gseq(writer);
+        if ((c->flags & GUEST_CLONE_VM) && (c->flags & GUEST_CLONE_CHILD_CLEARTID))
+            clone_started(c->stack, c->child_tid);
+        break;
+    case GSYS_SET_TID_ADDRESS:
+        v->clear_child_tid = v->args[0];
+        break;
+    case GSYS_EXIT:
+    case GSYS_EXIT_GROUP:
+        tt_put_thread_exit(v->s, v->tid, (int64_t)(int32_t)v->args[0]);
+        tt_put_sync(v->s, TT_SYNC_THREAD_EXIT, pc, v->clear_child_tid, v->tid);
+        break;
+    default:
+        break;
+    }
+}
+
+static void sync_at_return(struct vcpu *v, int64_t ret)
+{
+    uint64_t pc = v->s->last_pc;
+    switch (v->sys) {
+    case GSYS_FUTEX:
+        switch (GUEST_FUTEX_CMD(v->args[1])) {
+        case 0:  /* FUTEX_WAIT */
+        case 6:  /* FUTEX_LOCK_PI */
+        case 8:  /* FUTEX_TRYLOCK_PI */
+        case 9:  /* FUTEX_WAIT_BITSET */
+        case 11: /* FUTEX_WAIT_REQUEUE_PI */
+        case 13: /* FUTEX_LOCK_PI2 */
+            tt_put_sync(v->s, TT_SYNC_FUTEX_WAIT, pc, v->args[0], v->args[2]);
+            break;
+        }
+        break;
+    case GSYS_CLONE:
+    case GSYS_CLONE3:
+        if (ret > 0)
+            tt_put_sync_seq(v->s, TT_SYNC_CLONE, pc, 0, (uint64_t)ret, v->clone_gseq);
+        else if (ret < 0 && v->clone.flags & GUEST_CLONE_CHILD_CLEARTID)
+            clone_finished(v->clone.stack); /* no child will claim it */
+        break;
+    default:
+        break;
     }
 }
 
@@ -207,43 +567,88 @@ static void on_syscall(qemu_plugin_id_t id, unsigned idx, int64_t num, uint64_t 
     if (!v)
         return;
     v->sys = guest_arch_sys(arch, num);
-    if (v->sys == GSYS_OTHER)
-        return;
     v->args[0] = a1, v->args[1] = a2, v->args[2] = a3;
     v->args[3] = a4, v->args[4] = a5, v->args[5] = a6;
-    v->forking = is_fork(v->sys, a1);
+    v->clone = (struct clone_args){ 0 };
+    v->forking = is_fork(v, &v->clone);
+    if (v->s) {
+        tt_put_syscall(v->s, (uint64_t)num, v->args);
+        sync_at_entry(v, &v->clone);
+    }
     /* What this vCPU traced so far must be written once, not by both the
      * parent and the child; and before execve replaces QEMU without an
      * exit callback. */
-    if (v->forking || v->sys == GSYS_EXECVE || v->sys == GSYS_EXECVEAT)
+    if (!opt.bin && (v->forking || v->sys == GSYS_EXECVE || v->sys == GSYS_EXECVEAT))
         outbuf_flush(&v->out);
 }
 
 /* In a new child process, the only vCPU left is the caller: what the
- * parent's vCPUs buffered and counted belongs to the parent. */
+ * parent's vCPUs buffered and counted belongs to the parent. A binary
+ * trace is the parent's alone (the child has no writer thread). */
 static void forget_parent(void)
 {
     unsigned n = atomic_load(&n_vcpus);
     for (unsigned i = 0; i < n; i++) {
         struct vcpu *v = vcpu_get(i);
-        if (v) {
+        if (!v)
+            continue;
+        if (opt.bin)
+            v->s = NULL;
+        else
             v->out.p = v->out.start;
-            v->traced = 0;
-        }
+        v->traced = 0;
     }
     atomic_store(&untraced, 0);
 }
 
+/* A loaded ELF object: an mmap of a file at offset 0 whose first bytes are
+ * an ELF header (the dynamic loader maps each library so). Its path is the
+ * descriptor's: guest descriptors are QEMU's own in linux-user. */
+static void put_module_if_elf(struct vcpu *v, int64_t ret)
+{
+    static uint64_t last_bias, last_start;
+    struct guest_image img;
+    char link[64], path[PATH_MAX];
+    if ((int)v->args[4] < 0 || v->args[5] != 0 || guestelf_from_ehdr((uint64_t)ret, &img))
+        return;
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", (int)v->args[4]);
+    ssize_t n = readlink(link, path, sizeof(path) - 1);
+    if (n <= 0)
+        return;
+    path[n] = '\0';
+    /* The loader maps an object's span, then its first segment over it at
+     * the same place: one module. */
+    pthread_mutex_lock(&meta_lock);
+    bool again = img.bias == last_bias && img.start == last_start;
+    last_bias = img.bias, last_start = img.start;
+    pthread_mutex_unlock(&meta_lock);
+    if (!again)
+        put_module(v->s, path, &img);
+}
+
 static void on_syscall_ret(qemu_plugin_id_t id, unsigned idx, int64_t num, int64_t ret)
 {
-    (void)id, (void)num;
+    (void)id;
     struct vcpu *v = vcpu_get(idx);
-    if (!v || v->sys == GSYS_OTHER)
+    if (!v)
         return;
     if (v->forking && ret == 0)
         forget_parent();
-    wmap_syscall(v->sys, v->args, ret);
+    if (v->s)
+        sync_at_return(v, ret);
+    wmap_syscall(v->sys, v->args, ret, v);
+    if (v->s && v->sys == GSYS_MMAP && (uint64_t)ret < (uint64_t)-4095)
+        put_module_if_elf(v, ret);
+    if (v->s)
+        tt_put_sysret(v->s, (uint64_t)num, ret);
     v->sys = GSYS_OTHER;
+}
+
+static void on_map_change(void *ctx, uint64_t start, uint64_t len, uint32_t prot, unsigned cause)
+{
+    struct vcpu *v = ctx;
+    if (v && v->s)
+        tt_put_map(v->s, start, len, prot, cause);
 }
 
 /* --- Exit --- */
@@ -274,16 +679,28 @@ static void plugin_exit(qemu_plugin_id_t id, void *udata)
         struct vcpu *v = vcpu_get(i);
         if (!v)
             continue;
-        outbuf_flush(&v->out);
+        if (!opt.bin) {
+            outbuf_flush(&v->out);
+            lost += v->out.lost_bytes;
+            if (!error)
+                error = v->out.error;
+        }
         traced += v->traced;
-        lost += v->out.lost_bytes;
-        if (!error)
-            error = v->out.error;
     }
-    fprintf(stderr, "memtrace: %" PRIu64 " memory accesses traced\n", traced);
+    bool owner = getpid() == owner_pid;
+    if (opt.bin && !owner)
+        fprintf(stderr, "memtrace: a forked child: format=bin records the first process only\n");
+    else
+        fprintf(stderr, "memtrace: %" PRIu64 " memory accesses traced\n", traced);
     if (lost)
         fprintf(stderr, "memtrace: %" PRIu64 " bytes of trace lost writing '%s': %s\n", lost,
                 opt.out ? opt.out : "standard error", strerror(error));
+    if (writer && owner) {
+        struct tt_writer_stats stats;
+        struct tt_error err;
+        if (tt_writer_close(writer, &stats, &err) < 0)
+            fprintf(stderr, "memtrace: %s\n", err.msg);
+    }
     uint64_t u = atomic_load(&untraced);
     if (u)
         fprintf(stderr, "memtrace: %" PRIu64 " memory accesses not traced: more than %d vCPUs\n", u,
@@ -359,17 +776,41 @@ static int parse_option(const char *arg)
     if (!strcmp(key, "all"))
         return parse_bool(key, val, &opt.all);
     if (!strcmp(key, "format")) {
-        if (val && !strcmp(val, "text"))
+        if (val && (!strcmp(val, "text") || !strcmp(val, "bin"))) {
+            opt.bin = val[0] == 'b';
             return 0;
-        if (val && !strcmp(val, "bin")) {
-            fprintf(stderr, "memtrace: format=bin is not available yet\n");
-            return -1;
         }
-        return bad_value(key, val ? val : "", "text");
+        return bad_value(key, val ? val : "", "text or bin");
     }
-    fprintf(stderr, "memtrace: unknown option '%s' (known: out, noread, nowrite, all, format, regions)\n",
+    if (!strcmp(key, "level")) {
+        char *end;
+        long level = val ? strtol(val, &end, 10) : 0;
+        if (!val || !*val || *end || level < 1 || level > 22)
+            return bad_value(key, val ? val : "", "a zstd level from 1 to 22");
+        opt.level = (int)level;
+        return 0;
+    }
+    fprintf(stderr, "memtrace: unknown option '%s' (known: out, format, noread, nowrite, all, level, "
+                    "regions)\n",
             arg);
     return -1;
+}
+
+/* Creates or truncates path now, so that a bad path refuses the plugin;
+ * a binary trace is opened for writing at the first vCPU, once the guest's
+ * command line can go into its header. */
+static int open_output(void)
+{
+    int fd = open(opt.out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        fprintf(stderr, "memtrace: cannot open '%s': %s\n", opt.out, strerror(errno));
+        return -1;
+    }
+    if (opt.bin)
+        close(fd);
+    else
+        out_fd = fd;
+    return 0;
 }
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc,
@@ -378,8 +819,19 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     for (int i = 0; i < argc; i++)
         if (parse_option(argv[i]))
             return -1;
+    /* QEMU keeps argv for the plugin's lifetime. */
+    plugin_argc = argc;
+    plugin_argv = argv;
     if (!opt.reads && !opt.writes) {
         fprintf(stderr, "memtrace: noread and nowrite together leave nothing to trace\n");
+        return -1;
+    }
+    if (opt.bin && !opt.out) {
+        fprintf(stderr, "memtrace: format=bin needs out=PATH\n");
+        return -1;
+    }
+    if (opt.level && !opt.bin) {
+        fprintf(stderr, "memtrace: option 'level' applies to format=bin only\n");
         return -1;
     }
     if (info->system_emulation) {
@@ -392,21 +844,17 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
                 info->target_name, guest_arch_names());
         return -1;
     }
-    if (wmap_init(arch)) {
+    if (wmap_init(arch, opt.bin ? on_map_change : NULL)) {
         fprintf(stderr, "memtrace: out of memory\n");
         return -1;
     }
-    if (opt.out) {
-        out_fd = open(opt.out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-        if (out_fd < 0) {
-            fprintf(stderr, "memtrace: cannot open '%s': %s\n", opt.out, strerror(errno));
-            return -1;
-        }
-    }
+    if (opt.out && open_output())
+        return -1;
     if (opt.regions && !(regions_file = fopen(opt.regions, "we"))) {
         fprintf(stderr, "memtrace: cannot open '%s': %s\n", opt.regions, strerror(errno));
         return -1;
     }
+    owner_pid = getpid();
     qemu_plugin_register_vcpu_init_cb(id, on_vcpu_init);
     qemu_plugin_register_vcpu_exit_cb(id, on_vcpu_exit);
     qemu_plugin_register_vcpu_tb_trans_cb(id, on_tb_trans);

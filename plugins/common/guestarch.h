@@ -25,6 +25,10 @@ enum guest_sys {
     GSYS_VFORK,
     GSYS_EXECVE,
     GSYS_EXECVEAT,
+    GSYS_EXIT,
+    GSYS_EXIT_GROUP,
+    GSYS_FUTEX,
+    GSYS_SET_TID_ADDRESS,
     GSYS_COUNT
 };
 
@@ -33,6 +37,11 @@ struct guest_arch {
     unsigned word;      /* bytes in a pointer */
     bool big_endian;
     const char *sp_reg; /* the stack pointer's name in QEMU's register list */
+    unsigned elf_machine; /* EM_X86_64, EM_AARCH64, EM_RISCV */
+    /* Which argument of clone (0-based) is child_tid: x86_64 has
+     * (flags, stack, parent_tid, child_tid, tls), the generic table
+     * (flags, stack, parent_tid, tls, child_tid). */
+    unsigned clone_child_tid_arg;
     int nr[GSYS_COUNT]; /* syscall numbers; 0 where the call does not exist */
 };
 

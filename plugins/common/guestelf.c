@@ -83,6 +83,8 @@ static int read_table(uint64_t addr, unsigned phnum, bool is64, bool big, struct
         if (p.type == PT_PHDR) {
             h->has_phdr = true;
             h->phdr_vaddr = p.vaddr;
+        } else if (p.type == PT_INTERP) {
+            img->interp = p.vaddr;
         } else if (p.type == PT_LOAD) {
             if (img->nloads == GUESTELF_MAX_LOADS)
                 return -1;
@@ -99,9 +101,16 @@ static int read_table(uint64_t addr, unsigned phnum, bool is64, bool big, struct
 static void apply_bias(struct guest_image *img, uint64_t bias)
 {
     img->bias = bias;
+    if (img->interp)
+        img->interp += bias;
+    img->start = UINT64_MAX;
+    img->end = 0;
     for (unsigned i = 0; i < img->nloads; i++) {
-        img->loads[i].start += bias;
-        img->loads[i].end += bias;
+        struct guest_segment *g = &img->loads[i];
+        g->start += bias;
+        g->end += bias;
+        img->start = g->start < img->start ? g->start : img->start;
+        img->end = g->end > img->end ? g->end : img->end;
     }
 }
 

@@ -19,6 +19,8 @@ struct guest_segment {
 
 struct guest_image {
     uint64_t bias;
+    uint64_t interp; /* where PT_INTERP's path is, 0 if none */
+    uint64_t start, end; /* the span of the PT_LOAD segments */
     unsigned nloads;
     struct guest_segment loads[GUESTELF_MAX_LOADS];
 };

@@ -32,3 +32,14 @@ bool guestmem_read_uint(uint64_t addr, unsigned size, bool big_endian, uint64_t 
     *value = guestmem_uint(b, size, big_endian);
     return true;
 }
+
+bool guestmem_read_string(uint64_t addr, char *buf, size_t size)
+{
+    for (size_t i = 0; i < size; i++) {
+        if (!guestmem_read(addr + i, &buf[i], 1))
+            return false;
+        if (!buf[i])
+            return true;
+    }
+    return false;
+}

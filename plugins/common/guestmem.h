@@ -12,5 +12,8 @@ bool guestmem_read(uint64_t addr, void *buf, size_t len);
 /* An unsigned integer of size 1, 2, 4 or 8 bytes stored at p. */
 uint64_t guestmem_uint(const void *p, unsigned size, bool big_endian);
 bool guestmem_read_uint(uint64_t addr, unsigned size, bool big_endian, uint64_t *value);
+/* The NUL-terminated string at addr into buf; false if unreadable or longer
+ * than size - 1 bytes. */
+bool guestmem_read_string(uint64_t addr, char *buf, size_t size);
 
 #endif

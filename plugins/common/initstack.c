@@ -60,6 +60,7 @@ int initstack_read(const struct guest_arch *arch, uint64_t sp, struct initstack 
         case AT_BASE: is->base = v; break;
         case AT_SYSINFO_EHDR: is->sysinfo_ehdr = v; break;
         case AT_EXECFN:
+            is->execfn = v;
             if (v > last_string)
                 last_string = v;
             break;

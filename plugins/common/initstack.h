@@ -14,6 +14,7 @@ struct initstack {
     uint64_t phdr, phent, phnum; /* AT_PHDR, AT_PHENT, AT_PHNUM */
     uint64_t base;               /* AT_BASE: the interpreter's ELF header, 0 if none */
     uint64_t sysinfo_ehdr;       /* AT_SYSINFO_EHDR: the vDSO, 0 if none */
+    uint64_t execfn;             /* AT_EXECFN: the program's path, 0 if none */
     /* The stack mapping [bottom, top): top ends the page holding the last
      * argument, environment or AT_EXECFN string (the kernel and QEMU put
      * them at the very top). bottom is the lowest of the pages mapped

@@ -1,24 +1,24 @@
 /* The guest's writable memory: see wmap.h. System call semantics follow
  * Linux (mm/mmap.c, mm/mprotect.c, mm/mremap.c, ipc/shm.c) as linux-user
  * emulates them; the constants below have the same values on every Linux
- * architecture. */
+ * architecture, and guest PROT_* bits are the trace format's TT_PROT_*. */
 #include <elf.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/shm.h>
 #include <unistd.h>
 
-#include "guestelf.h"
-#include "initstack.h"
+#include "tcgtrace/format.h"
 #include "wmap.h"
 
 #define GUEST_PAGE 4096u
-#define GUEST_PROT_WRITE 0x2
+#define GUEST_PROT_MASK 0x7 /* PROT_READ | PROT_WRITE | PROT_EXEC */
 #define GUEST_MREMAP_DONTUNMAP 0x4
 #define GUEST_SHM_RDONLY 010000
 
 struct pagemap *wmap_pages;
 static const struct guest_arch *arch;
+static wmap_observer *observer;
 
 /* Everything below is guarded by lock. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -31,10 +31,13 @@ struct shm_attachment {
 };
 static struct shm_attachment *shms;
 static size_t n_shms, cap_shms;
+/* The context of the call being applied, for the observer. */
+static void *cur_ctx;
 
-int wmap_init(const struct guest_arch *a)
+int wmap_init(const struct guest_arch *a, wmap_observer *obs)
 {
     arch = a;
+    observer = obs;
     wmap_pages = pagemap_new();
     return wmap_pages ? 0 : -1;
 }
@@ -44,54 +47,68 @@ static uint64_t page_up(uint64_t x)
     return (x + GUEST_PAGE - 1) & ~(uint64_t)(GUEST_PAGE - 1);
 }
 
-static void set(uint64_t start, uint64_t len, bool writable)
+/* [start, start + len), widened to whole pages, now has protection prot. */
+static void set(uint64_t start, uint64_t len, uint32_t prot, unsigned cause)
 {
-    if (pagemap_set(wmap_pages, start, len, writable))
+    if (!len)
+        return;
+    if (pagemap_set(wmap_pages, start, len, (prot & TT_PROT_WRITE) && prot != TT_PROT_UNMAPPED))
         failures++;
+    if (observer) {
+        uint64_t first = start & ~(uint64_t)(GUEST_PAGE - 1);
+        observer(cur_ctx, first, page_up(start + len) - first, prot, cause);
+    }
 }
 
-static void add_writable_segments(const struct guest_image *img)
+static uint32_t elf_prot(uint32_t pf)
 {
-    for (unsigned i = 0; i < img->nloads; i++)
-        if (img->loads[i].flags & PF_W)
-            set(img->loads[i].start, img->loads[i].end - img->loads[i].start, true);
+    return (pf & PF_R ? TT_PROT_READ : 0) | (pf & PF_W ? TT_PROT_WRITE : 0) |
+           (pf & PF_X ? TT_PROT_EXEC : 0);
+}
+
+/* In program header order, as the loader maps them: where two segments
+ * share a page, the later one's protection holds. */
+static void add_segments(const struct guest_image *img, bool vdso)
+{
+    for (unsigned i = 0; i < img->nloads; i++) {
+        const struct guest_segment *g = &img->loads[i];
+        set(g->start, g->end - g->start, vdso ? TT_PROT_READ | TT_PROT_EXEC : elf_prot(g->flags),
+            TT_MAP_ELF);
+    }
 }
 
 /* The end of the highest image span in [lo, sp), or lo. */
-static uint64_t above_images(const struct guest_image *imgs, unsigned n, uint64_t lo, uint64_t sp)
+static uint64_t above_images(const struct wmap_initial *in, uint64_t lo, uint64_t sp)
 {
-    for (unsigned i = 0; i < n; i++)
-        for (unsigned j = 0; j < imgs[i].nloads; j++) {
-            uint64_t end = page_up(imgs[i].loads[j].end);
-            if (end <= sp && end > lo)
-                lo = end;
-        }
+    const struct guest_image *imgs[] = { in->has_main ? &in->main : NULL,
+                                         in->has_interp ? &in->interp : NULL,
+                                         in->has_vdso ? &in->vdso : NULL };
+    for (unsigned i = 0; i < 3; i++) {
+        uint64_t end = imgs[i] ? page_up(imgs[i]->end) : 0;
+        if (end <= sp && end > lo)
+            lo = end;
+    }
     return lo;
 }
 
-int wmap_add_initial(uint64_t sp, const char **err)
+int wmap_add_initial(uint64_t sp, struct wmap_initial *in, void *ctx, const char **err)
 {
-    struct initstack is;
-    /* The main program, the dynamic loader, the vDSO. */
-    struct guest_image imgs[3];
-    unsigned n = 0;
+    struct initstack *is = &in->stack;
+    *in = (struct wmap_initial){ 0 };
     *err = NULL;
-    if (initstack_read(arch, sp, &is)) {
+    if (initstack_read(arch, sp, is)) {
         *err = "cannot read the initial stack (argc, argv, environment, auxiliary vector)";
         return -1;
     }
-    if (!guestelf_from_phdr(is.phdr, (unsigned)is.phent, (unsigned)is.phnum, arch->big_endian, &imgs[n]))
-        n++;
-    else
+    in->has_main = !guestelf_from_phdr(is->phdr, (unsigned)is->phent, (unsigned)is->phnum,
+                                       arch->big_endian, &in->main);
+    if (!in->has_main)
         *err = "cannot read the main program's program headers";
-    if (is.base && !guestelf_from_ehdr(is.base, &imgs[n]))
-        n++;
-    else if (is.base)
+    in->has_interp = is->base && !guestelf_from_ehdr(is->base, &in->interp);
+    if (is->base && !in->has_interp)
         *err = "cannot read the dynamic loader's ELF header";
-    unsigned n_writable = n;
-    if (is.sysinfo_ehdr && !guestelf_from_ehdr(is.sysinfo_ehdr, &imgs[n]))
-        n++;
-    else if (is.sysinfo_ehdr)
+    in->has_vdso = is->sysinfo_ehdr && !guestelf_from_ehdr(is->sysinfo_ehdr, &in->vdso);
+    if (is->sysinfo_ehdr && !in->has_vdso)
         *err = "cannot read the vDSO's ELF header";
 
     /* QEMU maps the stack with one inaccessible guard page below it
@@ -99,11 +116,16 @@ int wmap_add_initial(uint64_t sp, const char **err)
      * that: the stack starts a guard page above the probed bottom or the
      * highest image below it. */
     uint64_t guard = (uint64_t)getpagesize() > GUEST_PAGE ? (uint64_t)getpagesize() : GUEST_PAGE;
-    uint64_t stack = above_images(imgs, n, is.bottom, sp) + guard;
+    in->stack_start = above_images(in, is->bottom, sp) + guard;
     pthread_mutex_lock(&lock);
-    set(stack, is.top - stack, true);
-    for (unsigned i = 0; i < n_writable; i++)
-        add_writable_segments(&imgs[i]);
+    cur_ctx = ctx;
+    set(in->stack_start, is->top - in->stack_start, TT_PROT_READ | TT_PROT_WRITE, TT_MAP_INITIAL);
+    if (in->has_main)
+        add_segments(&in->main, false);
+    if (in->has_interp)
+        add_segments(&in->interp, false);
+    if (in->has_vdso)
+        add_segments(&in->vdso, true);
     pthread_mutex_unlock(&lock);
     return *err ? -1 : 0;
 }
@@ -117,18 +139,18 @@ static void on_mremap(const uint64_t a[6], uint64_t to)
 {
     uint64_t from = a[0], old_len = page_up(a[1]), new_len = page_up(a[2]);
     /* One mapping, one protection: mremap refuses ranges spanning several. */
-    bool w = pagemap_test(wmap_pages, from);
+    uint32_t prot = TT_PROT_READ | (pagemap_test(wmap_pages, from) ? TT_PROT_WRITE : 0);
     if (to == from) {
         if (new_len < old_len)
-            set(from + new_len, old_len - new_len, false);
+            set(from + new_len, old_len - new_len, TT_PROT_UNMAPPED, TT_MAP_MREMAP);
         else
-            set(from + old_len, new_len - old_len, w);
+            set(from + old_len, new_len - old_len, prot, TT_MAP_MREMAP);
         return;
     }
     /* old_len 0 duplicates a shared mapping and leaves it in place. */
     if (old_len && !(a[3] & GUEST_MREMAP_DONTUNMAP))
-        set(from, old_len, false);
-    set(to, new_len, w);
+        set(from, old_len, TT_PROT_UNMAPPED, TT_MAP_MREMAP);
+    set(to, new_len, prot, TT_MAP_MREMAP);
 }
 
 static void on_shmat(const uint64_t a[6], uint64_t addr)
@@ -140,7 +162,7 @@ static void on_shmat(const uint64_t a[6], uint64_t addr)
         return;
     }
     uint64_t len = page_up(ds.shm_segsz);
-    set(addr, len, !(a[2] & GUEST_SHM_RDONLY));
+    set(addr, len, TT_PROT_READ | (a[2] & GUEST_SHM_RDONLY ? 0 : TT_PROT_WRITE), TT_MAP_SHMAT);
     if (n_shms == cap_shms) {
         size_t cap = cap_shms ? 2 * cap_shms : 8;
         struct shm_attachment *n = realloc(shms, cap * sizeof(*n));
@@ -158,7 +180,7 @@ static void on_shmdt(uint64_t addr)
 {
     for (size_t i = 0; i < n_shms; i++)
         if (shms[i].addr == addr) {
-            set(addr, shms[i].len, false);
+            set(addr, shms[i].len, TT_PROT_UNMAPPED, TT_MAP_SHMDT);
             shms[i] = shms[--n_shms];
             return;
         }
@@ -168,29 +190,30 @@ static void on_brk(uint64_t ret)
 {
     /* The C library asks brk(0) first: that answer is the initial break. */
     if (brk_known && ret > brk_cur)
-        set(page_up(brk_cur), page_up(ret) - page_up(brk_cur), true);
+        set(page_up(brk_cur), page_up(ret) - page_up(brk_cur), TT_PROT_READ | TT_PROT_WRITE, TT_MAP_BRK);
     else if (brk_known && ret < brk_cur)
-        set(page_up(ret), page_up(brk_cur) - page_up(ret), false);
+        set(page_up(ret), page_up(brk_cur) - page_up(ret), TT_PROT_UNMAPPED, TT_MAP_BRK);
     brk_known = true;
     brk_cur = ret;
 }
 
-void wmap_syscall(enum guest_sys sys, const uint64_t a[6], int64_t ret)
+void wmap_syscall(enum guest_sys sys, const uint64_t a[6], int64_t ret, void *ctx)
 {
     if (!succeeded(ret))
         return;
     pthread_mutex_lock(&lock);
+    cur_ctx = ctx;
     switch (sys) {
     case GSYS_MMAP:
         /* Also MAP_FIXED over an existing mapping: the new one replaces it. */
-        set((uint64_t)ret, a[1], a[2] & GUEST_PROT_WRITE);
+        set((uint64_t)ret, a[1], (uint32_t)(a[2] & GUEST_PROT_MASK), TT_MAP_MMAP);
         break;
     case GSYS_MPROTECT:
     case GSYS_PKEY_MPROTECT:
-        set(a[0], a[1], a[2] & GUEST_PROT_WRITE);
+        set(a[0], a[1], (uint32_t)(a[2] & GUEST_PROT_MASK), TT_MAP_MPROTECT);
         break;
     case GSYS_MUNMAP:
-        set(a[0], a[1], false);
+        set(a[0], a[1], TT_PROT_UNMAPPED, TT_MAP_MUNMAP);
         break;
     case GSYS_MREMAP:
         on_mremap(a, (uint64_t)ret);

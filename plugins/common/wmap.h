@@ -4,7 +4,8 @@
  * initstack.h, guestelf.h) and follows every system call that maps, unmaps
  * or reprotects memory, applied when the call returns with its result.
  * Updates are serialised by a mutex; they happen only at start-up and in
- * those system calls. */
+ * those system calls. An observer (for a binary trace) hears of every
+ * change, with its protection and cause. */
 #ifndef TCGTRACE_WMAP_H
 #define TCGTRACE_WMAP_H
 
@@ -12,27 +13,44 @@
 #include <stdint.h>
 
 #include "guestarch.h"
+#include "guestelf.h"
+#include "initstack.h"
 #include "tcgtrace/pagemap.h"
 
 /* The page set; NULL until wmap_init succeeded. */
 extern struct pagemap *wmap_pages;
 
-/* 0, or -1 when out of memory. */
-int wmap_init(const struct guest_arch *arch);
+/* [start, start + len) now has protection prot (TT_PROT_* bits, or
+ * TT_PROT_UNMAPPED), because of cause (enum tt_map_cause). Called with
+ * wmap's mutex held, from the thread of the call that made the change;
+ * ctx is what that call passed to wmap. After mremap the protection is
+ * given as read, plus write if the moved memory was writable: wmap keeps no
+ * more than writability. */
+typedef void wmap_observer(void *ctx, uint64_t start, uint64_t len, uint32_t prot, unsigned cause);
+
+/* 0, or -1 when out of memory. observer may be NULL. */
+int wmap_init(const struct guest_arch *arch, wmap_observer *observer);
+
+/* What QEMU mapped before the first instruction. */
+struct wmap_initial {
+    struct initstack stack;
+    uint64_t stack_start; /* the stack's lowest page, past QEMU's guard page */
+    bool has_main, has_interp, has_vdso;
+    struct guest_image main, interp, vdso;
+};
 
 /* Adds the initial regions: the main thread's stack and the writable
  * segments of the main program and the dynamic loader; the vDSO is found
  * too but stays read-only (its one segment says RWX, but Linux and QEMU map
- * it read and execute only). Call from
- * the first vCPU's init callback (its registers and memory are set, no
- * guest instruction has run), with its stack pointer. 0, or -1 with a
- * message in *err (static storage) for what could not be read; what could
- * was added. */
-int wmap_add_initial(uint64_t sp, const char **err);
+ * it read and execute only). Call from the first vCPU's init callback (its
+ * registers and memory are set, no guest instruction has run), with its
+ * stack pointer; fills *init. 0, or -1 with a message in *err (static
+ * storage) for what could not be read; what could was added. */
+int wmap_add_initial(uint64_t sp, struct wmap_initial *init, void *ctx, const char **err);
 
 /* Applies a finished system call: sys and its arguments as the syscall
  * callback saw them, ret as the syscall-return callback did. */
-void wmap_syscall(enum guest_sys sys, const uint64_t args[6], int64_t ret);
+void wmap_syscall(enum guest_sys sys, const uint64_t args[6], int64_t ret, void *ctx);
 
 /* Number of updates that failed for want of memory (reported at exit). */
 uint64_t wmap_failures(void);

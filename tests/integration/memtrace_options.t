@@ -20,10 +20,10 @@ refused() {
     fi
 }
 
-refused "bogus=1" "memtrace: unknown option 'bogus=1' (known: out, noread, nowrite, all, format, regions)"
+refused "bogus=1" "memtrace: unknown option 'bogus=1' (known: out, format, noread, nowrite, all, level, regions)"
 refused "noread=maybe" "memtrace: bad value 'maybe' for option 'noread' (expected on or off)"
 refused "all=2" "memtrace: bad value '2' for option 'all' (expected on or off)"
-refused "format=xml" "memtrace: bad value 'xml' for option 'format' (expected text)"
+refused "format=xml" "memtrace: bad value 'xml' for option 'format' (expected text or bin)"
 refused "out=" "memtrace: option 'out' needs a path: out=PATH"
 refused "out=$T/no/such/dir/trace" "memtrace: cannot open '$T/no/such/dir/trace': No such file or directory"
 refused "regions=$T/no/such/dir/r" "memtrace: cannot open '$T/no/such/dir/r': No such file or directory"
