@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "json.h"
 #include "tcgtrace/reader.h"
 #include "tcgtrace/textfmt.h"
 
@@ -258,28 +259,6 @@ static void text_record(struct dump *d, const struct tt_record *r)
 }
 
 /* --- JSON lines --------------------------------------------------------- */
-
-static void json_str(const char *key, const char *s)
-{
-    printf(",\"%s\":\"", key);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
-}
-
-/* Addresses and values are strings: JSON numbers lose 64-bit precision in
- * most readers. */
-static void json_hex(const char *key, uint64_t v)
-{
-    printf(",\"%s\":\"0x%" PRIx64 "\"", key, v);
-}
 
 static void json_bytes(const char *key, const uint8_t *b, size_t n)
 {

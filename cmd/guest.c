@@ -185,17 +185,38 @@ out:
     return ret;
 }
 
+int guest_check_sysroot(const char *dir)
+{
+    struct stat st;
+    int err = stat(dir, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+    if (err) {
+        msg_error("cannot use sysroot '%s': %s", dir, strerror(err));
+        return -1;
+    }
+    return 0;
+}
+
+const char *guest_default_sysroot(const char *arch)
+{
+    static char dir[64];
+    struct stat st;
+    for (size_t i = 0; i < sizeof archs / sizeof archs[0]; i++) {
+        if (strcmp(arch, archs[i].name) || !strcmp(arch, HOST_ARCH))
+            continue;
+        snprintf(dir, sizeof dir, "/usr/%s", archs[i].triplet);
+        return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) ? dir : NULL;
+    }
+    return NULL;
+}
+
 static int choose_sysroot(const char *shown, const char *sysroot, const struct arch *a, struct guest *g)
 {
     int foreign = strcmp(g->arch, HOST_ARCH) != 0;
     struct stat st;
     g->sysroot[0] = '\0';
     if (sysroot) {
-        int err = stat(sysroot, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
-        if (err) {
-            msg_error("cannot use sysroot '%s': %s", sysroot, strerror(err));
+        if (guest_check_sysroot(sysroot) < 0)
             return -1;
-        }
         snprintf(g->sysroot, sizeof g->sysroot, "%s", sysroot);
     } else if (foreign && g->dynamic) {
         snprintf(g->sysroot, sizeof g->sysroot, "/usr/%s", a->triplet);

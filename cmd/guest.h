@@ -21,4 +21,13 @@ struct guest {
  * returns -1. */
 int guest_inspect(const char *prog, const char *sysroot, struct guest *g);
 
+/* 0 when dir is a directory; else prints "cannot use sysroot ..." and
+ * returns -1. */
+int guest_check_sysroot(const char *dir);
+
+/* Where a foreign guest's files are when no sysroot is given: /usr/<triplet>
+ * for an architecture other than the host's, if that directory exists;
+ * else NULL (the host's own files). Returns a static buffer. */
+const char *guest_default_sysroot(const char *arch);
+
 #endif

@@ -1,0 +1,31 @@
+/* JSON output helpers: see json.h. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "json.h"
+
+void json_string(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}
+
+void json_str(const char *key, const char *s)
+{
+    printf(",\"%s\":", key);
+    json_string(s);
+}
+
+void json_hex(const char *key, uint64_t v)
+{
+    printf(",\"%s\":\"0x%" PRIx64 "\"", key, v);
+}

@@ -1,0 +1,17 @@
+/* JSON on standard output, shared by the subcommands' JSON formats. An
+ * object's first member is written by the caller (`{"kind":"mem"`); the
+ * helpers below write the ones after it, each with its leading comma. */
+#ifndef TCGTRACE_JSON_H
+#define TCGTRACE_JSON_H
+
+#include <stdint.h>
+
+/* A JSON string: s quoted, with '"', '\' and control characters escaped. */
+void json_string(const char *s);
+/* ,"key":"s" */
+void json_str(const char *key, const char *s);
+/* ,"key":"0x1f": addresses and values are strings, as JSON numbers lose
+ * 64-bit precision in most readers. */
+void json_hex(const char *key, uint64_t v);
+
+#endif
