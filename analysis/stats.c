@@ -57,6 +57,9 @@ static int room(void *v, size_t *cap, size_t n, size_t sz)
 
 static struct stats_thread *thread_of(struct stats *st, uint32_t vcpu)
 {
+    /* Records come a chunk of one stream at a time. */
+    if (st->last_thread < st->nthreads && st->threads[st->last_thread].vcpu == vcpu)
+        return &st->threads[st->last_thread];
     size_t lo = 0, hi = st->nthreads;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -65,6 +68,7 @@ static struct stats_thread *thread_of(struct stats *st, uint32_t vcpu)
         else
             hi = mid;
     }
+    st->last_thread = lo;
     if (lo < st->nthreads && st->threads[lo].vcpu == vcpu)
         return &st->threads[lo];
     /* New vCPUs are rare (thread creation) and arrive mostly in order. */

@@ -135,7 +135,9 @@ struct stats {
     size_t nregions;
     bool symbolised;
 
-    /* Private: executed-instruction definition id -> code index + 1. */
+    /* Private: the thread of the last record; executed-instruction
+     * definition id -> code index + 1. */
+    size_t last_thread;
     uint32_t *insn_code;
     size_t ninsn_code;
 };
