@@ -16,7 +16,9 @@
 # Environment: B (build dir, default build), TCGTRACE_QEMU_DIR,
 # TCGTRACE_SEEDS (default ../shared/seeds from the repository root),
 # BENCH_REPEATS, BENCH_BUDGET (seconds one configuration may take before it
-# is not repeated further), BENCH_TIMEOUT (seconds per run).
+# is not repeated further), BENCH_DEADLINE (seconds after which every
+# remaining configuration runs once), BENCH_TIMEOUT (seconds per run),
+# BENCH_NOTE (a sentence written next to the results, like --note).
 set -u
 export LC_ALL=C
 
@@ -25,7 +27,7 @@ cd "$ROOT" || exit 1
 
 MODE=full
 WRITE_DOC=1
-NOTE=""
+NOTE=${BENCH_NOTE:-}
 while [ $# -gt 0 ]; do
     case $1 in
         --quick) MODE=quick ;;
@@ -51,9 +53,9 @@ DOC=$ROOT/docs/benchmarks.md
 mkdir -p "$GB" "$WORK"
 
 if [ "$MODE" = quick ]; then
-    REPEATS=${BENCH_REPEATS:-3} BUDGET=${BENCH_BUDGET:-12} TMO=${BENCH_TIMEOUT:-120}
+    REPEATS=${BENCH_REPEATS:-3} BUDGET=${BENCH_BUDGET:-12} TMO=${BENCH_TIMEOUT:-120} DEADLINE=${BENCH_DEADLINE:-100}
 else
-    REPEATS=${BENCH_REPEATS:-3} BUDGET=${BENCH_BUDGET:-100} TMO=${BENCH_TIMEOUT:-600}
+    REPEATS=${BENCH_REPEATS:-3} BUDGET=${BENCH_BUDGET:-100} TMO=${BENCH_TIMEOUT:-600} DEADLINE=${BENCH_DEADLINE:-1000}
 fi
 START_S=$(date +%s)
 START_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -86,17 +88,19 @@ fi
 # ---------------------------------------------------------------- guests
 GUEST_CFLAGS="-O2 -g -pthread -Wall -Wextra -Werror"
 build_guest() { # ARCH NAME
-    local cc=gcc src=bench/guests/$2.c bin=$GB/$1/$2
+    local cc=gcc src=bench/guests/$2.c bin=$GB/$1/$2 flags=""
     [ "$1" = aarch64 ] && cc=aarch64-linux-gnu-gcc
+    [ "$1" = x86_64-nopie ] && flags="-no-pie -fno-pie"
     mkdir -p "$GB/$1"
     if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
         # shellcheck disable=SC2086
-        $cc $GUEST_CFLAGS -o "$bin" "$src" || exit 1
+        $cc $GUEST_CFLAGS $flags -o "$bin" "$src" || exit 1
     fi
 }
 for g in bench/guests/*.c; do
     g=$(basename "$g" .c)
     build_guest x86_64 "$g"
+    build_guest x86_64-nopie "$g"
     [ $HAVE_A64 = 1 ] && build_guest aarch64 "$g"
 done
 
@@ -126,16 +130,16 @@ if [ "$MODE" = quick ]; then
     WORKLOADS="
 insn|x86_64|insnloop|150000||native qemu mem-inline mem-cb qemu-execlog execlog-text execlog-bin record-exec
 mem2|x86_64|memwalk|2 4096 8||native qemu mem-inline mem-cb seed memtrace-text memtrace-bin memtrace-bin-all record races races-analysis helgrind drd
-xz|x86_64|xz|-T2 -3 --block-size=128KiB -c|262144|native qemu mem-inline mem-cb seed memtrace-text memtrace-bin memtrace-bin-all record races races-analysis helgrind drd"
+xz|x86_64|xz|-T2 -3 --block-size=64KiB -c|131072|native qemu mem-inline mem-cb seed memtrace-text memtrace-bin memtrace-bin-all record races races-analysis helgrind drd"
 else
     WORKLOADS="
 insn|x86_64|insnloop|2400000||native qemu mem-inline mem-cb qemu-execlog execlog-text execlog-bin record-exec
 insn|aarch64|insnloop|3700000||qemu mem-inline mem-cb qemu-execlog execlog-text execlog-bin
-mem2|x86_64|memwalk|2 4096 64||native qemu mem-inline mem-cb seed memtrace-text memtrace-bin memtrace-bin-all record races races-analysis helgrind drd
-mem4|x86_64|memwalk|4 4096 32||native qemu mem-inline mem-cb seed memtrace-text memtrace-bin memtrace-bin-all record races races-analysis helgrind drd
-mem2|aarch64|memwalk|2 4096 64||qemu mem-inline mem-cb seed memtrace-text memtrace-bin memtrace-bin-all record races races-analysis
-lackey|x86_64|memwalk|2 4096 2||native qemu mem-cb memtrace-text lackey
-xz|x86_64|xz|-T2 -3 --block-size=512KiB -c|1048576|native qemu mem-inline mem-cb seed memtrace-text memtrace-bin memtrace-bin-all record races races-analysis helgrind drd"
+mem2|x86_64|memwalk|2 4096 32||native qemu mem-inline mem-cb seed memtrace-text memtrace-bin memtrace-bin-all record races races-analysis helgrind drd
+mem4|x86_64|memwalk|4 4096 16||native qemu mem-inline mem-cb seed memtrace-text memtrace-bin memtrace-bin-all record races races-analysis helgrind drd
+mem2|aarch64|memwalk|2 4096 32||qemu mem-inline mem-cb seed memtrace-text memtrace-bin memtrace-bin-all record races races-analysis
+small|x86_64-nopie|memwalk|2 4096 1||native qemu mem-cb seed memtrace-text lackey
+xz|x86_64|xz|-T2 -3 --block-size=256KiB -c|524288|native qemu mem-inline mem-cb seed memtrace-text memtrace-bin memtrace-bin-all record races races-analysis helgrind drd"
 fi
 
 # Per workload, set by set_workload: W_ARCH, W_PROG (guest path), W_ARGS
@@ -154,7 +158,7 @@ set_workload() { # LINE
         W_PROG=$GB/$W_ARCH/$prog
         W_LABEL="$prog $args"
     fi
-    W_QEMU=("$QEMU_DIR/bin/qemu-$W_ARCH")
+    W_QEMU=("$QEMU_DIR/bin/qemu-${W_ARCH%-nopie}")
     [ "$W_ARCH" = aarch64 ] && W_QEMU+=(-L /usr/aarch64-linux-gnu)
 }
 
@@ -235,7 +239,9 @@ probe() { # CONFIG: sets WHY to "" when usable, else to the n/a text
         seed) WHY=$SEED_WHY; return ;;
         lackey | helgrind | drd) [ $HAVE_VALGRIND = 1 ] && WHY="" || WHY="n/a (valgrind not installed)"; return ;;
         races-analysis)
-            if [ -z "${RECORDED:-}" ]; then WHY="n/a (needs a trace from tcgtrace record)"; else WHY=""; fi
+            probe races
+            [ -n "$WHY" ] && return
+            [ -z "${RECORDED:-}" ] && WHY="n/a (needs a trace from tcgtrace record)"
             return ;;
     esac
     if [ -z "${PROBE[$key]+set}" ]; then
@@ -335,14 +341,15 @@ measure() { # CONFIG
             [ "$c" = seed ] && tr=$WORK/trace
             case $c in
                 seed) note="traced $(human "$recs") of $(human "$W_ACCESSES") accesses" ;;
-                helgrind | drd) note="$(grep -o 'ERROR SUMMARY: [0-9]* errors' "$WORK/valgrind.log" | head -n 1 | sed 's/ERROR SUMMARY: //') reported" ;;
+                helgrind | drd) note="Valgrind errors: $(grep -o 'ERROR SUMMARY: [0-9]*' "$WORK/valgrind.log" | head -n 1 | grep -o '[0-9]*$')" ;;
                 races) note=$([ $rc = 66 ] && echo "races reported (exit 66)" || echo "no race reported") ;;
                 lackey) note="a record is a line: instruction fetch or data access" ;;
             esac
         fi
         [ "$c" = record ] || rm -f "$tr"
         total=$(awk -v a="$total" -v b="$dt" 'BEGIN { print a + b }')
-        awk -v t="$total" -v b="$BUDGET" 'BEGIN { exit !(t > b) }' && break
+        [ $(($(date +%s) - START_S)) -gt "$DEADLINE" ] && break
+        [ $i -ge 1 ] && awk -v t="$total" -v b="$BUDGET" 'BEGIN { exit !(t > b) }' && break
     done
     if [ ${#times[@]} = 0 ]; then
         ROWS+="| $label | 0 | | | | | | | | | $note |"$'\n'
@@ -396,7 +403,7 @@ while IFS= read -r line; do
         DOC_BODY+=$'\n'"### xz"$'\n\n'"Not run: xz is not installed (Debian package xz-utils)."$'\n'
         continue
     fi
-    [ "$W_ID" = lackey ] && [ $HAVE_VALGRIND = 0 ] && continue
+    [ "$W_ID" = small ] && [ $HAVE_VALGRIND = 0 ] && continue
     say "bench: $W_LABEL ($W_ARCH)"
     count_workload
     W_QEMU_S="" W_NATIVE_S="" W_FILTERED="" RECORDED="" RECORDED_RECS=""
@@ -406,11 +413,12 @@ while IFS= read -r line; do
     done
     rm -f "${RECORDED:-/nonexistent}"
     threads=""
-    [ "${W_ID#mem}" != "$W_ID" ] || [ "$W_ID" = lackey ] && threads=", ${W_ARGS[0]} threads"
+    [ "${W_ID#mem}" != "$W_ID" ] || [ "$W_ID" = small ] && threads=", ${W_ARGS[0]} threads"
+    [ "$W_ARCH" = x86_64-nopie ] && threads+=", built without PIE"
     [ "$W_ID" = xz ] && threads=", 2 threads"
     few=""
     [ "$W_ID" = insn ] && [ "${W_INSNS:-0}" -lt 50000000 ] && few=" (fewer than the 50 M of the full benchmark)"
-    DOC_BODY+=$'\n'"### \`$W_LABEL\`, $W_ARCH$threads: $(human "${W_INSNS:-0}") instructions$few, $(human "${W_ACCESSES:-0}") memory accesses"$'\n\n'
+    DOC_BODY+=$'\n'"### \`$W_LABEL\`, ${W_ARCH%-nopie}$threads: $(human "${W_INSNS:-0}") instructions$few, $(human "${W_ACCESSES:-0}") memory accesses"$'\n\n'
     DOC_BODY+="| configuration | runs | median s | min s | max s | × plain QEMU | × native | trace records | bytes/record | peak RSS MiB | notes |"$'\n'
     DOC_BODY+="|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"$'\n'
     DOC_BODY+=$ROWS
@@ -452,7 +460,9 @@ TARGETS="$(
 
 # ---------------------------------------------------------------- micro-benchmarks
 MICRO=""
+[ $MODE = quick ] && MICRO=$'\n'"Not run in quick mode: see the full results."$'\n'
 for m in "$BD"/bench/*; do
+    [ $MODE = quick ] && break
     [ -f "$m" ] && [ -x "$m" ] || continue
     say "bench: micro-benchmark $(basename "$m")"
     out=$(cd "$WORK" && timeout "$TMO" "$m" 2>&1)
@@ -481,7 +491,7 @@ INFO="- date: $(date -u '+%Y-%m-%d %H:%M UTC'); whole run: ${ELAPSED} s
 [ $HAVE_XZ = 1 ] && INFO+="; $(xz --version | head -n 1)"
 INFO+="
 - load average (1, 5, 15 min): $START_LOAD at the start, $END_LOAD at the end
-- runs: up to $REPEATS per configuration, fewer when one configuration's runs took over ${BUDGET} s in all; wall time by date +%s%N around each run; peak RSS by $RSS_TOOL"
+- runs: up to $REPEATS per configuration, 2 when one configuration's runs took over ${BUDGET} s in all, one once the whole run passed ${DEADLINE} s; wall time by date +%s%N around each run; peak RSS by $RSS_TOOL"
 [ -n "$MISSING" ] && INFO+="
 - Debian packages missing (their rows are not run):$MISSING"
 [ -n "$SEED_SO" ] && INFO+="
