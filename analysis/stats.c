@@ -335,11 +335,28 @@ static uint64_t code_key(const struct stats_counts *c, enum stats_by by)
     return by == STATS_BY_INSNS ? c->insns : stats_accesses(c);
 }
 
-/* A function is keyed by its start address, so static functions of one
- * name in two modules stay apart; an address in no function is its own. */
-static uint64_t func_key(const struct stats_code *c)
+/* The group of a code address: its function (keyed by start address, so
+ * static functions of one name in two modules stay apart), or its module
+ * (keyed by the path, which the symbols keep once per file), or none. */
+struct group {
+    enum stats_func_kind kind;
+    uint64_t key;
+};
+
+static struct group group_of(const struct stats_code *c)
 {
-    return c->sym.function ? c->pc - c->sym.func_offset : c->pc;
+    if (c->sym.function)
+        return (struct group){ STATS_FUNCTION, c->pc - c->sym.func_offset };
+    if (c->sym.module)
+        return (struct group){ STATS_MODULE_REST, (uint64_t)(uintptr_t)c->sym.module };
+    return (struct group){ STATS_NO_MODULE, 0 };
+}
+
+static int group_cmp(struct group x, struct group y)
+{
+    if (x.kind != y.kind)
+        return x.kind < y.kind ? -1 : 1;
+    return x.key < y.key ? -1 : x.key > y.key;
 }
 
 /* Hottest first, then the lowest address: the order of every ranking. */
@@ -350,17 +367,17 @@ static int hotter(uint64_t ka, uint64_t kb, uint64_t a, uint64_t b)
     return a < b ? -1 : a > b;
 }
 
-static int by_function(const void *a, const void *b, void *by)
+static int by_group(const void *a, const void *b, void *by)
 {
     const struct stats_code *x = a, *y = b;
-    uint64_t fx = func_key(x), fy = func_key(y);
-    if (fx != fy)
-        return fx < fy ? -1 : 1;
+    int g = group_cmp(group_of(x), group_of(y));
+    if (g)
+        return g;
     return hotter(code_key(&x->c, *(enum stats_by *)by), code_key(&y->c, *(enum stats_by *)by), x->pc, y->pc);
 }
 
-/* Names every code address and groups them into functions, each named by
- * its hottest address (the file:line where it spends most). */
+/* Names every code address and groups them (group_of), each group named
+ * by its hottest address (the file:line where it spends most). */
 static int name_code(struct stats *st, struct symbols *syms)
 {
     enum stats_by by = stats_code_by(st);
@@ -368,10 +385,10 @@ static int name_code(struct stats *st, struct symbols *syms)
         symbols_code(syms, st->code[i].pc, &st->code[i].sym);
         st->code[i].sym_pc = st->code[i].pc;
     }
-    qsort_r(st->code, st->ncode, sizeof *st->code, by_function, &by);
+    qsort_r(st->code, st->ncode, sizeof *st->code, by_group, &by);
     size_t n = 0;
     for (size_t i = 0; i < st->ncode; i++)
-        n += !i || func_key(&st->code[i]) != func_key(&st->code[i - 1]);
+        n += !i || group_cmp(group_of(&st->code[i]), group_of(&st->code[i - 1]));
     free(st->funcs);
     st->funcs = calloc(n ? n : 1, sizeof *st->funcs);
     if (!st->funcs)
@@ -379,8 +396,12 @@ static int name_code(struct stats *st, struct symbols *syms)
     st->nfuncs = 0;
     for (size_t i = 0; i < st->ncode; i++) {
         const struct stats_code *c = &st->code[i];
-        if (!i || func_key(c) != func_key(&st->code[i - 1]))
-            st->funcs[st->nfuncs++] = (struct stats_code){ .pc = func_key(c), .sym = c->sym, .sym_pc = c->pc };
+        struct group g = group_of(c);
+        /* The first of a group is its hottest address. */
+        if (!i || group_cmp(g, group_of(&st->code[i - 1])))
+            st->funcs[st->nfuncs++] = (struct stats_code){
+                .pc = g.kind == STATS_FUNCTION ? g.key : c->pc, .kind = g.kind, .sym = c->sym, .sym_pc = c->pc
+            };
         counts_add(&st->funcs[st->nfuncs - 1].c, &c->c);
     }
     return 0;

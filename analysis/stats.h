@@ -61,13 +61,20 @@ struct stats_module {
     uint64_t bias, start, end;
 };
 
-/* A code address, or (stats_symbolise) a function: all the code addresses
- * of one function symbol. */
+/* What a function entry groups: the addresses of one function symbol; of
+ * one module outside its function symbols (a stripped library); or outside
+ * every module (JIT code, a module the trace did not record). */
+enum stats_func_kind { STATS_FUNCTION, STATS_MODULE_REST, STATS_NO_MODULE };
+
+/* A code address, or (stats_symbolise) a function or group above. */
 struct stats_code {
-    uint64_t pc;      /* a function's entry: its start address */
+    /* An address; a function's start; a group's hottest address. */
+    uint64_t pc;
+    enum stats_func_kind kind; /* functions only */
     struct stats_counts c;
     /* Filled by stats_symbolise; sym.module NULL before or without it. For
-     * a function, the hottest of its addresses (where it spends most). */
+     * a function or group, that of its hottest address (where it spends
+     * most). */
     struct sym_code sym;
     uint64_t sym_pc;  /* the address sym describes */
 };

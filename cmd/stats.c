@@ -60,20 +60,31 @@ static uint64_t thread_count(const struct stats *st)
     return st->thread_starts ? st->thread_starts : st->nthreads;
 }
 
-/* A function's entry is named at its start: "kernel (loop.c:14)" with the
- * file:line of its hottest address. */
+/* A function is named at its start, "kernel (loop.c:14)", with the
+ * file:line of its hottest address; a group of addresses outside functions
+ * by its module alone. */
 static struct sym_code display_sym(const struct stats_code *c, bool funcs)
 {
     struct sym_code s = c->sym;
-    if (funcs && s.function) {
+    if (funcs && c->kind == STATS_FUNCTION) {
         s.offset -= s.func_offset;
         s.func_offset = 0;
+    } else if (funcs) {
+        s = (struct sym_code){ .module = s.module };
     }
     return s;
 }
 
 static const char *code_location(const struct stats_code *c, bool funcs, char *buf, size_t size)
 {
+    if (funcs && c->kind != STATS_FUNCTION) {
+        const char *m = c->sym.module, *slash = m ? strrchr(m, '/') : NULL;
+        if (m)
+            snprintf(buf, size, "%s (outside functions)", slash ? slash + 1 : m);
+        else
+            snprintf(buf, size, "(outside modules)");
+        return buf;
+    }
     struct sym_code s = display_sym(c, funcs);
     symbols_format_code(&s, c->pc, buf, size);
     return buf;
@@ -334,7 +345,7 @@ static void text_code(const struct report *rp, bool funcs, const struct stats_co
         heads[k++] = "reads";
         heads[k++] = "writes";
     }
-    heads[k++] = funcs ? "start" : "address";
+    heads[k++] = "address";
     heads[k++] = funcs ? "function" : "location";
     heads[k] = NULL;
     struct table t;
@@ -534,6 +545,12 @@ static void json_modules(const struct report *rp)
     putchar(']');
 }
 
+static const char *const func_kinds[] = {
+    [STATS_FUNCTION] = "function",
+    [STATS_MODULE_REST] = "outside-functions",
+    [STATS_NO_MODULE] = "outside-modules",
+};
+
 static void json_code(const struct report *rp, bool funcs, const struct stats_code *v, size_t n, size_t total)
 {
     printf(",\"%s\":{\"by\":\"%s\"", funcs ? "hot_functions" : "hot_code", by_name(rp->st));
@@ -545,8 +562,10 @@ static void json_code(const struct report *rp, bool funcs, const struct stats_co
         printf("%s{\"pc\":\"0x%" PRIx64 "\"", i ? "," : "", v[i].pc);
         json_counts(&v[i].c);
         json_str("location", code_location(&v[i], funcs, where, sizeof where));
+        if (funcs)
+            json_str("kind", func_kinds[v[i].kind]);
         json_str_or_null("module", s.module);
-        if (s.module)
+        if (s.module && (!funcs || v[i].kind == STATS_FUNCTION))
             json_hex("offset", s.offset);
         else
             printf(",\"offset\":null");

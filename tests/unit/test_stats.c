@@ -123,8 +123,10 @@ static void write_trace_a(const char *path)
     tt_put_thread_start(s1, 101), n1++;
     for (int i = 0; i < 10; i++)
         tt_put_mem(s1, kernel.value + 4, src.value, 2, false), n1++;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 2; i++)
         tt_put_mem(s1, 0x7004, 0x20000008, 1, true), n1++;
+    /* Code in the module, in no function: its ELF header. */
+    tt_put_mem(s1, seg.lo + 1, 0x20000008, 1, true), n1++;
     tt_put_sync(s1, TT_SYNC_ATOMIC_RMW, 0x7008, 0x20000000, 0), n1++;
     tt_put_sync(s1, TT_SYNC_FENCE, 0x700c, 0, 0), n1++;
     tt_put_thread_exit(s1, 101, 0), n1++;
@@ -200,10 +202,11 @@ static void test_counts(const char *path)
     ok(stats_code_by(st) == STATS_BY_ACCESSES, "a trace without instructions ranks code by accesses");
     size_t n;
     const struct stats_code *c = stats_hot_code(st, &n);
-    is_u64(n, 6, "six code addresses");
+    is_u64(n, 7, "seven code addresses");
     ok(c[0].pc == kernel.value + 4 && c[0].c.reads == 1010 && c[1].pc == kernel.value + 8 && c[1].c.writes == 1000 &&
-           c[2].pc == mainf.value + 0x10 && c[3].pc == 0x7000 && c[4].pc == 0x7004 && c[5].pc == kernel.value + 12,
-       "hottest code: kernel's load, kernel's store, main's store, then the rest");
+           c[2].pc == mainf.value + 0x10 && c[3].pc == 0x7000 && c[4].pc == 0x7004 && c[5].pc == kernel.value + 12 &&
+           c[6].pc == seg.lo + 1,
+       "hottest code: kernel's load, kernel's store, main's store, then the rest (ties: lower address first)");
     const struct stats_region *d = stats_hot_data(st, &n);
     uint64_t bss = src.value & ~4095ull;
     ok(n == 4 && d[0].start == bss && d[0].kind == STATS_PAGE && stats_accesses(&d[0].c) == 1010 + 256 + 1000,
@@ -229,7 +232,8 @@ static void test_names(const char *path)
     ok(!c[3].sym.module, "an address in no module has no name");
 
     const struct stats_code *f = stats_hot_funcs(st, &n);
-    is_u64(n, 4, "functions: kernel, main, and two addresses in none");
+    is_u64(n, 4, "functions: kernel, main, code outside modules, the module's code outside functions");
+    ok(f[0].kind == STATS_FUNCTION && f[1].kind == STATS_FUNCTION, "  ... two functions first");
     is_str(f[0].sym.function, "kernel", "the hottest function is kernel");
     is_u64(f[0].pc, kernel.value, "  ... at its start");
     is_u64(f[0].c.reads, 1010 + 2, "  ... its reads, all its addresses added");
@@ -237,6 +241,11 @@ static void test_names(const char *path)
     is_u64(f[0].sym_pc, kernel.value + 4, "  ... named from its hottest address");
     is_str(f[1].sym.function, "main", "then main");
     is_u64(f[1].c.writes, 256, "  ... its writes");
+    ok(f[2].kind == STATS_NO_MODULE && f[2].pc == 0x7000 && f[2].c.reads == 5 && f[2].c.writes == 2,
+       "then the two addresses outside modules together, at the hottest");
+    ok(f[3].kind == STATS_MODULE_REST && f[3].sym.module && !strcmp(f[3].sym.module, loop_path) &&
+           !f[3].sym.function && f[3].c.writes == 1,
+       "then the module's code outside function symbols");
 
     const struct stats_region *d = stats_hot_data(st, &n);
     is_u64(n, 5, "data regions: src, dst, a page in no module, the ELF header's page, a page of 2-byte stores");
