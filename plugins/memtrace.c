@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include <qemu-plugin.h>
 
@@ -52,6 +53,7 @@ static struct {
     char *out;     /* NULL: standard error (text only) */
     char *regions; /* where to list the writable regions at exit, or NULL */
     bool reads, writes, all, bin;
+    bool level_given;
     int level;
 } opt = { .reads = true, .writes = true };
 
@@ -785,9 +787,14 @@ static int parse_option(const char *arg)
     if (!strcmp(key, "level")) {
         char *end;
         long level = val ? strtol(val, &end, 10) : 0;
-        if (!val || !*val || *end || level < 1 || level > 22)
-            return bad_value(key, val ? val : "", "a zstd level from 1 to 22");
+        /* Negative levels are zstd's fastest; 0 is the writer's default. */
+        if (!val || !*val || *end || level < ZSTD_minCLevel() || level > ZSTD_maxCLevel()) {
+            char range[64];
+            snprintf(range, sizeof(range), "a zstd level from %d to %d", ZSTD_minCLevel(), ZSTD_maxCLevel());
+            return bad_value(key, val ? val : "", range);
+        }
         opt.level = (int)level;
+        opt.level_given = true;
         return 0;
     }
     fprintf(stderr, "memtrace: unknown option '%s' (known: out, format, noread, nowrite, all, level, "
@@ -830,7 +837,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         fprintf(stderr, "memtrace: format=bin needs out=PATH\n");
         return -1;
     }
-    if (opt.level && !opt.bin) {
+    if (opt.level_given && !opt.bin) {
         fprintf(stderr, "memtrace: option 'level' applies to format=bin only\n");
         return -1;
     }

@@ -140,6 +140,6 @@ refused() {
     fi
 }
 refused "format=bin" "memtrace: format=bin needs out=PATH"
-refused "format=bin,out=$T/x.tct,level=0" "memtrace: bad value '0' for option 'level' (expected a zstd level from 1 to 22)"
+refused "format=bin,out=$T/x.tct,level=99" "memtrace: bad value '99' for option 'level' (expected a zstd level from -131072 to 22)"
 refused "out=$T/x.txt,level=3" "memtrace: option 'level' applies to format=bin only"
 done_testing
