@@ -51,7 +51,7 @@ static struct tt_writer *writer; /* format=bin */
  * exists only in the parent). */
 static bool detached;
 /* qemu_plugin_read_register gives target byte order; lines show the most
- * significant byte first, so big-endian values are reversed once read. */
+ * significant byte first, so big-endian values are reversed to print. */
 static bool big_endian_target;
 static const struct guest_arch *guest; /* NULL: not one plugins/common knows */
 
@@ -614,6 +614,9 @@ static struct vcpu *vcpu_new(void)
             outbuf_init_sink(&v->out, sink_qemu_log);
     }
     v->scratch = g_byte_array_sized_new(64);
+    /* Grown only for a longer line, so in practice never while running. */
+    v->echo_cap = 1024;
+    v->echo = g_malloc(v->echo_cap);
     v->regs = g_new0(struct regval, n_regdefs);
     return v;
 }
@@ -788,13 +791,10 @@ static bool parse_address(const char *s, uint64_t *v)
  * message, on any unknown key or bad value. */
 static int parse_option(const char *opt)
 {
+    /* QEMU passes KEY=VALUE (a bare KEY becomes KEY=on). */
     const char *eq = strchr(opt, '=');
-    if (!eq) {
-        fprintf(stderr, "execlog: option '%s' needs a value (KEY=VALUE)\n", opt);
-        return -1;
-    }
-    g_autofree char *key = g_strndup(opt, (gsize)(eq - opt));
-    const char *val = eq + 1;
+    g_autofree char *key = eq ? g_strndup(opt, (gsize)(eq - opt)) : g_strdup(opt);
+    const char *val = eq ? eq + 1 : "";
     if (strcmp(key, "ifilter") == 0) {
         if (!ifilters)
             ifilters = g_ptr_array_new();
