@@ -40,8 +40,8 @@ struct format {
     void (*syscalls)(const struct report *rp);
     void (*mappings)(const struct report *rp);
     void (*modules)(const struct report *rp);
-    /* funcs: the entries are functions (pc is the function's start and
-     * sym names it, as placed by display_sym) rather than addresses. */
+    /* funcs: the entries are functions and groups of code outside them
+     * (stats_func_kind; named through display_sym), not addresses. */
     void (*code)(const struct report *rp, bool funcs, const struct stats_code *v, size_t n, size_t total);
     void (*data)(const struct report *rp, const struct stats_region *v, size_t n, size_t total);
     void (*end)(const struct report *rp);
@@ -625,6 +625,14 @@ static const struct format formats[] = {
 
 /* --- The command --------------------------------------------------------- */
 
+static const struct format *format_named(const char *name)
+{
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        if (!strcmp(formats[i].name, name))
+            return &formats[i];
+    return NULL;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -672,7 +680,7 @@ int cmd_stats(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const struct format *fmt = &formats[0];
+    const struct format *fmt = format_named("text");
     size_t top = DEFAULT_TOP;
     const char *sysroot = NULL;
     int c;
@@ -680,7 +688,7 @@ int cmd_stats(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "jn:h", opts, NULL)) != -1) {
         switch (c) {
         case 'j':
-            fmt = &formats[1];
+            fmt = format_named("json");
             break;
         case 'n': {
             char *end;
