@@ -385,7 +385,8 @@ static int name_code(struct stats *st, struct symbols *syms)
         symbols_code(syms, st->code[i].pc, &st->code[i].sym);
         st->code[i].sym_pc = st->code[i].pc;
     }
-    qsort_r(st->code, st->ncode, sizeof *st->code, by_group, &by);
+    if (st->ncode)
+        qsort_r(st->code, st->ncode, sizeof *st->code, by_group, &by);
     size_t n = 0;
     for (size_t i = 0; i < st->ncode; i++)
         n += !i || group_cmp(group_of(&st->code[i]), group_of(&st->code[i - 1]));
@@ -577,7 +578,8 @@ static int region_hotter(const void *a, const void *b)
 const struct stats_code *stats_hot_code(struct stats *st, size_t *n)
 {
     enum stats_by by = stats_code_by(st);
-    qsort_r(st->code, st->ncode, sizeof *st->code, code_hotter, &by);
+    if (st->ncode)
+        qsort_r(st->code, st->ncode, sizeof *st->code, code_hotter, &by);
     *n = st->ncode;
     return st->code;
 }
@@ -585,7 +587,8 @@ const struct stats_code *stats_hot_code(struct stats *st, size_t *n)
 const struct stats_code *stats_hot_funcs(struct stats *st, size_t *n)
 {
     enum stats_by by = stats_code_by(st);
-    qsort_r(st->funcs, st->nfuncs, sizeof *st->funcs, code_hotter, &by);
+    if (st->nfuncs)
+        qsort_r(st->funcs, st->nfuncs, sizeof *st->funcs, code_hotter, &by);
     *n = st->nfuncs;
     return st->funcs;
 }
@@ -598,11 +601,13 @@ const struct stats_region *stats_hot_data(struct stats *st, size_t *n)
             *n = 0;
             return NULL;
         }
-        memcpy(v, st->pages, st->npages * sizeof *v);
+        if (st->npages)
+            memcpy(v, st->pages, st->npages * sizeof *v);
         st->regions = v;
         st->nregions = st->npages;
     }
-    qsort(st->regions, st->nregions, sizeof *st->regions, region_hotter);
+    if (st->nregions)
+        qsort(st->regions, st->nregions, sizeof *st->regions, region_hotter);
     *n = st->nregions;
     return st->regions;
 }

@@ -322,7 +322,9 @@ static int range_cmp(const void *a, const void *b)
 static const struct range *find_range(struct symbols *s, uint64_t addr)
 {
     if (!s->sorted) {
-        qsort(s->ranges, s->nranges, sizeof *s->ranges, range_cmp);
+        /* No module yet: ranges is NULL, which qsort must not be given. */
+        if (s->nranges)
+            qsort(s->ranges, s->nranges, sizeof *s->ranges, range_cmp);
         s->sorted = 1;
     }
     size_t lo = 0, hi = s->nranges;
