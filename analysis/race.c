@@ -13,6 +13,7 @@
 struct rthread {
     uint64_t tid;
     uint32_t idx;
+    bool exited;
     struct vclock vc;
     /* Weakly ordered guests only: what the relaxed atomic loads since the
      * last acquire fence read, and the clock at the last release fence. */
@@ -26,6 +27,7 @@ struct tt_race {
     bool tso;
     struct rthread **threads;
     uint32_t nthreads, cap;
+    uint32_t live;         /* threads started and not exited */
     struct u64map by_tid;  /* tid -> index of the thread bound to it */
     struct rthread *last;  /* the thread of the last event */
     struct shadow shadow;
@@ -33,6 +35,12 @@ struct tt_race {
     uint64_t last_pn;
     struct shadow_page *last_page;
     struct syncvars sync;
+    /* The pcs of the loads that ended spins: any location they load is a
+     * synchronisation location (one wait loop serves many objects, and it
+     * need not spin on each). The bitmap, indexed by a hash of the pc,
+     * answers "no" for most loads without a lookup. */
+    struct u64map spin_pcs;
+    uint64_t spin_pc_bits[64];
     struct reports reports;
     struct tt_race_stats st;
 };
@@ -43,6 +51,8 @@ struct tt_race *tt_race_new(const struct tt_race_config *cfg)
     if (!r)
         return NULL;
     r->cfg = *cfg;
+    if (!r->cfg.spin_repeats)
+        r->cfg.spin_repeats = 1;
     r->tso = cfg->elf_machine == EM_X86_64 || cfg->elf_machine == EM_386;
     return r;
 }
@@ -58,7 +68,7 @@ static void threads_free(struct tt_race *r)
     free(r->threads);
     u64map_free(&r->by_tid);
     r->threads = NULL;
-    r->nthreads = r->cap = 0;
+    r->nthreads = r->cap = r->live = 0;
     r->last = NULL;
 }
 
@@ -69,6 +79,7 @@ void tt_race_free(struct tt_race *r)
     threads_free(r);
     shadow_free(&r->shadow);
     syncvars_free(&r->sync);
+    u64map_free(&r->spin_pcs);
     reports_free(&r->reports);
     free(r);
 }
@@ -80,8 +91,11 @@ int tt_race_rewind(struct tt_race *r)
     r->last_page = NULL;
     reports_free(&r->reports);
     syncvars_reset(&r->sync, 0, UINT64_MAX);
-    uint64_t spins = r->st.spins;
-    r->st = (struct tt_race_stats){ .spins = spins };
+    r->st = (struct tt_race_stats){
+        .sync_locations = r->st.sync_locations,
+        .spins = r->st.spins,
+        .spin_pcs = r->st.spin_pcs,
+    };
     r->cfg.learn = false;
     return 0;
 }
@@ -107,11 +121,17 @@ static struct rthread *thread_new(struct tt_race *r, uint64_t tid)
         free(t);
         return NULL;
     }
+    if (!added && !r->threads[*slot]->exited) {
+        /* The id was reused without an exit seen: the old thread is gone. */
+        r->threads[*slot]->exited = true;
+        r->live--;
+    }
     t->tid = tid;
     t->idx = r->nthreads;
     *slot = t->idx;
     r->threads[r->nthreads++] = t;
     r->st.threads++;
+    r->live++;
     return t;
 }
 
@@ -234,13 +254,6 @@ static struct syncvar *syncvar_of(struct tt_race *r, uint64_t key)
     return syncvar_get(&r->sync, key, true);
 }
 
-static void set_contents(struct syncvar *v, uint64_t addr, uint32_t size, uint64_t value)
-{
-    v->last_addr = addr;
-    v->last_size = size > 255 ? 255 : (uint8_t)size;
-    v->last_value = value;
-}
-
 int tt_race_thread_start(struct tt_race *r, uint64_t parent, uint64_t child, uint64_t clear_tid)
 {
     struct rthread *p = NULL, *c;
@@ -262,7 +275,7 @@ int tt_race_thread_start(struct tt_race *r, uint64_t parent, uint64_t child, uin
             return rc;
         if (!(v = syncvar_of(r, clear_tid & ~UINT64_C(7))))
             return -ENOMEM;
-        set_contents(v, clear_tid, 4, child);
+        syncvar_stored(v, clear_tid, 4, true, child);
     }
     return 0;
 }
@@ -274,13 +287,17 @@ int tt_race_thread_exit(struct tt_race *r, uint64_t tid, uint64_t clear_tid)
     int rc;
     if (!t)
         return -ENOMEM;
+    if (!t->exited) {
+        t->exited = true;
+        r->live--;
+    }
     if (!clear_tid)
         return 0;
     if ((rc = mark(r, clear_tid, 4)) < 0)
         return rc;
     if (!(v = syncvar_of(r, clear_tid & ~UINT64_C(7))))
         return -ENOMEM;
-    set_contents(v, clear_tid, 4, 0);
+    syncvar_stored(v, clear_tid, 4, true, 0);
     return r->cfg.learn ? 0 : release_into(t, &v->clock);
 }
 
@@ -446,39 +463,64 @@ static int plain_access(struct tt_race *r, struct access *acc, uint64_t addr, ui
     return 0;
 }
 
-/* An access to a synchronisation location: never a race; an edge. */
+/* What a synchronisation location holds, as far as the accesses seen
+ * tell: kept for an access within one word, unknown after any other. */
+static int note_contents(struct tt_race *r, uint64_t addr, uint32_t size, bool write, bool known, uint64_t value)
+{
+    if (known && (addr & 7) + size <= 8) {
+        struct syncvar *v = syncvar_of(r, addr & ~UINT64_C(7));
+        if (!v)
+            return -ENOMEM;
+        if (write)
+            syncvar_stored(v, addr, size, true, value);
+        else
+            syncvar_loaded(v, addr, size, value);
+        return 0;
+    }
+    if (!write)
+        return 0;
+    FOR_EACH_WORD(addr, size, a, off, len) {
+        (void)off;
+        struct syncvar *v = syncvar_get(&r->sync, a & ~UINT64_C(7), false);
+        if (v)
+            syncvar_stored(v, a, (uint32_t)len, false, 0);
+    }
+    return 0;
+}
+
+/* An access to a synchronisation location: never a race; an edge, through
+ * the variable of its first word. */
 static int sync_access(struct tt_race *r, struct rthread *t, uint64_t addr, uint32_t size, unsigned flags,
                        uint64_t value)
 {
     struct syncvar *v = syncvar_of(r, addr & ~UINT64_C(7));
     if (!v)
         return -ENOMEM;
-    bool known = flags & TT_RACE_VALUE;
+    bool known = (flags & TT_RACE_VALUE) && !(flags & TT_SYNCINSN_LOAD_VALUE_LOST && !(flags & TT_RACE_WRITE));
+    int rc;
     if (!(flags & TT_RACE_WRITE)) {
-        if (known && (flags & TT_RACE_CAN_WAIT) && v->last_size && v->last_addr == addr && v->last_size == size &&
-            v->last_value != value) {
+        /* Waiting only makes sense while another thread could store. */
+        if (known && (flags & TT_RACE_CAN_WAIT) && r->live > 1 && !syncvar_seen(v, addr, size, value)) {
             r->st.waits++;
             return TT_RACE_WAIT;
         }
         r->st.atomic_accesses++;
-        if (known)
-            set_contents(v, addr, size, value);
+        if (known && (rc = note_contents(r, addr, size, false, true, value)) < 0)
+            return rc;
         if (r->tso || (flags & TT_SYNCINSN_ACQUIRE))
             return join(&t->vc, &v->clock);
         return join(&t->acq_pending, &v->clock);
     }
     r->st.atomic_accesses++;
-    if (known)
-        set_contents(v, addr, size, value);
-    else
-        v->last_size = 0;
+    if ((rc = note_contents(r, addr, size, true, known, value)) < 0)
+        return rc;
     if (r->tso || (flags & TT_SYNCINSN_RELEASE))
         return release_into(t, &v->clock);
     return join(&v->clock, &t->rel_fence);
 }
 
-/* The spin that ends here was not known when the store it waited for went
- * by as a plain write (a single pass): take that write's epoch at least. */
+/* What the last writes to [addr, addr + size) released, as far as their
+ * epochs tell: for a location found to synchronise after they went by. */
 static int acquire_last_writes(struct tt_race *r, struct rthread *t, uint64_t addr, uint32_t size)
 {
     struct vclock *to = r->tso ? &t->vc : &t->acq_pending;
@@ -495,6 +537,31 @@ static int acquire_last_writes(struct tt_race *r, struct rthread *t, uint64_t ad
         }
     }
     return 0;
+}
+
+static unsigned spin_pc_bit(uint64_t pc)
+{
+    return (unsigned)((pc * UINT64_C(0x9e3779b97f4a7c15)) >> 52);
+}
+
+static bool is_spin_pc(const struct tt_race *r, uint64_t pc)
+{
+    unsigned b = spin_pc_bit(pc);
+    return (r->spin_pc_bits[b / 64] >> (b % 64) & 1) && u64map_find(&r->spin_pcs, pc);
+}
+
+/* A load at pc ended a spin on [addr, addr + size). */
+static int spin_found(struct tt_race *r, uint64_t pc, uint64_t addr, uint32_t size)
+{
+    bool added;
+    if (!u64map_insert(&r->spin_pcs, pc, &added))
+        return -ENOMEM;
+    if (added) {
+        unsigned b = spin_pc_bit(pc);
+        r->spin_pc_bits[b / 64] |= UINT64_C(1) << (b % 64);
+        r->st.spin_pcs++;
+    }
+    return mark(r, addr, size);
 }
 
 int tt_race_access(struct tt_race *r, uint64_t tid, uint64_t pc, uint64_t addr, uint32_t size, unsigned flags,
@@ -514,7 +581,7 @@ int tt_race_access(struct tt_race *r, uint64_t tid, uint64_t pc, uint64_t addr, 
             spin_store(&t->spin, addr);
         else if ((flags & TT_RACE_VALUE) && spin_load(&t->spin, pc, addr, size, value, r->cfg.spin_repeats)) {
             r->st.spins++;
-            return mark(r, addr, size);
+            return spin_found(r, pc, addr, size);
         }
         return 0;
     }
@@ -526,12 +593,16 @@ int tt_race_access(struct tt_race *r, uint64_t tid, uint64_t pc, uint64_t addr, 
     }
     if (!atomic && write) {
         spin_store(&t->spin, addr);
-    } else if (!atomic && (flags & TT_RACE_VALUE) &&
-               spin_load(&t->spin, pc, addr, size, value, r->cfg.spin_repeats)) {
-        r->st.spins++;
-        if ((rc = acquire_last_writes(r, t, addr, size)) < 0 || (rc = mark(r, addr, size)) < 0)
-            return rc;
-        atomic = 1;
+    } else if (!atomic) {
+        bool spin = (flags & TT_RACE_VALUE) && spin_load(&t->spin, pc, addr, size, value, r->cfg.spin_repeats);
+        r->st.spins += spin;
+        if (spin || is_spin_pc(r, pc)) {
+            /* Found after the store it waited for went by as a plain
+             * write: take that write's epoch at least. */
+            if ((rc = acquire_last_writes(r, t, addr, size)) < 0 || (rc = spin_found(r, pc, addr, size)) < 0)
+                return rc;
+            atomic = 1;
+        }
     }
     if (atomic)
         return sync_access(r, t, addr, size, flags, value);

@@ -34,8 +34,9 @@ struct tt_race_config {
      * acquire/release instructions and fences. */
     unsigned elf_machine;
     /* A spin is at least this many loads of one value after the first
-     * before the value changes (0: two loads of the same pc, the second
-     * seeing another value, is a spin). */
+     * before the value changes; 0 means 1: a wait loop checks the value at
+     * least twice, and a loop that reads a changing shared value once per
+     * iteration (a racy read) is no spin. */
     unsigned spin_repeats;
     /* A learning pass: events only teach which locations synchronise
      * (atomic instructions, futexes, thread-exit words, spins); no race is
@@ -70,6 +71,7 @@ struct tt_race_stats {
     uint64_t threads;
     uint64_t sync_locations;  /* words holding synchronisation locations */
     uint64_t spins;           /* spin loops seen ending */
+    uint64_t spin_pcs;        /* the loads that ended them */
     uint64_t shadow_pages;
     uint64_t memory;          /* bytes the detector holds */
 };
@@ -113,10 +115,12 @@ int tt_race_fence(struct tt_race *r, uint64_t tid, unsigned flags);
 /* A memory access of size bytes at addr by the instruction at pc: a load,
  * or a store with TT_RACE_WRITE; with TT_RACE_VALUE, value is what it
  * loaded or stored (the low 64 bits). flags also carry the instruction's
- * TT_SYNCINSN_ATOMIC, _ACQUIRE and _RELEASE bits (_FENCE is ignored here:
- * deliver fences with tt_race_fence). A read-modify-write is two accesses,
- * its load then its store, as QEMU reports them. Returns 0, TT_RACE_WAIT,
- * or an error. */
+ * TT_SYNCINSN_* flags (_FENCE is ignored here: deliver fences with
+ * tt_race_fence; a load's value is ignored under _LOAD_VALUE_LOST). A
+ * read-modify-write is two accesses, its load then its store, as QEMU
+ * reports them; its store's value must be what memory holds after it
+ * (not QEMU's, see syncinsn.h) or not given. Returns 0, TT_RACE_WAIT, or
+ * an error. */
 int tt_race_access(struct tt_race *r, uint64_t tid, uint64_t pc, uint64_t addr, uint32_t size, unsigned flags,
                    uint64_t value);
 

@@ -2,12 +2,11 @@
 
 bool spin_load(struct spin *s, uint64_t pc, uint64_t addr, unsigned size, uint64_t value, unsigned min_repeats)
 {
-    struct spin_entry *e = &s->e[(pc ^ pc >> 6) % SPIN_SLOTS];
-    uint64_t *stored = &s->stored[(addr >> 2) % SPIN_SLOTS];
-    bool own_store = *stored == addr;
+    struct spin_entry *set = s->e[(pc * UINT64_C(0x9e3779b97f4a7c15)) >> 58];
+    /* The way holding pc, or else the one loaded longer ago. */
+    struct spin_entry *e = set[1].pc == pc || (set[0].pc != pc && set[1].at < set[0].at) ? &set[1] : &set[0];
+    bool own_store = s->stored_at[spin_store_slot(addr)] > e->at;
     uint64_t gap = s->accesses - e->at;
-    if (own_store)
-        *stored = 0;
     e->at = ++s->accesses;
     if (e->pc != pc || e->addr != addr || e->size != size || own_store || gap > SPIN_GAP) {
         *e = (struct spin_entry){ .pc = pc, .addr = addr, .value = value, .at = e->at, .size = size };

@@ -8,19 +8,22 @@
  * variable (docs/races.md).
  *
  * One spin tracker per thread, fed with the thread's plain loads (with
- * their values) and stores in program order. A load costs one probe of a
- * 64-entry table indexed by pc; a store one write. */
+ * their values) and stores in program order. A load costs a probe of a
+ * two-way set of a table indexed by a hash of its pc (two ways, because a
+ * wait loop's other loads, in sched_yield say, must not evict its load); a
+ * store one write. */
 #ifndef TCGTRACE_SPIN_H
 #define TCGTRACE_SPIN_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SPIN_SLOTS 64
+#define SPIN_SETS 64
 /* At most this many other accesses of the thread between two loads of a
  * spin: a loop that only waits. A function called again after real work
  * that happens to reload a changed global is no spin. */
 #define SPIN_GAP 64
+#define SPIN_STORE_SLOTS 256
 
 struct spin {
     uint64_t accesses; /* loads and stores fed so far */
@@ -29,12 +32,18 @@ struct spin {
         uint64_t at;      /* accesses when it was last loaded */
         uint32_t repeats; /* loads after the first that saw value */
         uint32_t size;
-    } e[SPIN_SLOTS];
-    /* Addresses this thread stored to since it last loaded them at a
-     * tracked pc (a slot per address hash): its own store changing the
-     * value is no sign of another thread. */
-    uint64_t stored[SPIN_SLOTS];
+    } e[SPIN_SETS][2];
+    /* When the thread last stored to an address of each hash: its own
+     * store changing a value is no sign of another thread. Addresses that
+     * share a slot make a store look like the thread's own: a spin missed,
+     * never one made up. */
+    uint64_t stored_at[SPIN_STORE_SLOTS];
 };
+
+static inline unsigned spin_store_slot(uint64_t addr)
+{
+    return (unsigned)(((addr >> 2) * UINT64_C(0x9e3779b97f4a7c15)) >> 56);
+}
 
 /* A zeroed struct spin is an empty tracker. */
 
@@ -48,8 +57,7 @@ bool spin_load(struct spin *s, uint64_t pc, uint64_t addr, unsigned size, uint64
 /* Feeds a store of the thread to addr. */
 static inline void spin_store(struct spin *s, uint64_t addr)
 {
-    s->accesses++;
-    s->stored[(addr >> 2) % SPIN_SLOTS] = addr;
+    s->stored_at[spin_store_slot(addr)] = ++s->accesses;
 }
 
 #endif

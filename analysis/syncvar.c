@@ -62,7 +62,46 @@ void syncvars_reset(struct syncvars *sv, uint64_t lo, uint64_t hi)
         struct syncvar *var = sv->v[i];
         if (var->key >= lo && var->key <= hi) {
             vclock_clear(&var->clock);
-            var->last_size = 0;
+            var->nvals = 0;
         }
     }
+}
+
+void syncvar_stored(struct syncvar *var, uint64_t addr, uint32_t size, bool known, uint64_t value)
+{
+    bool overlap = addr < var->vals_addr + var->vals_size && var->vals_addr < addr + size;
+    if (var->nvals && !overlap)
+        return; /* another location in the same word */
+    if (!known) {
+        var->nvals = 0;
+        return;
+    }
+    if (var->vals_addr != addr || var->vals_size != size)
+        var->nvals = 0;
+    var->vals_addr = addr;
+    var->vals_size = size;
+    for (unsigned i = SYNCVAR_HISTORY - 1; i > 0; i--)
+        var->vals[i] = var->vals[i - 1];
+    var->vals[0] = value;
+    if (var->nvals < SYNCVAR_HISTORY)
+        var->nvals++;
+}
+
+void syncvar_loaded(struct syncvar *var, uint64_t addr, uint32_t size, uint64_t value)
+{
+    /* A value never seen stored (unknown contents, a store not traced) is
+     * there now all the same. */
+    if (var->nvals && var->vals_addr == addr && var->vals_size == size && syncvar_seen(var, addr, size, value))
+        return;
+    syncvar_stored(var, addr, size, true, value);
+}
+
+bool syncvar_seen(const struct syncvar *var, uint64_t addr, uint32_t size, uint64_t value)
+{
+    if (var->vals_addr != addr || var->vals_size != size)
+        return true;
+    for (unsigned i = 0; i < var->nvals; i++)
+        if (var->vals[i] == value)
+            return true;
+    return !var->nvals;
 }

@@ -17,12 +17,17 @@
 #include "u64map.h"
 #include "vclock.h"
 
+#define SYNCVAR_HISTORY 4
+
 struct syncvar {
     uint64_t key;
     struct vclock clock;  /* the join of every release into it */
-    uint64_t last_addr;   /* the last value stored (or loaded) at last_addr */
-    uint64_t last_value;
-    uint8_t last_size;    /* its size; 0: the contents are unknown */
+    /* The last values stored at vals_addr (vals_size bytes), most recent
+     * first; nvals 0: the contents are unknown. */
+    uint64_t vals_addr;
+    uint64_t vals[SYNCVAR_HISTORY];
+    uint32_t vals_size;
+    uint8_t nvals;
     uint8_t marks;        /* bit b: byte key + b is a synchronisation location */
     uint32_t next;        /* index + 1 of the next variable in the same 4 KiB
                              page, 0 for none */
@@ -50,5 +55,17 @@ struct syncvar *syncvar_next(const struct syncvars *sv, const struct syncvar *va
 /* Clears the clocks and contents of the variables with keys in [lo, hi]
  * (of all of them for 0, UINT64_MAX); marks stay. */
 void syncvars_reset(struct syncvars *sv, uint64_t lo, uint64_t hi);
+
+/* A store of size bytes at addr in var's word, of value if known. The
+ * contents are those of one location: a store beside it leaves them be. */
+void syncvar_stored(struct syncvar *var, uint64_t addr, uint32_t size, bool known, uint64_t value);
+/* A load of size bytes at addr saw value: the contents become known if
+ * they were not. */
+void syncvar_loaded(struct syncvar *var, uint64_t addr, uint32_t size, uint64_t value);
+/* Whether a load of size bytes at addr that saw value can have read a
+ * store already seen: the contents are unknown there, or the value is one
+ * of the last stored. A load's callback can come after a later store's,
+ * so a value from the recent past is no sign of a store yet to come. */
+bool syncvar_seen(const struct syncvar *var, uint64_t addr, uint32_t size, uint64_t value);
 
 #endif

@@ -12,6 +12,26 @@
 #define X86_LOCKED \
     (TT_SYNCINSN_ATOMIC | TT_SYNCINSN_RMW | TT_SYNCINSN_ACQUIRE | TT_SYNCINSN_RELEASE | TT_SYNCINSN_FENCE)
 
+/* Whether QEMU's translation of the lock-prefixed instruction whose opcode
+ * starts at op (after prefixes and REX) uses an op-then-fetch atomic
+ * helper: everything but sub, neg, xadd, cmpxchg, xchg and the bit tests,
+ * which fetch the old value. */
+static bool x86_load_value_lost(const uint8_t *op, size_t len)
+{
+    unsigned reg = len > 1 ? (op[1] >> 3) & 7 : 0;
+    if (op[0] == 0x0f)
+        return false; /* xadd, cmpxchg, cmpxchg8b/16b, bts, btr, btc */
+    if (op[0] < 0x40) /* two-operand ALU forms: add or adc sbb and sub xor */
+        return (op[0] >> 3) != 5;
+    if (op[0] >= 0x80 && op[0] <= 0x83) /* group 1 with an immediate */
+        return reg != 5;
+    if (op[0] == 0xf6 || op[0] == 0xf7) /* not (2); neg (3) fetches */
+        return reg == 2;
+    if (op[0] == 0xfe || op[0] == 0xff) /* inc, dec */
+        return true;
+    return false;
+}
+
 static unsigned x86_64(const uint8_t *b, size_t len)
 {
     bool lock = false, mandatory = false; /* 66, F2 or F3 */
@@ -33,7 +53,7 @@ static unsigned x86_64(const uint8_t *b, size_t len)
     /* The CPU raises #UD for a lock prefix without a memory destination,
      * so a lock prefix that executed always locked memory. */
     if (lock)
-        return X86_LOCKED;
+        return X86_LOCKED | (x86_load_value_lost(b + i, len - i) ? TT_SYNCINSN_LOAD_VALUE_LOST : 0);
     /* xchg with a memory operand locks implicitly. */
     if ((b[i] == 0x86 || b[i] == 0x87) && i + 1 < len && b[i + 1] >> 6 != 3)
         return X86_LOCKED;

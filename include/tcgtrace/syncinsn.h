@@ -32,6 +32,15 @@ enum {
      * mfence, lfence, sfence and lock-prefixed instructions; arm64 dmb and
      * dsb; riscv fence). ACQUIRE and RELEASE say in which direction. */
     TT_SYNCINSN_FENCE = 1u << 4,
+    /* QEMU does not report this read-modify-write's loaded value: it runs
+     * x86 lock add, adc, sbb, inc, dec, and, or, xor and not through its
+     * op-then-fetch helpers, and from the moment a guest has a second
+     * thread its memory callback gets the new value for the load (QEMU
+     * 9.0 to 10.0 at least; the old one is gone). The value a tracer
+     * records for such a load is wrong. (For the store of every RMW, QEMU
+     * reports the operand, or cmpxchg's new value even when it failed: a
+     * tracer reads the stored value back from memory instead.) */
+    TT_SYNCINSN_LOAD_VALUE_LOST = 1u << 5,
 };
 
 /* The TT_SYNCINSN_* flags of the instruction whose first len bytes are at

@@ -1,5 +1,6 @@
-/* OpenMP parallel for summing into a shared variable without a reduction
- * clause: a data race on `sum` (the printed sum may be short). */
+/* OpenMP parallel for summing (back to front, as omp_reduction) into a
+ * shared variable without a reduction clause: a data race on `sum`, and
+ * only there (the printed sum may be short). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -15,7 +16,7 @@ int main(int argc, char **argv)
         a[i] = 2L * i;
 #pragma omp parallel for num_threads(threads)
     for (int i = 0; i < N; i++)
-        sum += a[i];
+        sum += a[N - 1 - i];
     printf("summed %d elements\n", N);
     return 0;
 }

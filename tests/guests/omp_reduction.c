@@ -1,5 +1,6 @@
 /* OpenMP parallel for: the team fills an array (disjoint elements), then
- * sums it with a reduction clause: no data race. */
+ * sums it back to front with a reduction clause, so each thread reads what
+ * others wrote before the barrier between the loops: no data race. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -15,7 +16,7 @@ int main(int argc, char **argv)
         a[i] = 2L * i;
 #pragma omp parallel for num_threads(threads) reduction(+ : sum)
     for (int i = 0; i < N; i++)
-        sum += a[i];
+        sum += a[N - 1 - i];
     printf("sum %ld (expected %ld)\n", sum, (long)N * (N - 1));
     return 0;
 }

@@ -353,6 +353,47 @@ static void test_wait_for_store(void)
     is(st.waits, 1, "one wait counted");
     rc = MUST(tt_race_access(r, T2, PC_SPIN, FLAG, 4, TT_RACE_VALUE, 9));
     is(rc, 0, "without TT_RACE_CAN_WAIT a load is always taken");
+    ST(r, T1, PC_ST2, FLAG, 4, 10);
+    ST(r, T1, PC_ST2 + 4, FLAG + 4, 4, 77);
+    ST(r, T1, PC_ST2, FLAG, 4, 11);
+    rc = MUST(tt_race_access(r, T2, PC_SPIN, FLAG, 4, TT_RACE_VALUE | TT_RACE_CAN_WAIT, 10));
+    is(rc, 0, "a load seeing a value stored before the last (its callback came late): taken");
+    rc = MUST(tt_race_access(r, T2, PC_SPIN, FLAG, 4, TT_RACE_VALUE | TT_RACE_CAN_WAIT, 12));
+    is(rc, TT_RACE_WAIT, "one seeing a value never stored yet: wait (a store beside it in the word changes nothing)");
+    rc = MUST(tt_race_access(r, T2, PC_SPIN, FLAG, 4,
+                             TT_SYNCINSN_ATOMIC | TT_SYNCINSN_LOAD_VALUE_LOST | TT_RACE_VALUE | TT_RACE_CAN_WAIT, 12));
+    is(rc, 0, "the same value from an instruction whose loaded value QEMU loses: ignored, taken");
+    EXIT(r, T1, 0);
+    EXIT(r, MAIN, 0);
+    rc = MUST(tt_race_access(r, T2, PC_SPIN, FLAG, 4, TT_RACE_VALUE | TT_RACE_CAN_WAIT, 13));
+    is(rc, 0, "with no other thread alive to store it, no wait");
+    tt_race_free(r);
+}
+
+/* One wait loop (glibc's, libgomp's) serves many objects, and need not
+ * spin on every one: a pc found spinning makes what it loads elsewhere a
+ * synchronisation location too, ordered after the last write there. */
+static void test_spin_pc(void)
+{
+    struct tt_race *r = new_race(EM_X86_64, false);
+    spawn2(r);
+    for (uint64_t v = 0; v < 3; v++)
+        LD(r, T2, PC_SPIN, FLAG, 4, 0);
+    ST(r, T1, PC_ST2, FLAG, 4, 1);
+    LD(r, T2, PC_SPIN, FLAG, 4, 1);
+    ST(r, T1, PC_ST, DATA, 8, 5);
+    ST(r, T1, PC_ST2, FLAG + 64, 4, 1);
+    LD(r, T2, PC_SPIN, FLAG + 64, 4, 1);
+    LD(r, T2, PC_LD, DATA, 8, 5);
+    size_t n;
+    const struct tt_race_report *rep = tt_race_reports(r, &n);
+    bool data = false;
+    for (size_t i = 0; i < n; i++)
+        data |= rep[i].first.addr == DATA;
+    struct tt_race_stats st;
+    tt_race_stats(r, &st);
+    ok(!data && st.spin_pcs == 1 && st.spins == 1,
+       "a single load at a spin pc of another word orders what was written before it");
     tt_race_free(r);
 }
 
@@ -696,6 +737,7 @@ int main(void)
     test_spinlocks();
     test_flag_handoff();
     test_wait_for_store();
+    test_spin_pc();
     test_rmw_publication();
     test_condvar_barrier();
     test_join_detached();
