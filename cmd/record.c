@@ -216,23 +216,22 @@ static void parse_options(int argc, char **argv, struct record_opts *o)
 
 /* Refuses an output the plugin could not write before QEMU starts, leaving
  * nothing behind: a file created to find out is removed, an existing one
- * is not truncated. O_NONBLOCK: a FIFO nobody reads yet is fine, not a
- * hang. */
+ * is only asked (opening a FIFO for writing and closing it would end its
+ * reader's input). */
 static void check_output(const char *path, const char *shown)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NONBLOCK | O_CLOEXEC, 0666);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd >= 0) {
         close(fd);
         unlink(path);
         return;
     }
-    if (errno == EEXIST) {
-        fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-        if (fd >= 0 || errno == ENXIO) {
-            if (fd >= 0)
-                close(fd);
+    struct stat st;
+    if (errno == EEXIST && stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            errno = EISDIR;
+        else if (access(path, W_OK) == 0)
             return;
-        }
     }
     msg_die("cannot write '%s': %s", shown, strerror(errno));
 }
@@ -448,14 +447,16 @@ static const struct output_format *output_format(const char *name)
     return NULL;
 }
 
-/* False while the plugin has not created the output. */
+/* False while the plugin has not created the output, and for an output
+ * that is no file (-o /dev/stdout, a FIFO): nothing to count there. */
 static bool follow_update(struct follow *f, const struct output_format *fmt)
 {
     struct stat st;
-    if (f->fd < 0 && (f->fd = open(f->path, O_RDONLY | O_CLOEXEC)) < 0)
+    if (f->fd < 0 && (f->fd = open(f->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
         return false;
-    if (fstat(f->fd, &st) == 0)
-        f->size = (uint64_t)st.st_size;
+    if (fstat(f->fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return false;
+    f->size = (uint64_t)st.st_size;
     fmt->follow(f);
     return true;
 }
@@ -464,9 +465,11 @@ static bool follow_update(struct follow *f, const struct output_format *fmt)
 static void progress_update(struct follow *f, const struct output_format *fmt, double elapsed)
 {
     char size[32], count[32], rate[32];
-    follow_update(f, fmt);
+    bool followed = follow_update(f, fmt);
     human_size((double)f->size, size, sizeof size);
-    if (f->broken)
+    if (!followed)
+        fprintf(stderr, "\rtcgtrace record: %.1f s\033[K", elapsed);
+    else if (f->broken)
         fprintf(stderr, "\rtcgtrace record: %.1f s, %s (%s/s)\033[K", elapsed, size,
                 human_size((double)f->size / elapsed, rate, sizeof rate));
     else

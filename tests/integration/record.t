@@ -3,7 +3,7 @@
 # log, the guest's exit status (and death by a signal) passed on, its
 # standard streams untouched, the end summary.
 . tests/integration/lib.sh
-plan 30
+plan 32
 
 skip() { # skip COUNT REASON
     _i=0
@@ -15,7 +15,7 @@ skip() { # skip COUNT REASON
 }
 
 if [ ! -f "$PLUGINS/libexeclog.so" ]; then
-    skip 30 "no execlog plugin yet"
+    skip 32 "no execlog plugin yet"
     done_testing
 fi
 
@@ -82,6 +82,18 @@ if command -v script >/dev/null 2>&1; then
 else
     skip 2 "no script(1) to run under a terminal"
 fi
+
+# A FIFO as output: its reader gets the whole log (checking that the output
+# is writable must not open and close it, which would end the reader's
+# input and leave the plugin blocked).
+mkfifo "$T/logfifo"
+cat "$T/logfifo" >"$T/fromfifo" &
+reader=$!
+timeout 60 "$TCGTRACE" record -q --tool=exec --format=text -o "$T/logfifo" -- "$GUESTS/aarch64/loop" 3 >/dev/null
+is $? 0 "a FIFO as output"
+wait $reader
+grep -q "$seed_line" "$T/fromfifo"
+ok $? "  ... its reader gets the log"
 
 # A program found in PATH, as execvp would; -q: no summary.
 PATH="$GUESTS/riscv64:$PATH" rec -q -o "$T/path.log" -- rec_exit 7 2>"$T/err"
