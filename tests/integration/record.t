@@ -1,9 +1,9 @@
 #!/bin/sh
 # tcgtrace record on real guests of the three architectures: an execution
-# log, the guest's exit status (and death by a signal) passed on, its
+# log, binary traces of both tools, the guest's exit status (and death by a signal) passed on, its
 # standard streams untouched, the end summary.
 . tests/integration/lib.sh
-plan 32
+plan 44
 
 skip() { # skip COUNT REASON
     _i=0
@@ -15,7 +15,7 @@ skip() { # skip COUNT REASON
 }
 
 if [ ! -f "$PLUGINS/libexeclog.so" ]; then
-    skip 32 "no execlog plugin yet"
+    skip 44 "no execlog plugin yet"
     done_testing
 fi
 
@@ -43,6 +43,22 @@ for arch in $ARCHS; do
     is "$(cat "$T/out")" "one
 two" "$arch: stdin reaches the guest, its stdout reaches ours"
     is "$(cat "$T/err")" "rec_exit: stderr" "$arch: its stderr reaches ours, and -q adds nothing"
+done
+
+# Binary traces (the default format) of both tools: the summary's record
+# count is what `tcgtrace dump` reads back.
+for arch in $ARCHS; do
+    for tool in mem exec; do
+        if [ ! -f "$PLUGINS/lib$( [ $tool = mem ] && echo memtrace || echo execlog).so" ]; then
+            skip 2 "no $tool plugin yet"
+            continue
+        fi
+        "$TCGTRACE" record --tool=$tool -o "$T/$arch.$tool.tct" -- "$GUESTS/$arch/loop" 10 >/dev/null 2>"$T/err"
+        is $? 0 "$arch: --tool=$tool, binary trace"
+        n=$("$TCGTRACE" dump --json "$T/$arch.$tool.tct" | wc -l)
+        grep -q "^tcgtrace record: '$T/$arch.$tool.tct': $n records from 1 vCPU, none lost writing, " "$T/err"
+        ok $? "  ... the summary counts the $n records dump reads"
+    done
 done
 
 # A signal sent to tcgtrace alone (kill, timeout) reaches the guest.
