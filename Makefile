@@ -63,6 +63,9 @@ guest_flags = $(if $(filter x86_64-nopie,$(1)),-no-pie -fno-pie) $(if $(filter o
 BAREMETAL := $(B)/guests/riscv64-virt/uart.elf
 
 .PHONY: all deps qemu check unit integration demo bench bench-quick clean
+# Objects are intermediates of chained pattern rules: keep them, so a second
+# `make` rebuilds nothing and `make check` ends with prove's summary.
+.SECONDARY:
 all: deps $(LIBTT) $(PLUGINS) $(TCGTRACE) $(GUESTS) $(BAREMETAL)
 
 deps:
