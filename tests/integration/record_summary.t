@@ -25,7 +25,7 @@ EOF
     chmod +x "$T/$1"
 }
 golden=$PWD/tests/golden/v1.tct
-records=$("$TCGTRACE" dump --json "$golden" | wc -l)
+records=$("$TCGTRACE" dump --json "$golden" 2>/dev/null | wc -l)
 size=$(wc -c <"$golden")
 
 stand_in golden "cp '$golden' \"\$out\""
