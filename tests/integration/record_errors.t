@@ -3,7 +3,7 @@
 # adds the --help hint), a non-zero status, QEMU never started and no
 # output left behind. Needs no plugin: all are found before QEMU runs.
 . tests/integration/lib.sh
-plan 80
+plan 82
 
 # err NAME STATUS MESSAGE ARGS...: runs `tcgtrace record ARGS`, checks the
 # status, that the first line of stderr is "tcgtrace record: MESSAGE", and
@@ -82,4 +82,9 @@ err "bad level" 2 "--level needs a number, not 'max'" --level=max -- "$GUESTS/x8
 err "bad address filter" 2 "--afilter needs a hexadecimal address, not '0xfoo'" --tool=exec --afilter=0xfoo -- "$GUESTS/x86_64/loop"
 err "nothing to record" 2 "--no-read and --no-write leave nothing to record" --no-read --no-write -- "$GUESTS/x86_64/loop"
 err "no program" 2 "no program to run" --tool=exec
+
+# Not an error: --help, on stdout.
+"$TCGTRACE" record --help >"$T/out" 2>"$T/err"
+is $? 0 "--help: status 0"
+is "$(head -n 1 "$T/out")/$(wc -c <"$T/err")" "usage: tcgtrace record [OPTIONS] [--] PROG [ARGS]/0" "  ... the usage on stdout, nothing on stderr"
 done_testing
