@@ -2,7 +2,6 @@
  * code address and page; naming (stats_symbolise) groups code addresses
  * into functions and, when pages of modules were touched, reads the memory
  * accesses a second time to split those pages into data symbols. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 

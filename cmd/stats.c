@@ -153,7 +153,7 @@ static void table_print(struct table *t)
     for (size_t i = 0; i < t->ncells; i++) {
         size_t col = i % t->ncols;
         if (col + 1 < t->ncols)
-            printf("%s%*s", col ? "  " : "  ", (int)width[col], t->cells[i]);
+            printf("  %*s", (int)width[col], t->cells[i]);
         else
             printf("  %s\n", t->cells[i]);
         free(t->cells[i]);
@@ -262,10 +262,11 @@ static void text_threads(const struct report *rp)
         cell(&t, "%" PRIu64, th->syscalls);
         cell(&t, "%" PRIu64, th->lost);
         char tids[128] = "-";
-        size_t len = 0;
-        for (size_t j = 0; j < th->ntids && len < 80; j++)
+        size_t len = 0, j;
+        /* At most 80 characters of ids: a vCPU may have run thousands. */
+        for (j = 0; j < th->ntids && len < 80; j++)
             len += (size_t)snprintf(tids + len, sizeof tids - len, "%s%" PRIu64, j ? " " : "", th->tids[j]);
-        if (len >= 80)
+        if (j < th->ntids)
             snprintf(tids + len, sizeof tids - len, " ...");
         cell(&t, "%s", tids);
     }
