@@ -37,6 +37,7 @@ void stats_free(struct stats *st)
     free(st->funcs);
     free(st->regions);
     free(st->insn_code);
+    mapset_free(&st->maps);
     free(st);
 }
 
@@ -159,7 +160,8 @@ static struct stats_region *page_at(struct stats *st, uint64_t addr)
             st->npages = 0;
             return NULL;
         }
-        st->pages[st->npages] = (struct stats_region){ .start = page, .size = st->page_size, .kind = STATS_PAGE };
+        st->pages[st->npages] = (struct stats_region){ .start = page, .size = st->page_size, .kind = STATS_PAGE,
+                                                       .map_cause = mapset_cause(&st->maps, page) };
         *slot = st->npages++;
     }
     return &st->pages[*slot];
@@ -259,6 +261,11 @@ int stats_add(struct stats *st, const struct tt_record *rec)
             st->mappings[rec->map.cause].bytes += rec->map.length;
         }
         st->map_changes++;
+        /* mprotect changes the protection, not what the memory is. */
+        if (rec->map.cause != TT_MAP_MPROTECT &&
+            mapset_set(&st->maps, rec->map.start, rec->map.length,
+                       rec->map.prot & TT_PROT_UNMAPPED ? 0 : rec->map.cause) < 0)
+            return TT_E_NOMEM;
         break;
     case TT_MODULE:
         st->module_loads++;
@@ -285,6 +292,11 @@ void stats_end(struct stats *st, const struct tt_trailer *t)
     free(st->insn_code);
     st->insn_code = NULL;
     st->ninsn_code = 0;
+    /* A page touched before its mapping's record (another thread's chunk
+     * came first in the file) is named by the mappings at the end. */
+    for (size_t i = 0; i < st->npages; i++)
+        if (!st->pages[i].map_cause)
+            st->pages[i].map_cause = mapset_cause(&st->maps, st->pages[i].start);
     if (!t)
         return;
     for (unsigned k = 0; k < TT_KIND_COUNT; k++) {
@@ -419,7 +431,8 @@ struct symregions {
     struct u64map index; /* symbol start -> index in v */
 };
 
-static struct stats_region *symregion_at(struct symregions *s, const struct sym_data *d, uint64_t addr)
+static struct stats_region *symregion_at(struct symregions *s, const struct sym_data *d, uint64_t addr,
+                                         unsigned map_cause)
 {
     uint64_t start = addr - d->name_offset;
     bool added;
@@ -430,7 +443,8 @@ static struct stats_region *symregion_at(struct symregions *s, const struct sym_
         if (room(&s->v, &s->cap, s->n, sizeof *s->v) < 0)
             return NULL;
         struct stats_region *g = &s->v[s->n];
-        *g = (struct stats_region){ .start = start, .size = d->size, .kind = STATS_SYMBOL, .sym = *d };
+        *g = (struct stats_region){ .start = start, .size = d->size, .kind = STATS_SYMBOL, .sym = *d,
+                                    .map_cause = map_cause };
         g->sym.offset -= d->name_offset;
         g->sym.name_offset = 0;
         *slot = s->n++;
@@ -473,7 +487,7 @@ static int split_pages(struct stats *st, struct symbols *syms, const char *path,
         struct sym_data d;
         if (!symbols_data(syms, rec.mem.vaddr, &d) || !d.name)
             continue;
-        struct stats_region *g = symregion_at(sr, &d, rec.mem.vaddr);
+        struct stats_region *g = symregion_at(sr, &d, rec.mem.vaddr, regions[*pi].map_cause);
         if (!g) {
             rc = tt_error_set(err, TT_E_NOMEM, 0, "out of memory");
             break;

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mapset.h"
 #include "symbols.h"
 #include "tcgtrace/error.h"
 #include "tcgtrace/reader.h"
@@ -89,6 +90,9 @@ struct stats_region {
     enum stats_region_kind kind;
     struct stats_counts c;
     struct sym_data sym; /* module+offset for a page, when in a module */
+    /* What mapped it (tt_map_cause) when first touched, else at the end of
+     * the trace; 0 when no mapping record covers it. */
+    unsigned map_cause;
 };
 
 /* What ranks code: executed instructions when the trace has any, else
@@ -142,9 +146,10 @@ struct stats {
     size_t nregions;
     bool symbolised;
 
-    /* Private: the thread of the last record; executed-instruction
-     * definition id -> code index + 1. */
+    /* Private: the thread of the last record; the mappings so far;
+     * executed-instruction definition id -> code index + 1. */
     size_t last_thread;
+    struct mapset maps;
     uint32_t *insn_code;
     size_t ninsn_code;
 };

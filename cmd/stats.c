@@ -90,12 +90,15 @@ static const char *code_location(const struct stats_code *c, bool funcs, char *b
     return buf;
 }
 
-/* "global 'src'", "libc.so.6+0x1d2000 (page)", or "page" for a page in no
- * module (its address says the rest). */
+/* "global 'src'", "libc.so.6+0x1d2000 (page)", or for a page in no module
+ * what mapped it, "page (brk)", else "page" (its address says the rest). */
 static const char *data_location(const struct stats_region *g, char *buf, size_t size)
 {
     if (!g->sym.module) {
-        snprintf(buf, size, "page");
+        if (g->map_cause)
+            snprintf(buf, size, "page (%s)", tt_map_cause_name(g->map_cause));
+        else
+            snprintf(buf, size, "page");
         return buf;
     }
     int n = symbols_format_data(&g->sym, g->start, buf, size);
@@ -600,6 +603,7 @@ static void json_data(const struct report *rp, const struct stats_region *v, siz
         else
             printf(",\"offset\":null");
         json_str_or_null("name", v[i].sym.name);
+        json_str_or_null("mapping", v[i].map_cause ? tt_map_cause_name(v[i].map_cause) : NULL);
         putchar('}');
     }
     printf("]}");

@@ -102,6 +102,9 @@ static void write_trace_a(const char *path)
         tt_put_sysret(s0, 9, i == 2 ? -12 : 0x10000000), n0++;
     }
     tt_put_map(s0, 0x10002000, 4096, TT_PROT_UNMAPPED, TT_MAP_MUNMAP), n0++;
+    /* Where thread 1 stores, mapped in a chunk after thread 1's. */
+    tt_put_map(s0, 0x20000000, 4096, TT_PROT_READ | TT_PROT_WRITE, TT_MAP_MMAP), n0++;
+    tt_put_map(s0, 0x20000000, 4096, TT_PROT_READ, TT_MAP_MPROTECT), n0++;
     tt_put_syscall(s0, 12, args), n0++;
     tt_put_sysret(s0, 12, 0x405000), n0++;
     /* main's initialisation of src, then kernel's N loads and stores. */
@@ -192,9 +195,10 @@ static void test_counts(const char *path)
     is_u64(st->mappings[TT_MAP_INITIAL].bytes, 135168, "  ... bytes");
     is_u64(st->mappings[TT_MAP_ELF].changes, 2, "ELF segments");
     is_u64(st->mappings[TT_MAP_ELF].bytes, 12288, "  ... bytes");
-    is_u64(st->mappings[TT_MAP_MMAP].changes, 3, "mmaps");
+    is_u64(st->mappings[TT_MAP_MMAP].changes, 4, "mmaps");
     is_u64(st->mappings[TT_MAP_MUNMAP].bytes, 4096, "munmap bytes");
-    is_u64(st->map_changes, 7, "mapping changes in all");
+    is_u64(st->mappings[TT_MAP_MPROTECT].changes, 1, "mprotects");
+    is_u64(st->map_changes, 9, "mapping changes in all");
     ok(st->nmodules == 1 && !strcmp(st->modules[0].path, loop_path) && st->modules[0].start == seg.lo,
        "one module: the loop guest");
 
@@ -257,7 +261,10 @@ static void test_names(const char *path)
     is_u64(d[1].c.writes, 1000, "  ... its writes");
     ok(d[2].kind == STATS_PAGE && d[2].start == 0x10000000 && !d[2].sym.module && d[2].c.reads == 5,
        "then a page in no module, its 5 reads");
+    is_u64(d[2].map_cause, TT_MAP_MMAP, "  ... mapped by mmap");
     ok(d[3].kind == STATS_PAGE && d[3].start == 0x20000000 && d[3].c.writes == 3, "then the 2-byte stores' page");
+    is_u64(d[3].map_cause, TT_MAP_MMAP, "  ... mapped by mmap, recorded after the stores in the file, not mprotect");
+    is_u64(d[0].map_cause, TT_MAP_ELF, "src: in an ELF segment");
     ok(d[4].kind == STATS_PAGE && d[4].start == (seg.lo & ~4095ull) && d[4].sym.module && !d[4].sym.name &&
            d[4].c.reads == 2,
        "the ELF header: a page of the module, in no symbol");
@@ -409,6 +416,27 @@ static void test_bounded(const char *path)
     stats_free(st);
 }
 
+static void test_mapset(void)
+{
+    struct mapset m = { 0 };
+    ok(mapset_cause(&m, 0x1000) == 0, "mapset: empty, nothing mapped");
+    mapset_set(&m, 0x10000, 0x10000, TT_MAP_MMAP);
+    mapset_set(&m, 0x30000, 0x1000, TT_MAP_BRK);
+    mapset_set(&m, 0x14000, 0x1000, TT_MAP_ELF); /* splits the mmap in two */
+    ok(m.n == 4 && mapset_cause(&m, 0x13fff) == TT_MAP_MMAP && mapset_cause(&m, 0x14000) == TT_MAP_ELF &&
+           mapset_cause(&m, 0x15000) == TT_MAP_MMAP && mapset_cause(&m, 0x30fff) == TT_MAP_BRK &&
+           mapset_cause(&m, 0x31000) == 0 && mapset_cause(&m, 0xffff) == 0,
+       "mapset: a range over the middle of another splits it");
+    mapset_set(&m, 0x12000, 0x20000, 0); /* unmaps across three ranges */
+    ok(m.n == 1 && mapset_cause(&m, 0x11fff) == TT_MAP_MMAP && mapset_cause(&m, 0x12000) == 0 &&
+           mapset_cause(&m, 0x31fff) == 0 && mapset_cause(&m, 0x30000) == 0,
+       "mapset: unmapping across ranges keeps what lies outside");
+    mapset_set(&m, UINT64_MAX - 0xfff, 0x2000, TT_MAP_MMAP);
+    ok(mapset_cause(&m, UINT64_MAX - 1) == TT_MAP_MMAP && m.v[m.n - 1].end == UINT64_MAX,
+       "mapset: a range past 2^64 stops there");
+    mapset_free(&m);
+}
+
 static void test_sysnames(void)
 {
     is_str(sysname("aarch64", 222), "mmap", "aarch64 syscall 222");
@@ -446,6 +474,7 @@ int main(void)
     test_corrupt(a);
     test_trailer_losses();
     test_bounded(tmp);
+    test_mapset();
     test_sysnames();
 
     char cmd[700];
