@@ -3,12 +3,13 @@
  * `tcgtrace stats`. Pure aggregation over the reader: nothing printed.
  *
  * Memory is bounded by what is distinct in the trace (threads, system call
- * numbers, code addresses, pages, modules), never by its length.
+ * numbers, code addresses, pages, modules, live mappings), never by its
+ * length.
  *
  *   struct stats *st = stats_new(tt_reader_header(r));
  *   rc = stats_collect(st, r, &err);        // every record, then the trailer
  *   stats_symbolise(st, syms, path, &err);  // names; a second pass for data
- *   ... st->threads, stats_hot_code(st), stats_hot_data(st) ...
+ *   ... st->threads, stats_hot_code(st, &n), stats_hot_data(st, &n) ...
  *   stats_free(st);
  */
 #ifndef TCGTRACE_STATS_H
@@ -138,8 +139,8 @@ struct stats {
     size_t npages, pages_cap;
     struct u64map page_index;
 
-    /* After stats_symbolise: functions (with the addresses in no function
-     * kept one by one) and data regions; see stats_hot_*. */
+    /* After stats_symbolise: functions and groups of code outside them
+     * (stats_func_kind), and data regions; see stats_hot_*. */
     struct stats_code *funcs;
     size_t nfuncs;
     struct stats_region *regions;
@@ -162,7 +163,8 @@ void stats_free(struct stats *st);
 /* Counts one record. 0, or TT_E_NOMEM. */
 int stats_add(struct stats *st, const struct tt_record *rec);
 
-/* The trailer's losses; t NULL when the trace had none (cut short). */
+/* Ends the collection (stats_add no more), with the trailer's losses; t
+ * NULL when the trace had none (cut short). */
 void stats_end(struct stats *st, const struct tt_trailer *t);
 
 /* Counts every record of r, then its trailer. 0 when the whole trace was
@@ -181,10 +183,11 @@ int stats_symbolise(struct stats *st, struct symbols *syms, const char *path, st
 /* What ranks code in this trace. */
 enum stats_by stats_code_by(const struct stats *st);
 
-/* The hottest first (ties: lowest address first). Code addresses rank by
- * stats_code_by; data regions by accesses. The arrays are st's own, sorted
- * in place; the functions and regions exist once stats_symbolise ran (before
- * it, regions are the pages). */
+/* Once the collection ended: the hottest first (ties: lowest address
+ * first). Code addresses rank by stats_code_by; data regions by accesses.
+ * The arrays are st's own, sorted in place; the functions exist once
+ * stats_symbolise ran, and the regions are the pages before it. NULL only
+ * when out of memory (stats_hot_data). */
 const struct stats_code *stats_hot_code(struct stats *st, size_t *n);
 const struct stats_code *stats_hot_funcs(struct stats *st, size_t *n);
 const struct stats_region *stats_hot_data(struct stats *st, size_t *n);
