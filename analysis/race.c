@@ -3,7 +3,6 @@
 #include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "race.h"
 #include "shadow.h"
@@ -16,7 +15,11 @@ struct rthread {
     bool exited;
     struct vclock vc;
     /* Weakly ordered guests only: what the relaxed atomic loads since the
-     * last acquire fence read, and the clock at the last release fence. */
+     * last acquire fence read; and what a relaxed atomic store releases:
+     * the thread's clock at its last release fence, joined with every
+     * clock it acquired since (an acquire orders the later store after it,
+     * and aarch64 and riscv64 are multi-copy atomic, so what the acquire
+     * saw is seen by whoever sees the store). */
     struct vclock acq_pending;
     struct vclock rel_fence;
     struct spin spin;
@@ -116,8 +119,10 @@ static struct rthread *thread_new(struct tt_race *r, uint64_t tid)
     }
     struct rthread *t = calloc(1, sizeof *t);
     bool added;
-    uint64_t *slot = t ? u64map_insert(&r->by_tid, tid, &added) : NULL;
-    if (!slot || vclock_set(&t->vc, r->nthreads, 1) < 0) {
+    uint64_t *slot = NULL;
+    if (!t || vclock_set(&t->vc, r->nthreads, 1) < 0 || !(slot = u64map_insert(&r->by_tid, tid, &added))) {
+        if (t)
+            vclock_free(&t->vc);
         free(t);
         return NULL;
     }
@@ -132,6 +137,7 @@ static struct rthread *thread_new(struct tt_race *r, uint64_t tid)
     r->threads[r->nthreads++] = t;
     r->st.threads++;
     r->live++;
+    r->last = t; /* not the old thread of a reused id */
     return t;
 }
 
@@ -170,13 +176,21 @@ static int join(struct vclock *to, const struct vclock *from)
     return vclock_join(to, from) < 0 ? -ENOMEM : 0;
 }
 
+/* Thread t acquires clock. */
+static int acquire(struct tt_race *r, struct rthread *t, const struct vclock *clock)
+{
+    if (join(&t->vc, clock) < 0 || (!r->tso && join(&t->rel_fence, clock) < 0))
+        return -ENOMEM;
+    return 0;
+}
+
 static int fence(struct tt_race *r, struct rthread *t, unsigned flags)
 {
     /* Under TSO every atomic access already acquires or releases. */
     if (r->tso || r->cfg.learn)
         return 0;
     if (flags & TT_SYNCINSN_ACQUIRE) {
-        if (join(&t->vc, &t->acq_pending) < 0)
+        if (acquire(r, t, &t->acq_pending) < 0)
             return -ENOMEM;
         vclock_clear(&t->acq_pending);
     }
@@ -303,13 +317,14 @@ int tt_race_thread_exit(struct tt_race *r, uint64_t tid, uint64_t clear_tid)
 
 int tt_race_join(struct tt_race *r, uint64_t joiner, uint64_t joined)
 {
-    uint64_t *idx = u64map_find(&r->by_tid, joined);
     struct rthread *j = thread_of(r, joiner);
     if (!j)
         return -ENOMEM;
+    /* Looked up after thread_of, which may add to the map. */
+    uint64_t *idx = u64map_find(&r->by_tid, joined);
     if (!idx)
         return -EINVAL;
-    return join(&j->vc, &r->threads[*idx]->vc);
+    return acquire(r, j, &r->threads[*idx]->vc);
 }
 
 int tt_race_release(struct tt_race *r, uint64_t tid, uint64_t key)
@@ -327,7 +342,7 @@ int tt_race_acquire(struct tt_race *r, uint64_t tid, uint64_t key)
     struct syncvar *v = t ? syncvar_of(r, key) : NULL;
     if (!v)
         return -ENOMEM;
-    return r->cfg.learn ? 0 : join(&t->vc, &v->clock);
+    return r->cfg.learn ? 0 : acquire(r, t, &v->clock);
 }
 
 int tt_race_futex_wake(struct tt_race *r, uint64_t tid, uint64_t addr)
@@ -488,6 +503,16 @@ static int note_contents(struct tt_race *r, uint64_t addr, uint32_t size, bool w
     return 0;
 }
 
+/* An atomic store's release into v: everything the thread did on x86 or
+ * for a release instruction; what its release fences and acquires cover
+ * for a relaxed one. */
+static int release(struct tt_race *r, struct rthread *t, struct syncvar *v, unsigned flags)
+{
+    if (r->tso || (flags & TT_SYNCINSN_RELEASE))
+        return release_into(t, &v->clock);
+    return join(&v->clock, &t->rel_fence);
+}
+
 /* An access to a synchronisation location: never a race; an edge, through
  * the variable of its first word. */
 static int sync_access(struct tt_race *r, struct rthread *t, uint64_t addr, uint32_t size, unsigned flags,
@@ -507,16 +532,18 @@ static int sync_access(struct tt_race *r, struct rthread *t, uint64_t addr, uint
         r->st.atomic_accesses++;
         if (known && (rc = note_contents(r, addr, size, false, true, value)) < 0)
             return rc;
-        if (r->tso || (flags & TT_SYNCINSN_ACQUIRE))
-            return join(&t->vc, &v->clock);
-        return join(&t->acq_pending, &v->clock);
+        if ((rc = r->tso || (flags & TT_SYNCINSN_ACQUIRE) ? acquire(r, t, &v->clock)
+                                                            : join(&t->acq_pending, &v->clock)) < 0)
+            return rc;
+        /* A read-modify-write's store is part of one atomic step with its
+         * load, but its record can come after other threads' (a plugin is
+         * preempted between two callbacks): release at the load. */
+        return flags & TT_SYNCINSN_RMW ? release(r, t, v, flags) : 0;
     }
     r->st.atomic_accesses++;
     if ((rc = note_contents(r, addr, size, true, known, value)) < 0)
         return rc;
-    if (r->tso || (flags & TT_SYNCINSN_RELEASE))
-        return release_into(t, &v->clock);
-    return join(&v->clock, &t->rel_fence);
+    return release(r, t, v, flags);
 }
 
 /* What the last writes to [addr, addr + size) released, as far as their
@@ -567,7 +594,7 @@ static int spin_found(struct tt_race *r, uint64_t pc, uint64_t addr, uint32_t si
 int tt_race_access(struct tt_race *r, uint64_t tid, uint64_t pc, uint64_t addr, uint32_t size, unsigned flags,
                    uint64_t value)
 {
-    if (size == 0 || addr > UINT64_MAX - size)
+    if (size == 0 || size > 4096 || addr > UINT64_MAX - size)
         return -EINVAL;
     struct rthread *t = thread_of(r, tid);
     if (!t)

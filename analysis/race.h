@@ -112,7 +112,8 @@ int tt_race_futex_wait(struct tt_race *r, uint64_t tid, uint64_t addr);
  * fence makes its later relaxed atomic stores release what it did so far. */
 int tt_race_fence(struct tt_race *r, uint64_t tid, unsigned flags);
 
-/* A memory access of size bytes at addr by the instruction at pc: a load,
+/* A memory access of size bytes (1 to 4096) at addr by the instruction at
+ * pc: a load,
  * or a store with TT_RACE_WRITE; with TT_RACE_VALUE, value is what it
  * loaded or stored (the low 64 bits). flags also carry the instruction's
  * TT_SYNCINSN_* flags (_FENCE is ignored here: deliver fences with

@@ -157,6 +157,34 @@ static void test_fences(void)
     is(nreports(r), 2, "a write after the fence: unordered");
     tt_race_free(r);
 
+    /* Cumulativity: what T2 acquired, a relaxed store of T2 after it passes
+     * on (the acquire orders the store after it; aarch64 and riscv64 are
+     * multi-copy atomic). glibc's barrier on riscv64 relies on it. */
+    r = three_threads(EM_RISCV);
+    ST(r, T1, PCW, X, 8, 1);
+    AST(r, T1, PCW + 4, X + 64, 4, REL, 1);
+    ALD(r, T2, PCR + 4, X + 64, 4, TT_SYNCINSN_RMW | ACQ, 1);
+    ST(r, T2, PCW + 8, X + 8, 8, 1);
+    AST(r, T2, PCW + 12, X + 128, 4, TT_SYNCINSN_RMW, 1);
+    ALD(r, T3, PCR + 8, X + 128, 4, ACQ, 1);
+    LD(r, T3, PCR, X, 8, 1);
+    is(nreports(r), 0, "riscv64: T1 -> (acquire) T2 -> relaxed store -> (acquire) T3: ordered");
+    LD(r, T3, PCR2, X + 8, 8, 1);
+    is(nreports(r), 1, "but T2's own write before that store, with no release fence, is not");
+    tt_race_free(r);
+
+    /* An RMW's store record after another thread's RMW on the same word:
+     * the release happens at its load. */
+    r = three_threads(EM_AARCH64);
+    ST(r, T1, PCW, X, 8, 1);
+    ALD(r, T1, PCW + 4, X + 64, 4, TT_SYNCINSN_RMW | ACQ | REL, 0);
+    ALD(r, T2, PCR + 4, X + 64, 4, TT_SYNCINSN_RMW | ACQ | REL, 1);
+    AST(r, T1, PCW + 4, X + 64, 4, TT_SYNCINSN_RMW | ACQ | REL, 1);
+    AST(r, T2, PCR + 4, X + 64, 4, TT_SYNCINSN_RMW | ACQ | REL, 2);
+    LD(r, T2, PCR, X, 8, 1);
+    is(nreports(r), 0, "ldaddal's load and store records split by another thread's: still ordered");
+    tt_race_free(r);
+
     /* x86 is TSO: the same loads and stores acquire and release. */
     r = three_threads(EM_X86_64);
     ST(r, T1, PCW, X, 8, 1);
