@@ -5,7 +5,7 @@
 # access counts, a guest of 6 threads over fewer vCPUs, and an execution
 # trace ranked by instructions.
 . tests/integration/lib.sh
-plan 42
+plan 48
 
 N=20000 # enough for kernel's accesses to outrank the dynamic loader's
 M=5000  # iterations of each of exec_threads' 5 workers
@@ -39,6 +39,18 @@ for arch in $ARCHS; do
     is "$?:$(cat "$T/err")" "0:" "$arch: stats --json, status 0, nothing on stderr"
     is "$(q "$T/$arch.json" 'd["state"], d["lost"]["records"], d["totals"]["threads"], d["totals"]["vcpus"], len(d["threads"][0]["tids"])')" \
         "('complete', 0, 1, 1, 1)" "$arch: complete, no record lost, one thread on one vCPU"
+    # A foreign guest's loader is /lib/ld-linux-*.so.1 to it: found in the
+    # default sysroot, not on the host.
+    is "$(q "$T/$arch.json" 'd["symbol_errors"], len(d["modules"]) >= 3')" "([], True)" \
+        "$arch: every module's file found (the loader, libc, the program)"
+    if [ "$arch" != x86_64 ]; then
+        "$TCGTRACE" stats --json --sysroot / "$T/$arch.tct" >"$T/$arch-nosysroot.json"
+        loader=$(q "$T/$arch.json" '[m["path"] for m in d["modules"] if "/ld-linux" in m["path"]][0]')
+        is "$(q "$T/$arch-nosysroot.json" '[e.split(":")[0] for e in d["symbol_errors"]]')" \
+            "[\"cannot open '$loader'\"]" "$arch: --sysroot /: its loader $loader is not found"
+    else
+        echo "ok $((_n += 1)) # SKIP $arch: the host's own files need no sysroot"
+    fi
 
     top=$(q "$T/$arch.json" 'd["hot_code"]["entries"][0]["function"], d["hot_code"]["entries"][0]["file"].endswith("/loop.c") or d["hot_code"]["entries"][0]["file"] == "loop.c"')
     line=$(q "$T/$arch.json" 'd["hot_code"]["entries"][0]["line"]')
