@@ -449,31 +449,43 @@ static int check_write(struct tt_race *r, const struct access *acc, struct shado
     return 0;
 }
 
-static int plain_access(struct tt_race *r, struct access *acc, uint64_t addr, uint32_t size)
+/* Checks the piece [off, off + len) of word w of page p, at address a. */
+static int check_word(struct tt_race *r, const struct access *acc, struct shadow_page *p, unsigned w, uint64_t a,
+                      unsigned off, unsigned len)
 {
     bool write = acc->desc.write;
+    unsigned n;
+    struct shadow_cell *c = shadow_cells(&r->shadow, p, w, off, len, &n);
+    if (!c)
+        return -ENOMEM;
+    uint64_t g = len / n;
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t granule = a + i * g;
+        int rc = write ? check_write(r, acc, &c[i], granule) : check_read(r, acc, &c[i], granule);
+        if (rc < 0)
+            return rc;
+    }
+    /* A write of the whole word leaves its granules equal: one again. */
+    if (write && len == 8 && n > 1) {
+        bool same = true;
+        for (unsigned i = 0; i < n && same; i++)
+            same = c[i].w == acc->e && c[i].r == 0;
+        if (same)
+            shadow_collapse(&r->shadow, p, w);
+    }
+    return 0;
+}
+
+static int plain_access(struct tt_race *r, struct access *acc, uint64_t addr, uint32_t size)
+{
     r->st.accesses++;
     FOR_EACH_WORD(addr, size, a, off, len) {
         struct shadow_page *p = page_of(r, a);
-        unsigned w = (unsigned)(a % SHADOW_PAGE_SIZE) / 8, n;
-        struct shadow_cell *c = p ? shadow_cells(&r->shadow, p, w, (unsigned)off, (unsigned)len, &n) : NULL;
-        if (!c)
+        if (!p)
             return -ENOMEM;
-        uint64_t g = len / n;
-        for (unsigned i = 0; i < n; i++) {
-            uint64_t granule = a + i * g;
-            int rc = write ? check_write(r, acc, &c[i], granule) : check_read(r, acc, &c[i], granule);
-            if (rc < 0)
-                return rc;
-        }
-        /* A write of the whole word leaves its granules equal: one again. */
-        if (write && len == 8 && n > 1) {
-            bool same = true;
-            for (unsigned i = 0; i < n && same; i++)
-                same = c[i].w == acc->e && c[i].r == 0;
-            if (same)
-                shadow_collapse(&r->shadow, p, w);
-        }
+        int rc = check_word(r, acc, p, (unsigned)(a % SHADOW_PAGE_SIZE) / 8, a, (unsigned)off, (unsigned)len);
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
@@ -615,6 +627,12 @@ int tt_race_access(struct tt_race *r, uint64_t tid, uint64_t pc, uint64_t addr, 
     if (atomic) {
         if ((rc = marked(r, addr, size)) < 0 || (!rc && (rc = mark(r, addr, size)) < 0))
             return rc;
+    } else if ((addr & 7) + size <= 8) {
+        /* Within one word (nearly every access): one page lookup. */
+        struct shadow_page *p = page_of(r, addr);
+        if (!p)
+            return -ENOMEM;
+        atomic = (p->syncmask[(addr % SHADOW_PAGE_SIZE) / 8] & bytes_mask(addr & 7, size)) != 0;
     } else if ((atomic = marked(r, addr, size)) < 0) {
         return atomic;
     }
