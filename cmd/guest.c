@@ -67,7 +67,12 @@ static int find_program(const char *prog, char *out, size_t size)
 {
     struct stat st;
     if (strchr(prog, '/')) {
-        snprintf(out, size, "%s", prog);
+        size_t len = strlen(prog);
+        if (len >= size) {
+            msg_error("cannot run '%s': %s", prog, strerror(ENAMETOOLONG));
+            return -1;
+        }
+        memcpy(out, prog, len + 1);
         if (stat(prog, &st) < 0) {
             msg_error("cannot run '%s': %s", prog, strerror(errno));
             return -1;
