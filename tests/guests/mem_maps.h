@@ -2,29 +2,49 @@
  * /proc/self/maps (which QEMU answers from its page flags), one line each:
  *   maps 0x<start> 0x<end>
  * A guest calls it last, after any memory is freed, so the list is the
- * writable memory at exit. On x86_64 it leaves out the descriptor tables
- * QEMU maps writable for its CPU emulation, which memtrace does not track
- * (docs/memtrace.md); sgdt and sidt say where they are. */
+ * writable memory at exit.
+ *
+ * On x86_64 it leaves out the descriptor tables QEMU maps writable for its
+ * CPU emulation, which memtrace does not track (docs/memtrace.md): an IDT,
+ * and a GDT per thread, which QEMU unmaps only after the thread's
+ * pthread_join has returned. Every thread calls note_descriptor_tables()
+ * so that sgdt and sidt say where its tables are. */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-static int is_descriptor_table(unsigned long start, unsigned long end)
+#define MAX_TABLES 64
+static uint64_t tables[MAX_TABLES];
+static int n_tables;
+
+static void note_descriptor_tables(void)
 {
 #ifdef __x86_64__
+    static pthread_mutex_t tables_lock = PTHREAD_MUTEX_INITIALIZER;
     struct __attribute__((packed)) {
         uint16_t limit;
         uint64_t base;
     } gdt, idt;
     __asm__ volatile("sgdt %0" : "=m"(gdt));
     __asm__ volatile("sidt %0" : "=m"(idt));
-    return (gdt.base >= start && gdt.base < end) || (idt.base >= start && idt.base < end);
-#else
-    (void)start, (void)end;
-    return 0;
+    pthread_mutex_lock(&tables_lock);
+    if (n_tables + 2 <= MAX_TABLES) {
+        tables[n_tables++] = gdt.base;
+        tables[n_tables++] = idt.base;
+    }
+    pthread_mutex_unlock(&tables_lock);
 #endif
+}
+
+static int is_descriptor_table(unsigned long page)
+{
+    for (int i = 0; i < n_tables; i++)
+        if (tables[i] >= page && tables[i] < page + 4096)
+            return 1;
+    return 0;
 }
 
 static void print_writable_maps(void)
@@ -47,7 +67,7 @@ static void print_writable_maps(void)
         /* The tables may lie inside a larger range: split around them. */
         unsigned long run = start;
         for (unsigned long p = start; p < end; p += 4096) {
-            if (!is_descriptor_table(p, p + 4096))
+            if (!is_descriptor_table(p))
                 continue;
             if (run < p)
                 printf("maps 0x%016lx 0x%016lx\n", run, p);

@@ -65,6 +65,7 @@ static void check(int ok, const char *what)
 
 int main(void)
 {
+    note_descriptor_tables();
     /* Let stdio allocate its buffer now, not after brk shrinks. */
     printf("mem_ops\n");
     fflush(stdout);

@@ -53,6 +53,7 @@ static void *worker(void *arg)
 {
     long id = (long)arg;
     volatile long stack_word;
+    note_descriptor_tables();
     store(&stack_word, "thread-stack");
     store(&tls_word, "thread-tls");
     tls_word += id;
@@ -84,6 +85,7 @@ int main(int argc, char **argv)
     if (n < 1 || n > MAXT)
         return 2;
     volatile long main_stack;
+    note_descriptor_tables();
     long *heap = malloc(64);
     long *big = calloc(4 << 20, 1);
     long *anon = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
