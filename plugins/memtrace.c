@@ -85,9 +85,8 @@ struct vcpu {
     uint64_t tid;
     /* The system call in progress, from the syscall callback to the
      * syscall-return one. */
-    enum guest_sys sys;
+    struct wmap_call call;
     bool forking;
-    uint64_t args[6];
     struct clone_args clone;
     uint64_t clone_gseq;
     /* The word QEMU clears and wakes when the thread exits (pthread_join
@@ -469,20 +468,20 @@ static void on_vcpu_exit(qemu_plugin_id_t id, unsigned idx)
 static bool is_fork(struct vcpu *v, struct clone_args *c)
 {
     uint64_t size;
-    switch (v->sys) {
+    switch (v->call.sys) {
     case GSYS_FORK:
     case GSYS_VFORK:
         return true;
     case GSYS_CLONE:
-        *c = (struct clone_args){ v->args[0], v->args[1], v->args[arch->clone_child_tid_arg] };
+        *c = (struct clone_args){ v->call.args[0], v->call.args[1], v->call.args[arch->clone_child_tid_arg] };
         break;
     case GSYS_CLONE3:
         /* struct clone_args: u64 flags, pidfd, child_tid, parent_tid,
          * exit_signal, stack, stack_size, ... */
-        if (!guestmem_read_uint(v->args[0], 8, arch->big_endian, &c->flags) ||
-            !guestmem_read_uint(v->args[0] + 16, 8, arch->big_endian, &c->child_tid) ||
-            !guestmem_read_uint(v->args[0] + 40, 8, arch->big_endian, &c->stack) ||
-            !guestmem_read_uint(v->args[0] + 48, 8, arch->big_endian, &size))
+        if (!guestmem_read_uint(v->call.args[0], 8, arch->big_endian, &c->flags) ||
+            !guestmem_read_uint(v->call.args[0] + 16, 8, arch->big_endian, &c->child_tid) ||
+            !guestmem_read_uint(v->call.args[0] + 40, 8, arch->big_endian, &c->stack) ||
+            !guestmem_read_uint(v->call.args[0] + 48, 8, arch->big_endian, &size))
             return false;
         c->stack += size;
         break;
@@ -498,9 +497,9 @@ static bool is_fork(struct vcpu *v, struct clone_args *c)
 static void sync_at_entry(struct vcpu *v, const struct clone_args *c)
 {
     uint64_t pc = v->s->last_pc;
-    switch (v->sys) {
+    switch (v->call.sys) {
     case GSYS_FUTEX:
-        switch (GUEST_FUTEX_CMD(v->args[1])) {
+        switch (GUEST_FUTEX_CMD(v->call.args[1])) {
         case 1:  /* FUTEX_WAKE */
         case 3:  /* FUTEX_REQUEUE */
         case 4:  /* FUTEX_CMP_REQUEUE */
@@ -508,7 +507,7 @@ static void sync_at_entry(struct vcpu *v, const struct clone_args *c)
         case 7:  /* FUTEX_UNLOCK_PI */
         case 10: /* FUTEX_WAKE_BITSET */
         case 12: /* FUTEX_CMP_REQUEUE_PI */
-            tt_put_sync(v->s, TT_SYNC_FUTEX_WAKE, pc, v->args[0], v->args[2]);
+            tt_put_sync(v->s, TT_SYNC_FUTEX_WAKE, pc, v->call.args[0], v->call.args[2]);
             break;
         }
         break;
@@ -521,11 +520,11 @@ static void sync_at_entry(struct vcpu *v, const struct clone_args *c)
             clone_started(c->stack, c->child_tid);
         break;
     case GSYS_SET_TID_ADDRESS:
-        v->clear_child_tid = v->args[0];
+        v->clear_child_tid = v->call.args[0];
         break;
     case GSYS_EXIT:
     case GSYS_EXIT_GROUP:
-        tt_put_thread_exit(v->s, v->tid, (int64_t)(int32_t)v->args[0]);
+        tt_put_thread_exit(v->s, v->tid, (int64_t)(int32_t)v->call.args[0]);
         tt_put_sync(v->s, TT_SYNC_THREAD_EXIT, pc, v->clear_child_tid, v->tid);
         break;
     default:
@@ -536,16 +535,16 @@ static void sync_at_entry(struct vcpu *v, const struct clone_args *c)
 static void sync_at_return(struct vcpu *v, int64_t ret)
 {
     uint64_t pc = v->s->last_pc;
-    switch (v->sys) {
+    switch (v->call.sys) {
     case GSYS_FUTEX:
-        switch (GUEST_FUTEX_CMD(v->args[1])) {
+        switch (GUEST_FUTEX_CMD(v->call.args[1])) {
         case 0:  /* FUTEX_WAIT */
         case 6:  /* FUTEX_LOCK_PI */
         case 8:  /* FUTEX_TRYLOCK_PI */
         case 9:  /* FUTEX_WAIT_BITSET */
         case 11: /* FUTEX_WAIT_REQUEUE_PI */
         case 13: /* FUTEX_LOCK_PI2 */
-            tt_put_sync(v->s, TT_SYNC_FUTEX_WAIT, pc, v->args[0], v->args[2]);
+            tt_put_sync(v->s, TT_SYNC_FUTEX_WAIT, pc, v->call.args[0], v->call.args[2]);
             break;
         }
         break;
@@ -568,19 +567,20 @@ static void on_syscall(qemu_plugin_id_t id, unsigned idx, int64_t num, uint64_t 
     struct vcpu *v = vcpu_get(idx);
     if (!v)
         return;
-    v->sys = guest_arch_sys(arch, num);
-    v->args[0] = a1, v->args[1] = a2, v->args[2] = a3;
-    v->args[3] = a4, v->args[4] = a5, v->args[5] = a6;
+    v->call.sys = guest_arch_sys(arch, num);
+    v->call.args[0] = a1, v->call.args[1] = a2, v->call.args[2] = a3;
+    v->call.args[3] = a4, v->call.args[4] = a5, v->call.args[5] = a6;
     v->clone = (struct clone_args){ 0 };
     v->forking = is_fork(v, &v->clone);
     if (v->s) {
-        tt_put_syscall(v->s, (uint64_t)num, v->args);
+        tt_put_syscall(v->s, (uint64_t)num, v->call.args);
         sync_at_entry(v, &v->clone);
     }
+    wmap_syscall_entry(&v->call, v);
     /* What this vCPU traced so far must be written once, not by both the
      * parent and the child; and before execve replaces QEMU without an
      * exit callback. */
-    if (!opt.bin && (v->forking || v->sys == GSYS_EXECVE || v->sys == GSYS_EXECVEAT))
+    if (!opt.bin && (v->forking || v->call.sys == GSYS_EXECVE || v->call.sys == GSYS_EXECVEAT))
         outbuf_flush(&v->out);
 }
 
@@ -611,9 +611,9 @@ static void put_module_if_elf(struct vcpu *v, int64_t ret)
     static uint64_t last_bias, last_start;
     struct guest_image img;
     char link[64], path[PATH_MAX];
-    if ((int)v->args[4] < 0 || v->args[5] != 0 || guestelf_from_ehdr((uint64_t)ret, &img))
+    if ((int)v->call.args[4] < 0 || v->call.args[5] != 0 || guestelf_from_ehdr((uint64_t)ret, &img))
         return;
-    snprintf(link, sizeof(link), "/proc/self/fd/%d", (int)v->args[4]);
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", (int)v->call.args[4]);
     ssize_t n = readlink(link, path, sizeof(path) - 1);
     if (n <= 0)
         return;
@@ -638,12 +638,12 @@ static void on_syscall_ret(qemu_plugin_id_t id, unsigned idx, int64_t num, int64
         forget_parent();
     if (v->s)
         sync_at_return(v, ret);
-    wmap_syscall(v->sys, v->args, ret, v);
-    if (v->s && v->sys == GSYS_MMAP && (uint64_t)ret < (uint64_t)-4095)
+    wmap_syscall_return(&v->call, ret, v);
+    if (v->s && v->call.sys == GSYS_MMAP && (uint64_t)ret < (uint64_t)-4095)
         put_module_if_elf(v, ret);
     if (v->s)
         tt_put_sysret(v->s, (uint64_t)num, ret);
-    v->sys = GSYS_OTHER;
+    v->call.sys = GSYS_OTHER;
 }
 
 static void on_map_change(void *ctx, uint64_t start, uint64_t len, uint32_t prot, unsigned cause)

@@ -13,6 +13,8 @@
 
 #define GUEST_PAGE 4096u
 #define GUEST_PROT_MASK 0x7 /* PROT_READ | PROT_WRITE | PROT_EXEC */
+#define GUEST_MAP_FIXED 0x10
+#define GUEST_MREMAP_MAYMOVE 0x1
 #define GUEST_MREMAP_DONTUNMAP 0x4
 #define GUEST_SHM_RDONLY 010000
 
@@ -24,7 +26,7 @@ static wmap_observer *observer;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t failures;
 static bool brk_known;
-static uint64_t brk_cur;
+static uint64_t brk_initial, brk_cur;
 /* Attached System V segments, for shmdt, which names only the address. */
 struct shm_attachment {
     uint64_t addr, len;
@@ -135,22 +137,48 @@ static bool succeeded(int64_t ret)
     return (uint64_t)ret < (uint64_t)-4095;
 }
 
-static void on_mremap(const uint64_t a[6], uint64_t to)
+/* Whether a range is one the kernel would act on (else the call fails
+ * without changing anything). */
+static bool valid_range(uint64_t start, uint64_t len)
 {
+    return !(start & (GUEST_PAGE - 1)) && len && start + len > start;
+}
+
+/* Whether mremap's entry takes memory away: it may move the memory
+ * (MREMAP_MAYMOVE), or it gives back its end. Its return puts back what
+ * stays. An old size of 0 duplicates a shared mapping and keeps it. */
+static bool mremap_takes(const uint64_t a[6])
+{
+    uint64_t old_len = page_up(a[1]), new_len = page_up(a[2]);
+    return valid_range(a[0], old_len) && new_len && ((a[3] & GUEST_MREMAP_MAYMOVE) || new_len < old_len);
+}
+
+static void mremap_entry(struct wmap_call *c)
+{
+    const uint64_t *a = c->args;
     uint64_t from = a[0], old_len = page_up(a[1]), new_len = page_up(a[2]);
     /* One mapping, one protection: mremap refuses ranges spanning several. */
-    uint32_t prot = TT_PROT_READ | (pagemap_test(wmap_pages, from) ? TT_PROT_WRITE : 0);
-    if (to == from) {
-        if (new_len < old_len)
-            set(from + new_len, old_len - new_len, TT_PROT_UNMAPPED, TT_MAP_MREMAP);
-        else
-            set(from + old_len, new_len - old_len, prot, TT_MAP_MREMAP);
+    c->old_prot = TT_PROT_READ | (pagemap_test(wmap_pages, from) ? TT_PROT_WRITE : 0);
+    if (!mremap_takes(a))
+        return;
+    if (a[3] & GUEST_MREMAP_MAYMOVE)
+        set(from, old_len, TT_PROT_UNMAPPED, TT_MAP_MREMAP);
+    else
+        set(from + new_len, old_len - new_len, TT_PROT_UNMAPPED, TT_MAP_MREMAP);
+}
+
+static void mremap_return(struct wmap_call *c, int64_t ret)
+{
+    const uint64_t *a = c->args;
+    uint64_t from = a[0], old_len = page_up(a[1]), new_len = page_up(a[2]);
+    if (!succeeded(ret)) {
+        if (mremap_takes(a))
+            set(from, old_len, c->old_prot, TT_MAP_MREMAP);
         return;
     }
-    /* old_len 0 duplicates a shared mapping and leaves it in place. */
-    if (old_len && !(a[3] & GUEST_MREMAP_DONTUNMAP))
-        set(from, old_len, TT_PROT_UNMAPPED, TT_MAP_MREMAP);
-    set(to, new_len, prot, TT_MAP_MREMAP);
+    if ((uint64_t)ret != from && (a[3] & GUEST_MREMAP_DONTUNMAP))
+        set(from, old_len, c->old_prot, TT_MAP_MREMAP);
+    set((uint64_t)ret, new_len, c->old_prot, TT_MAP_MREMAP);
 }
 
 static void on_shmat(const uint64_t a[6], uint64_t addr)
@@ -186,46 +214,73 @@ static void on_shmdt(uint64_t addr)
         }
 }
 
-static void on_brk(uint64_t ret)
+void wmap_syscall_entry(struct wmap_call *c, void *ctx)
 {
-    /* The C library asks brk(0) first: that answer is the initial break. */
-    if (brk_known && ret > brk_cur)
-        set(page_up(brk_cur), page_up(ret) - page_up(brk_cur), TT_PROT_READ | TT_PROT_WRITE, TT_MAP_BRK);
-    else if (brk_known && ret < brk_cur)
-        set(page_up(ret), page_up(brk_cur) - page_up(ret), TT_PROT_UNMAPPED, TT_MAP_BRK);
-    brk_known = true;
-    brk_cur = ret;
+    const uint64_t *a = c->args;
+    pthread_mutex_lock(&lock);
+    cur_ctx = ctx;
+    switch (c->sys) {
+    case GSYS_MMAP:
+        if ((a[3] & GUEST_MAP_FIXED) && !(a[2] & TT_PROT_WRITE) && valid_range(a[0], a[1]))
+            set(a[0], a[1], (uint32_t)(a[2] & GUEST_PROT_MASK), TT_MAP_MMAP);
+        break;
+    case GSYS_MPROTECT:
+    case GSYS_PKEY_MPROTECT:
+        if (!(a[2] & TT_PROT_WRITE) && valid_range(a[0], a[1]))
+            set(a[0], a[1], (uint32_t)(a[2] & GUEST_PROT_MASK), TT_MAP_MPROTECT);
+        break;
+    case GSYS_MUNMAP:
+        if (valid_range(a[0], a[1]))
+            set(a[0], a[1], TT_PROT_UNMAPPED, TT_MAP_MUNMAP);
+        break;
+    case GSYS_MREMAP:
+        mremap_entry(c);
+        break;
+    case GSYS_BRK:
+        /* linux-user shrinks to any break above the initial one. */
+        if (brk_known && a[0] >= brk_initial && page_up(a[0]) < page_up(brk_cur))
+            set(page_up(a[0]), page_up(brk_cur) - page_up(a[0]), TT_PROT_UNMAPPED, TT_MAP_BRK);
+        break;
+    case GSYS_SHMDT:
+        on_shmdt(a[0]);
+        break;
+    default:
+        break;
+    }
+    pthread_mutex_unlock(&lock);
 }
 
-void wmap_syscall(enum guest_sys sys, const uint64_t a[6], int64_t ret, void *ctx)
+void wmap_syscall_return(struct wmap_call *c, int64_t ret, void *ctx)
 {
-    if (!succeeded(ret))
+    const uint64_t *a = c->args;
+    if (c->sys != GSYS_MREMAP && !succeeded(ret))
         return;
     pthread_mutex_lock(&lock);
     cur_ctx = ctx;
-    switch (sys) {
+    switch (c->sys) {
     case GSYS_MMAP:
-        /* Also MAP_FIXED over an existing mapping: the new one replaces it. */
         set((uint64_t)ret, a[1], (uint32_t)(a[2] & GUEST_PROT_MASK), TT_MAP_MMAP);
         break;
     case GSYS_MPROTECT:
     case GSYS_PKEY_MPROTECT:
-        set(a[0], a[1], (uint32_t)(a[2] & GUEST_PROT_MASK), TT_MAP_MPROTECT);
-        break;
-    case GSYS_MUNMAP:
-        set(a[0], a[1], TT_PROT_UNMAPPED, TT_MAP_MUNMAP);
+        if (a[2] & TT_PROT_WRITE)
+            set(a[0], a[1], (uint32_t)(a[2] & GUEST_PROT_MASK), TT_MAP_MPROTECT);
         break;
     case GSYS_MREMAP:
-        on_mremap(a, (uint64_t)ret);
+        mremap_return(c, ret);
         break;
     case GSYS_BRK:
-        on_brk((uint64_t)ret);
+        /* The C library asks brk(0) first: that answer is the initial break. */
+        if (!brk_known)
+            brk_initial = (uint64_t)ret;
+        else if ((uint64_t)ret > brk_cur)
+            set(page_up(brk_cur), page_up((uint64_t)ret) - page_up(brk_cur),
+                TT_PROT_READ | TT_PROT_WRITE, TT_MAP_BRK);
+        brk_known = true;
+        brk_cur = (uint64_t)ret;
         break;
     case GSYS_SHMAT:
         on_shmat(a, (uint64_t)ret);
-        break;
-    case GSYS_SHMDT:
-        on_shmdt(a[0]);
         break;
     default:
         break;

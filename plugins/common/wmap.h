@@ -48,9 +48,23 @@ struct wmap_initial {
  * storage) for what could not be read; what could was added. */
 int wmap_add_initial(uint64_t sp, struct wmap_initial *init, void *ctx, const char **err);
 
-/* Applies a finished system call: sys and its arguments as the syscall
- * callback saw them, ret as the syscall-return callback did. */
-void wmap_syscall(enum guest_sys sys, const uint64_t args[6], int64_t ret, void *ctx);
+/* A system call as the syscall callback saw it, carried to its return.
+ * Changes that take memory away (munmap, mprotect or a MAP_FIXED mmap
+ * without write, a shrinking brk, shmdt, the old range of mremap) are
+ * applied when the call starts, those that add memory when it returns with
+ * its result: then when one thread unmaps a range and another maps it
+ * again, the removal always comes first, whatever order the two threads'
+ * callbacks run in. */
+struct wmap_call {
+    enum guest_sys sys;
+    uint64_t args[6];
+    uint32_t old_prot; /* mremap: the moved memory's protection */
+};
+
+/* At the syscall callback: c->sys and c->args set by the caller. */
+void wmap_syscall_entry(struct wmap_call *c, void *ctx);
+/* At the syscall-return callback, with the call's result. */
+void wmap_syscall_return(struct wmap_call *c, int64_t ret, void *ctx);
 
 /* Number of updates that failed for want of memory (reported at exit). */
 uint64_t wmap_failures(void);
