@@ -3,7 +3,7 @@
  * the seed's line per access, `T<vcpu> R|W 0x<address> <size>`; binary
  * output (trace format v1, docs/format.md) adds each access's pc and value,
  * the guest's threads, system calls, mapping changes, loaded modules and
- * synchronisation events with their global order.
+ * synchronisation events with their global order and instruction flags.
  *
  * Writable memory is a lock-free page set (common/wmap.h) built from what
  * QEMU mapped before the first instruction, read from the guest's initial
@@ -213,9 +213,9 @@ static void on_release_insn(unsigned idx, void *udata)
 static void put_sync(struct vcpu *v, const struct sync_insn *si, unsigned kind, uint64_t addr)
 {
     if ((si->flags & TT_SYNCINSN_RELEASE) && v->release_gseq > v->s->last_gseq)
-        tt_put_sync_seq(v->s, kind, si->pc, addr, 0, v->release_gseq);
+        tt_put_sync_seq(v->s, kind, si->pc, addr, si->flags, v->release_gseq);
     else
-        tt_put_sync(v->s, kind, si->pc, addr, 0);
+        tt_put_sync(v->s, kind, si->pc, addr, si->flags);
 }
 
 /* Fences have no access: their event comes from an instruction callback. */
@@ -227,7 +227,7 @@ static void on_fence_insn(unsigned idx, void *udata)
         return;
     bool acq = si->flags & TT_SYNCINSN_ACQUIRE, rel = si->flags & TT_SYNCINSN_RELEASE;
     unsigned kind = acq && !rel ? TT_SYNC_FENCE_ACQUIRE : rel && !acq ? TT_SYNC_FENCE_RELEASE : TT_SYNC_FENCE;
-    tt_put_sync(v->s, kind, si->pc, 0, 0);
+    tt_put_sync(v->s, kind, si->pc, 0, si->flags);
 }
 
 /* An access of an atomic instruction: the access (filtered like any other)
@@ -245,7 +245,7 @@ static void on_access_sync(unsigned idx, qemu_plugin_meminfo_t info, uint64_t va
     if ((store ? opt.writes : opt.reads) && writable(vaddr, shift))
         record(v, info, vaddr, shift, si->pc);
     if (si->exclusive == LOAD_EXCLUSIVE)
-        tt_put_sync(v->s, TT_SYNC_LOAD_RESERVED, si->pc, vaddr, 0);
+        tt_put_sync(v->s, TT_SYNC_LOAD_RESERVED, si->pc, vaddr, si->flags);
     else if (si->exclusive == STORE_EXCLUSIVE) {
         if (store)
             put_sync(v, si, TT_SYNC_STORE_CONDITIONAL, vaddr);
@@ -253,7 +253,7 @@ static void on_access_sync(unsigned idx, qemu_plugin_meminfo_t info, uint64_t va
         if (store)
             put_sync(v, si, TT_SYNC_ATOMIC_RMW, vaddr);
     } else if (!store && (si->flags & TT_SYNCINSN_ACQUIRE)) {
-        tt_put_sync(v->s, TT_SYNC_ACQUIRE_LOAD, si->pc, vaddr, 0);
+        tt_put_sync(v->s, TT_SYNC_ACQUIRE_LOAD, si->pc, vaddr, si->flags);
     } else if (store && (si->flags & TT_SYNCINSN_RELEASE)) {
         put_sync(v, si, TT_SYNC_RELEASE_STORE, vaddr);
     }
@@ -329,7 +329,8 @@ static void open_trace(void)
 {
     struct trace_header th;
     trace_header_init(&th, "memtrace", plugin_argc, plugin_argv, arch->name, arch->big_endian, false,
-                      TT_FEAT_MEMORY | TT_FEAT_MEM_VALUES | TT_FEAT_SYNC | TT_FEAT_SYSCALLS);
+                      TT_FEAT_MEMORY | TT_FEAT_MEM_VALUES | TT_FEAT_SYNC | TT_FEAT_SYSCALLS |
+                          TT_FEAT_SYNC_FLAGS);
     struct tt_writer_options wo = { .level = opt.level };
     struct tt_error err;
     writer = tt_writer_open(opt.out, &th.h, &wo, &err);

@@ -41,6 +41,9 @@ enum tt_feature {
     TT_FEAT_SYSTEM = 1u << 4,     /* recorded under qemu-system */
     TT_FEAT_SYNC = 1u << 5,       /* synchronisation events */
     TT_FEAT_SYSCALLS = 1u << 6,   /* syscall, mapping, module, thread records */
+    /* The argument of sync events of kinds 1 to 8 is the instruction's
+     * TT_SYNCINSN_* flags (tcgtrace/syncinsn.h), not 0. */
+    TT_FEAT_SYNC_FLAGS = 1u << 7,
 };
 
 /* Chunk header: 36 bytes, all little-endian. */
@@ -127,7 +130,7 @@ enum tt_sync_kind {
     TT_SYNC_FENCE_ACQUIRE,
     TT_SYNC_FENCE_RELEASE,
     TT_SYNC_LOAD_RESERVED,  /* lr / ldxr: ordering comes with its sc */
-    TT_SYNC_STORE_CONDITIONAL, /* arg: 0 when it succeeded */
+    TT_SYNC_STORE_CONDITIONAL, /* arg: 0 when it succeeded (see TT_FEAT_SYNC_FLAGS) */
     TT_SYNC_FUTEX_WAIT,     /* addr: futex word; arg: expected value */
     TT_SYNC_FUTEX_WAKE,     /* addr: futex word; arg: threads to wake */
     TT_SYNC_CLONE,          /* in the parent; arg: child's tid */
