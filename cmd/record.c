@@ -21,6 +21,7 @@
 
 #include "cmd.h"
 #include "guest.h"
+#include "record.h"
 #include "tcgtrace/format.h"
 #include "tcgtrace/reader.h"
 
@@ -120,18 +121,17 @@ static const char usage_text[] =
 struct output_format;
 static const struct output_format *output_format(const char *name);
 
-struct record_opts {
+/* The command line: the recording, and the tool whose plugin options it
+ * accepts. */
+struct cmdline {
+    struct record_opts rec;
     enum tool tool;
-    const char *output;
-    const char *format;
-    const char *qemu;
-    const char *sysroot;
     bool quiet;
     /* Plugin options as given: option code and value (NULL for a flag). */
     struct {
         int code;
         const char *value;
-    } plugin[64];
+    } plugin[RECORD_MAX_PLUGIN_OPTS];
     int nplugin;
 };
 
@@ -143,9 +143,9 @@ static const char *option_name(int code)
     return "?";
 }
 
-static void parse_options(int argc, char **argv, struct record_opts *o)
+static void parse_options(int argc, char **argv, struct cmdline *o)
 {
-    *o = (struct record_opts){ .tool = TOOL_MEM, .output = "tcgtrace.tct", .format = "bin" };
+    *o = (struct cmdline){ .tool = TOOL_MEM, .rec = { .output = "tcgtrace.tct", .format = "bin" } };
     /* '+': the first non-option is PROG, and what follows is its own. */
     optind = 0;
     opterr = 0;
@@ -161,18 +161,18 @@ static void parse_options(int argc, char **argv, struct record_opts *o)
                 msg_usage("unknown tool '%s' (mem or exec)", optarg);
             break;
         case 'o':
-            o->output = optarg;
+            o->rec.output = optarg;
             break;
         case OPT_FORMAT:
             if (!output_format(optarg))
                 msg_usage("unknown format '%s' (bin or text)", optarg);
-            o->format = optarg;
+            o->rec.format = optarg;
             break;
         case OPT_QEMU:
-            o->qemu = optarg;
+            o->rec.qemu = optarg;
             break;
         case OPT_SYSROOT:
-            o->sysroot = optarg;
+            o->rec.sysroot = optarg;
             break;
         case 'q':
             o->quiet = true;
@@ -212,28 +212,36 @@ static void parse_options(int argc, char **argv, struct record_opts *o)
         msg_usage("--no-read and --no-write leave nothing to record");
     if (optind >= argc)
         msg_usage("no program to run");
+    o->rec.plugin = tools[o->tool].plugin;
+    o->rec.progress = o->rec.summary = !o->quiet;
+    for (int i = 0; i < o->nplugin; i++) {
+        o->rec.plugin_opts[i].key = plugin_opts[o->plugin[i].code - OPT_NO_READ].key;
+        o->rec.plugin_opts[i].value = o->plugin[i].value ? o->plugin[i].value : "on";
+    }
+    o->rec.nplugin_opts = o->nplugin;
 }
 
 /* Refuses an output the plugin could not write before QEMU starts, leaving
  * nothing behind: a file created to find out is removed, an existing one
  * is only asked (opening a FIFO for writing and closing it would end its
  * reader's input). */
-static void check_output(const char *path, const char *shown)
+static int check_output(const char *path, const char *shown)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd >= 0) {
         close(fd);
         unlink(path);
-        return;
+        return 0;
     }
     struct stat st;
     if (errno == EEXIST && stat(path, &st) == 0) {
         if (S_ISDIR(st.st_mode))
             errno = EISDIR;
         else if (access(path, W_OK) == 0)
-            return;
+            return 0;
     }
-    msg_die("cannot write '%s': %s", shown, strerror(errno));
+    msg_error("cannot write '%s': %s", shown, strerror(errno));
+    return -1;
 }
 
 /* -plugin's argument: the plugin's path and key=value options, comma
@@ -269,34 +277,41 @@ static void plugin_argument(const struct record_opts *o, const char *plugin, con
     arg_add(a, plugin, true);
     arg_option(a, "out", out);
     arg_option(a, "format", o->format);
-    for (int i = 0; i < o->nplugin; i++)
-        arg_option(a, plugin_opts[o->plugin[i].code - OPT_NO_READ].key, o->plugin[i].value ? o->plugin[i].value : "on");
+    for (int i = 0; i < o->nplugin_opts; i++)
+        arg_option(a, o->plugin_opts[i].key, o->plugin_opts[i].value);
 }
 
 /* The plugin opens its output itself, relative to QEMU's working
  * directory; an absolute path keeps the trace where the user meant even if
  * that ever differs. */
-static void absolute(const char *path, char *out, size_t size)
+static int absolute(const char *path, char *out, size_t size)
 {
     char cwd[PATH_MAX];
     int n = path[0] == '/' || !getcwd(cwd, sizeof cwd) ? snprintf(out, size, "%s", path)
                                                         : snprintf(out, size, "%s/%s", cwd, path);
-    if (n >= (int)size)
-        msg_die("cannot write '%s': %s", path, strerror(ENAMETOOLONG));
+    if (n < (int)size)
+        return 0;
+    msg_error("cannot write '%s': %s", path, strerror(ENAMETOOLONG));
+    return -1;
 }
 
-static void find_qemu(const struct record_opts *o, const struct guest *g, char *out, size_t size)
+static int find_qemu(const struct record_opts *o, const struct guest *g, char *out, size_t size)
 {
     if (o->qemu) {
         snprintf(out, size, "%s", o->qemu);
-        if (access(out, X_OK) < 0)
-            msg_die("cannot run QEMU '%s': %s", out, strerror(errno));
-        return;
+        if (access(out, X_OK) == 0)
+            return 0;
+        msg_error("cannot run QEMU '%s': %s", out, strerror(errno));
+        return -1;
     }
-    if (snprintf(out, size, "%s/bin/qemu-%s", qemu_dir(), g->arch) >= (int)size)
-        msg_die("QEMU directory '%s' has too long a name", qemu_dir());
-    if (access(out, X_OK) < 0)
-        msg_die("no QEMU found: cannot run '%s': %s (run 'make qemu' or pass --qemu PATH)", out, strerror(errno));
+    if (snprintf(out, size, "%s/bin/qemu-%s", qemu_dir(), g->arch) >= (int)size) {
+        msg_error("QEMU directory '%s' has too long a name", qemu_dir());
+        return -1;
+    }
+    if (access(out, X_OK) == 0)
+        return 0;
+    msg_error("no QEMU found: cannot run '%s': %s (run 'make qemu' or pass --qemu PATH)", out, strerror(errno));
+    return -1;
 }
 
 static double now(void)
@@ -574,34 +589,32 @@ static int run(char **argv, struct follow *f, const struct output_format *fmt, b
     return WEXITSTATUS(status);
 }
 
-int cmd_record(int argc, char **argv)
+int record_run(const struct record_opts *o, int argc, char **argv)
 {
-    struct record_opts o;
-    parse_options(argc, argv, &o);
-    const char *prog = argv[optind];
-
+    const char *prog = argv[0];
     struct guest g;
-    if (guest_inspect(prog, o.sysroot, &g) < 0)
-        return 1;
+    if (guest_inspect(prog, o->sysroot, &g) < 0)
+        return -1;
     char output[PATH_MAX];
-    absolute(o.output, output, sizeof output);
-    check_output(output, o.output);
     char qemu[PATH_MAX];
-    find_qemu(&o, &g, qemu, sizeof qemu);
-    const struct tool_info *tool = &tools[o.tool];
+    if (absolute(o->output, output, sizeof output) < 0 || check_output(output, o->output) < 0 ||
+        find_qemu(o, &g, qemu, sizeof qemu) < 0)
+        return -1;
     char plugin[PATH_MAX + 64];
-    snprintf(plugin, sizeof plugin, "%s/lib%s.so", plugin_dir(), tool->plugin);
-    if (access(plugin, R_OK) < 0)
-        msg_die("cannot use plugin '%s': %s (run 'make')", plugin, strerror(errno));
+    snprintf(plugin, sizeof plugin, "%s/lib%s.so", plugin_dir(), o->plugin);
+    if (access(plugin, R_OK) < 0) {
+        msg_error("cannot use plugin '%s': %s (run 'make')", plugin, strerror(errno));
+        return -1;
+    }
     static struct plugin_arg parg;
-    plugin_argument(&o, plugin, output, &parg);
+    plugin_argument(o, plugin, output, &parg);
 
-    /* qemu [-L SYSROOT] -0 PROG -plugin ARG PATH ARGS: -0 keeps the argv[0]
-     * the user typed; a path starting with '-' would read as an option. */
+    /* qemu [-L SYSROOT] [-E VAR=VALUE]... -0 PROG -plugin ARG PATH ARGS: -0
+     * keeps the argv[0] the user typed; a path starting with '-' would read
+     * as an option. */
     char path[PATH_MAX + 2];
     snprintf(path, sizeof path, "%s%s", g.path[0] == '-' ? "./" : "", g.path);
-    int nargs = argc - optind - 1;
-    char **qargv = calloc((size_t)nargs + 16, sizeof *qargv);
+    char **qargv = calloc((size_t)argc + 16 + 2 * RECORD_MAX_ENV, sizeof *qargv);
     if (!qargv)
         msg_die("out of memory");
     int n = 0;
@@ -610,24 +623,36 @@ int cmd_record(int argc, char **argv)
         qargv[n++] = "-L";
         qargv[n++] = g.sysroot;
     }
+    for (int i = 0; i < o->nenv; i++) {
+        qargv[n++] = "-E";
+        qargv[n++] = (char *)o->env[i];
+    }
     qargv[n++] = "-0";
     qargv[n++] = (char *)prog;
     qargv[n++] = "-plugin";
     qargv[n++] = parg.buf;
     qargv[n++] = path;
-    for (int i = 0; i < nargs; i++)
-        qargv[n++] = argv[optind + 1 + i];
+    for (int i = 1; i < argc; i++)
+        qargv[n++] = argv[i];
     qargv[n] = NULL;
 
     double wall;
-    const struct output_format *fmt = output_format(o.format);
+    const struct output_format *fmt = output_format(o->format);
     struct follow f = { .path = output, .fd = -1 };
-    int status = run(qargv, &f, fmt, !o.quiet && isatty(STDERR_FILENO), &wall);
+    int status = run(qargv, &f, fmt, o->progress && isatty(STDERR_FILENO), &wall);
     free(qargv);
     /* No output: QEMU failed before the plugin started, and said why. */
-    if (!o.quiet && follow_update(&f, fmt))
-        fmt->summary(&f, o.output, wall);
+    if (o->summary && follow_update(&f, fmt))
+        fmt->summary(&f, o->output, wall);
     if (f.fd >= 0)
         close(f.fd);
     return status;
+}
+
+int cmd_record(int argc, char **argv)
+{
+    struct cmdline o;
+    parse_options(argc, argv, &o);
+    int status = record_run(&o.rec, argc - optind, argv + optind);
+    return status < 0 ? 1 : status;
 }
