@@ -29,14 +29,17 @@ struct cursor {
     uint64_t chunk_off;
     uint32_t chunk_seq;
     struct tt_dstate st;
-    bool done, parked;
+    uint32_t seen; /* the stream's entry in r->seen */
     struct tt_record pending; /* a parked sync event */
 };
 
+/* What the reader knows of one stream, across its chunks. */
 struct seen {
     uint32_t stream;
     uint32_t next_seq;
     uint64_t records;
+    uint64_t last_gseq; /* of its last sync event */
+    int32_t cursor;     /* merged: its cursor in r->curs, or -1 */
 };
 
 struct tt_reader {
@@ -54,9 +57,16 @@ struct tt_reader {
     struct cursor seq;
     struct cursor *curs;
     uint32_t ncurs;
-    int cur;
+    int cur;              /* the cursor running, or -1 */
+    uint32_t unstarted;   /* cursors from here on have not run yet */
+    uint32_t *heap, nheap; /* parked cursors */
     struct seen *seen;
     uint32_t nseen, seen_cap;
+    /* Stream id -> index in seen + 1 (0: free), open addressing, at most
+     * half full: a trace of many streams costs no search per chunk. */
+    uint32_t *seen_hash;
+    uint32_t hash_cap;
+    uint64_t last_gseq; /* merged: of the last sync event returned */
     struct tt_trailer trailer;
     struct tt_stream_totals *totals;
     bool have_trailer;
@@ -106,11 +116,38 @@ static int read_at(struct tt_reader *r, void *buf, size_t n, uint64_t off, struc
     return 0;
 }
 
+static uint32_t stream_hash(uint32_t stream, uint32_t cap)
+{
+    return (stream * 0x9e3779b1u) & (cap - 1);
+}
+
+static bool seen_rehash(struct tt_reader *r)
+{
+    uint32_t cap = r->hash_cap ? r->hash_cap * 2 : 64;
+    uint32_t *h = calloc(cap, sizeof *h);
+    if (!h)
+        return false;
+    for (uint32_t i = 0; i < r->nseen; i++) {
+        uint32_t k = stream_hash(r->seen[i].stream, cap);
+        while (h[k])
+            k = (k + 1) & (cap - 1);
+        h[k] = i + 1;
+    }
+    free(r->seen_hash);
+    r->seen_hash = h;
+    r->hash_cap = cap;
+    return true;
+}
+
+/* The entry of stream, created at its first chunk. NULL: out of memory. */
 static struct seen *seen_for(struct tt_reader *r, uint32_t stream)
 {
-    for (uint32_t i = 0; i < r->nseen; i++)
-        if (r->seen[i].stream == stream)
-            return &r->seen[i];
+    if ((r->nseen + 1) * 2 > r->hash_cap && !seen_rehash(r))
+        return NULL;
+    uint32_t k = stream_hash(stream, r->hash_cap);
+    for (; r->seen_hash[k]; k = (k + 1) & (r->hash_cap - 1))
+        if (r->seen[r->seen_hash[k] - 1].stream == stream)
+            return &r->seen[r->seen_hash[k] - 1];
     if (r->nseen == r->seen_cap) {
         uint32_t cap = r->seen_cap ? r->seen_cap * 2 : 8;
         struct seen *s = realloc(r->seen, cap * sizeof *s);
@@ -119,7 +156,8 @@ static struct seen *seen_for(struct tt_reader *r, uint32_t stream)
         r->seen = s;
         r->seen_cap = cap;
     }
-    r->seen[r->nseen] = (struct seen){ .stream = stream };
+    r->seen_hash[k] = r->nseen + 1;
+    r->seen[r->nseen] = (struct seen){ .stream = stream, .cursor = -1 };
     return &r->seen[r->nseen++];
 }
 
@@ -168,12 +206,15 @@ static int check_seq(struct tt_reader *r, uint64_t off, const struct tt_chunk_he
 static int load_payload(struct tt_reader *r, struct cursor *c, uint64_t off,
                         const struct tt_chunk_header *h, struct tt_error *err)
 {
-    if (c->raw_cap < h->raw_size) {
-        uint8_t *n = realloc(c->raw, h->raw_size);
+    /* At least a byte: an empty chunk is valid, and its records start
+     * and end at a real pointer. */
+    if (c->raw_cap < h->raw_size || !c->raw) {
+        size_t cap = h->raw_size ? h->raw_size : 1;
+        uint8_t *n = realloc(c->raw, cap);
         if (!n)
             return rerr(r, err, TT_E_NOMEM, off, "out of memory");
         c->raw = n;
-        c->raw_cap = h->raw_size;
+        c->raw_cap = cap;
     }
     uint8_t *stored = c->raw;
     if (h->compression == TT_COMP_ZSTD) {
@@ -207,6 +248,12 @@ static int load_payload(struct tt_reader *r, struct cursor *c, uint64_t off,
                         "chunk at byte %llu: %zu bytes decompressed, the header says %u", ull(off), n,
                         h->raw_size);
     }
+    if (h->type == TT_CHUNK_DATA) {
+        struct seen *s = seen_for(r, h->stream);
+        if (!s)
+            return rerr(r, err, TT_E_NOMEM, off, "out of memory");
+        c->seen = (uint32_t)(s - r->seen);
+    }
     c->stream = h->stream;
     c->p = c->raw;
     c->end = c->raw + h->raw_size;
@@ -234,6 +281,16 @@ static int chunk_next(struct tt_reader *r, struct cursor *c, struct tt_record *r
         if (!c->left)
             return rerr(r, err, TT_E_CORRUPT, c->chunk_off,
                         "chunk at byte %llu holds more than its %u records", ull(c->chunk_off), c->nrec);
+        if (rec->kind == TT_SYNC) {
+            /* The decoder checks the order inside a chunk; this, from one
+             * chunk of the stream to the next. */
+            struct seen *s = &r->seen[c->seen];
+            if (rec->sync.gseq <= s->last_gseq)
+                return rerr(r, err, TT_E_CORRUPT, c->chunk_off,
+                            "chunk at byte %llu (stream %u): sync event #%llu after #%llu", ull(c->chunk_off),
+                            c->stream, ull(rec->sync.gseq), ull(s->last_gseq));
+            s->last_gseq = rec->sync.gseq;
+        }
         c->left--;
         rec->stream = c->stream;
         return 1;
@@ -258,7 +315,9 @@ static int parse_trailer(struct tt_reader *r, uint64_t off, const struct tt_chun
     bool ok = true;
     ok = ok && tt_get_varint(&p, end, &v[0]);
     uint64_t n = v[0];
-    if (ok && n <= h->raw_size) {
+    /* Each stream takes at least 4 bytes: a count above that is no
+     * reason to allocate. */
+    if (ok && n <= h->raw_size / 4) {
         r->totals = calloc(n ? n : 1, sizeof *r->totals);
         if (!r->totals) {
             free(c.raw);
@@ -342,14 +401,17 @@ static int next_sequential(struct tt_reader *r, struct tt_record *rec, struct tt
 
 static struct cursor *cursor_for(struct tt_reader *r, uint32_t stream)
 {
-    for (uint32_t i = 0; i < r->ncurs; i++)
-        if (r->curs[i].stream == stream)
-            return &r->curs[i];
+    struct seen *s = seen_for(r, stream);
+    if (!s)
+        return NULL;
+    if (s->cursor >= 0)
+        return &r->curs[s->cursor];
     struct cursor *a = realloc(r->curs, (r->ncurs + 1) * sizeof *a);
     if (!a)
         return NULL;
     r->curs = a;
     a[r->ncurs] = (struct cursor){ .stream = stream };
+    s->cursor = (int32_t)r->ncurs;
     return &a[r->ncurs++];
 }
 
@@ -402,6 +464,8 @@ static int index_chunks(struct tt_reader *r, struct tt_error *err)
     free(meta.raw);
     r->deferred_rc = rc < 0 ? rc : 0;
     r->cur = -1;
+    if (!(r->heap = malloc((r->ncurs ? r->ncurs : 1) * sizeof *r->heap)))
+        return rerr(r, err, TT_E_NOMEM, 0, "out of memory");
     return 0;
 }
 
@@ -424,6 +488,51 @@ static int cursor_next(struct tt_reader *r, struct cursor *c, struct tt_record *
     }
 }
 
+/* The parked streams, a binary min-heap on their pending event's number:
+ * choosing the next event costs log(streams), not a scan of them all. */
+static uint64_t parked_key(const struct tt_reader *r, uint32_t i)
+{
+    return r->curs[r->heap[i]].pending.sync.gseq;
+}
+
+static void heap_swap(struct tt_reader *r, uint32_t i, uint32_t j)
+{
+    uint32_t t = r->heap[i];
+    r->heap[i] = r->heap[j];
+    r->heap[j] = t;
+}
+
+static void park(struct tt_reader *r, uint32_t cursor)
+{
+    uint32_t i = r->nheap++;
+    r->heap[i] = cursor;
+    while (i > 0 && parked_key(r, (i - 1) / 2) > parked_key(r, i)) {
+        heap_swap(r, i, (i - 1) / 2);
+        i = (i - 1) / 2;
+    }
+}
+
+static uint32_t unpark(struct tt_reader *r)
+{
+    uint32_t top = r->heap[0];
+    r->heap[0] = r->heap[--r->nheap];
+    for (uint32_t i = 0;;) {
+        uint32_t m = i, a = 2 * i + 1, b = a + 1;
+        if (a < r->nheap && parked_key(r, a) < parked_key(r, m))
+            m = a;
+        if (b < r->nheap && parked_key(r, b) < parked_key(r, m))
+            m = b;
+        if (m == i)
+            break;
+        heap_swap(r, i, m);
+        i = m;
+    }
+    return top;
+}
+
+/* Every stream runs, in stream order of first appearance, up to its next
+ * sync event, where it parks; once none can run, the parked event with the
+ * lowest number goes next and its stream runs on. */
 static int next_merged(struct tt_reader *r, struct tt_record *rec, struct tt_error *err)
 {
     for (;;) {
@@ -433,37 +542,40 @@ static int next_merged(struct tt_reader *r, struct tt_record *rec, struct tt_err
             if (rc < 0)
                 return rc;
             if (rc == 0) {
-                c->done = true;
+                /* A stream that ended holds no memory. */
+                free(c->raw);
+                free(c->offs);
+                c->raw = NULL;
+                c->offs = NULL;
+                c->raw_cap = 0;
             } else if (rec->kind == TT_SYNC) {
                 c->pending = *rec;
-                c->parked = true;
+                park(r, (uint32_t)r->cur);
             } else {
                 return 1;
             }
             r->cur = -1;
         }
-        /* Every stream runs up to its next sync event; then the event with
-         * the lowest sequence number goes first. */
-        int best = -1;
-        for (uint32_t i = 0; i < r->ncurs && r->cur < 0; i++) {
-            struct cursor *c = &r->curs[i];
-            if (c->done)
-                continue;
-            if (!c->parked)
-                r->cur = (int)i;
-            else if (best < 0 || c->pending.sync.gseq < r->curs[best].pending.sync.gseq)
-                best = (int)i;
-        }
-        if (r->cur >= 0)
+        if (r->unstarted < r->ncurs) {
+            r->cur = (int)r->unstarted++;
             continue;
-        if (best < 0) {
+        }
+        if (!r->nheap) {
             if (r->deferred_rc < 0 && err)
                 *err = r->deferred_err;
             return r->deferred_rc;
         }
-        r->curs[best].parked = false;
-        r->cur = best;
-        *rec = r->curs[best].pending;
+        uint32_t best = unpark(r);
+        struct cursor *c = &r->curs[best];
+        /* Each stream's events increase (chunk_next), so only two streams
+         * holding the same number can break the global order. */
+        if (c->pending.sync.gseq <= r->last_gseq)
+            return rerr(r, err, TT_E_CORRUPT, c->chunk_off,
+                        "sync event #%llu comes twice (stream %u, chunk at byte %llu)",
+                        ull(c->pending.sync.gseq), c->stream, ull(c->chunk_off));
+        r->last_gseq = c->pending.sync.gseq;
+        r->cur = (int)best;
+        *rec = c->pending;
         return 1;
     }
 }
@@ -602,8 +714,10 @@ void tt_reader_close(struct tt_reader *r)
         free(r->curs[i].offs);
     }
     free(r->curs);
+    free(r->heap);
     free(r->seq.raw);
     free(r->seen);
+    free(r->seen_hash);
     free(r->totals);
     free(r->zbuf);
     ZSTD_freeDCtx(r->dctx);
