@@ -18,7 +18,8 @@
 # BENCH_REPEATS, BENCH_BUDGET (seconds one configuration may take before it
 # is not repeated further), BENCH_DEADLINE (seconds after which every
 # remaining configuration runs once), BENCH_TIMEOUT (seconds per run),
-# BENCH_NOTE (a sentence written next to the results, like --note).
+# BENCH_NOTE (a sentence written next to the results, like --note),
+# BENCH_ONLY (workload ids to run, e.g. "mem2 xz"; for trying the script).
 set -u
 export LC_ALL=C
 
@@ -395,6 +396,7 @@ DOC_BODY=""
 while IFS= read -r line; do
     [ -z "$line" ] && continue
     set_workload "$line"
+    [ -n "${BENCH_ONLY:-}" ] && [[ " $BENCH_ONLY " != *" $W_ID "* ]] && continue
     if [ "$W_ARCH" = aarch64 ] && [ $HAVE_A64 = 0 ]; then
         DOC_BODY+=$'\n'"### $W_LABEL, aarch64"$'\n\n'"Not run: aarch64-linux-gnu-gcc, its sysroot or qemu-aarch64 is missing."$'\n'
         continue
@@ -491,7 +493,7 @@ INFO="- date: $(date -u '+%Y-%m-%d %H:%M UTC'); whole run: ${ELAPSED} s
 [ $HAVE_XZ = 1 ] && INFO+="; $(xz --version | head -n 1)"
 INFO+="
 - load average (1, 5, 15 min): $START_LOAD at the start, $END_LOAD at the end
-- runs: up to $REPEATS per configuration, 2 when one configuration's runs took over ${BUDGET} s in all, one once the whole run passed ${DEADLINE} s; wall time by date +%s%N around each run; peak RSS by $RSS_TOOL"
+- runs: $REPEATS per configuration, at most 2 when its first two took over ${BUDGET} s together, 1 once the whole run passed ${DEADLINE} s; wall time by date +%s%N around each run; peak RSS by $RSS_TOOL"
 [ -n "$MISSING" ] && INFO+="
 - Debian packages missing (their rows are not run):$MISSING"
 [ -n "$SEED_SO" ] && INFO+="
