@@ -32,55 +32,55 @@ static int check_trace(const char *path, unsigned flags, struct expect *want, un
     }
     size_t pos[64] = { 0 };
     struct tt_record rec;
-    int rc, ok = 1;
+    int rc, pass = 1;
     uint64_t last_gseq = 0, nrec = 0;
-    while (ok && (rc = tt_reader_next(r, &rec, &err)) > 0) {
+    while (pass && (rc = tt_reader_next(r, &rec, &err)) > 0) {
         nrec++;
         if (rec.stream >= nstreams || pos[rec.stream] >= want[rec.stream].n) {
             snprintf(why, whylen, "record %llu: unexpected stream %u", (unsigned long long)nrec, rec.stream);
-            ok = 0;
+            pass = 0;
             break;
         }
         char d[200];
         if (!record_equal(&rec, &want[rec.stream].recs[pos[rec.stream]], d, sizeof d)) {
             snprintf(why, whylen, "stream %u record %zu: %s", rec.stream, pos[rec.stream], d);
-            ok = 0;
+            pass = 0;
         }
         pos[rec.stream]++;
         if ((flags & TT_READ_MERGED) && rec.kind == TT_SYNC) {
             if (rec.sync.gseq <= last_gseq) {
                 snprintf(why, whylen, "merged: sync %llu after %llu", (unsigned long long)rec.sync.gseq,
                          (unsigned long long)last_gseq);
-                ok = 0;
+                pass = 0;
             }
             last_gseq = rec.sync.gseq;
         }
     }
-    if (ok && rc < 0) {
+    if (pass && rc < 0) {
         snprintf(why, whylen, "read: %s", err.msg);
-        ok = 0;
+        pass = 0;
     }
-    for (unsigned i = 0; ok && i < nstreams; i++) {
+    for (unsigned i = 0; pass && i < nstreams; i++) {
         if (pos[i] != want[i].n) {
             snprintf(why, whylen, "stream %u: %zu records, want %zu", i, pos[i], want[i].n);
-            ok = 0;
+            pass = 0;
         }
     }
     const struct tt_header *h = tt_reader_header(r);
-    if (ok && (strcmp(h->arch, "riscv64") || h->page_size != 4096 || h->argc != 3 ||
+    if (pass && (strcmp(h->arch, "riscv64") || h->page_size != 4096 || h->argc != 3 ||
                strcmp(h->argv[2], "a b") || h->start_time_ns != 1700000000123456789ull ||
                strcmp(h->plugin, "memtrace") || strcmp(h->plugin_options, "format=bin,values=on") ||
                h->features != (TT_FEAT_MEMORY | TT_FEAT_MEM_VALUES) || strcmp(h->qemu_version, "10.0.0"))) {
         snprintf(why, whylen, "header fields differ");
-        ok = 0;
+        pass = 0;
     }
     const struct tt_trailer *t = tt_reader_trailer(r);
-    if (ok && (!t || t->write_errno)) {
+    if (pass && (!t || t->write_errno)) {
         snprintf(why, whylen, "no trailer or a write error");
-        ok = 0;
+        pass = 0;
     }
     tt_reader_close(r);
-    return ok;
+    return pass;
 }
 
 static void roundtrip(uint64_t seed)
@@ -99,7 +99,7 @@ static void roundtrip(uint64_t seed)
     struct tt_error err;
     struct tt_writer *w = tt_writer_open(path, &h, &o, &err);
     if (!w) {
-        tap_ok(0, "seed %llu: open: %s", (unsigned long long)seed, err.msg);
+        ok(0, "seed %llu: open: %s", (unsigned long long)seed, err.msg);
         return;
     }
     unsigned nstreams = 1 + (unsigned)rng_below(&rng, 4);
@@ -121,12 +121,12 @@ static void roundtrip(uint64_t seed)
     struct tt_writer_stats st;
     int rc = tt_writer_close(w, &st, &err);
     char why[600] = "";
-    int ok = rc == 0 && st.records == n && st.lost == 0;
+    int pass = rc == 0 && st.records == n && st.lost == 0;
     if (rc)
         snprintf(why, sizeof why, "close: %s", err.msg);
-    ok = ok && check_trace(path, 0, want, nstreams, why, sizeof why);
-    ok = ok && check_trace(path, TT_READ_MERGED, want, nstreams, why, sizeof why);
-    tap_ok(ok, "round trip, seed %llu (%zu records, %u streams, chunk %zu KiB, %s%s) %s",
+    pass = pass && check_trace(path, 0, want, nstreams, why, sizeof why);
+    pass = pass && check_trace(path, TT_READ_MERGED, want, nstreams, why, sizeof why);
+    ok(pass, "round trip, seed %llu (%zu records, %u streams, chunk %zu KiB, %s%s) %s",
            (unsigned long long)seed, n, nstreams, o.chunk_size >> 10, o.raw ? "raw" : "zstd",
            o.synchronous ? ", synchronous" : "", why);
     for (unsigned i = 0; i < nstreams; i++)
@@ -179,10 +179,10 @@ static void threads(unsigned nthreads)
     for (unsigned i = 0; i < nthreads; i++)
         want[i] = args[i].want;
     char why[600] = "";
-    int ok = rc == 0 && check_trace(path, 0, want, nthreads, why, sizeof why);
-    tap_ok(ok, "%u threads at once, file order %s", nthreads, why);
-    ok = rc == 0 && check_trace(path, TT_READ_MERGED, want, nthreads, why, sizeof why);
-    tap_ok(ok, "%u threads at once, merged order %s", nthreads, why);
+    int pass = rc == 0 && check_trace(path, 0, want, nthreads, why, sizeof why);
+    ok(pass, "%u threads at once, file order %s", nthreads, why);
+    pass = rc == 0 && check_trace(path, TT_READ_MERGED, want, nthreads, why, sizeof why);
+    ok(pass, "%u threads at once, merged order %s", nthreads, why);
     for (unsigned i = 0; i < nthreads; i++)
         expect_free(&want[i]);
     unlink(path);
@@ -230,7 +230,7 @@ static void merged_order(void)
      * g2): records between sync events are ordered only within their
      * stream, which is all happens-before needs. */
     const char *want = "1:thread-start 0:thread-start 0:g1 0:m5 1:g2 1:m3 1:g3 0:g4 0:m7 ";
-    tap_ok(!strcmp(got, want), "merged order: '%s'", got);
+    ok(!strcmp(got, want), "merged order: '%s'", got);
     unlink(path);
 }
 
@@ -244,7 +244,7 @@ static void defs_before_use(void)
     struct tt_error err;
     struct tt_writer *w = tt_writer_open(path, &h, NULL, &err);
     struct tt_stream *a = tt_stream_get(w, 0, &err), *b = tt_stream_get(w, 1, &err);
-    int ok = 1;
+    int pass = 1;
     for (int i = 0; i < 2000; i++) {
         uint8_t op[4] = { (uint8_t)i, 1, 2, 3 };
         uint32_t id = tt_def_insn(w, 0x1000 + 4u * (uint32_t)i, op, 4, "nop");
@@ -252,13 +252,13 @@ static void defs_before_use(void)
         tt_put_insn(s, id, 0x1000 + 4u * (uint32_t)i);
         tt_stream_flush(s);
     }
-    ok = tt_writer_close(w, NULL, &err) == 0;
+    pass = tt_writer_close(w, NULL, &err) == 0;
     struct tt_reader *r = tt_reader_open(path, 0, &err);
     struct tt_record rec;
     int rc, n = 0;
     while ((rc = tt_reader_next(r, &rec, &err)) > 0)
         n++;
-    tap_ok(ok && rc == 0 && n == 2000, "definitions precede their uses in file order (%d records%s%s)", n,
+    ok(pass && rc == 0 && n == 2000, "definitions precede their uses in file order (%d records%s%s)", n,
            rc ? ": " : "", rc ? err.msg : "");
     tt_reader_close(r);
     unlink(path);
@@ -278,5 +278,5 @@ int main(void)
     merged_order();
     defs_before_use();
     rmdir(dir);
-    return tap_failed != 0;
+    return n_failed != 0;
 }

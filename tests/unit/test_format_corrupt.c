@@ -135,9 +135,9 @@ static void truncations(const char *path, const struct layout *l)
             }
         }
     }
-    tap_ok(ok_bound, "cut at each of %zu chunk boundaries: every whole chunk read, then 'cut short' %s",
+    ok(ok_bound, "cut at each of %zu chunk boundaries: every whole chunk read, then 'cut short' %s",
            l->nchunks, ok_bound ? "" : why);
-    tap_ok(ok_inside, "cut inside each chunk (header and payload): same %s", ok_inside ? "" : why);
+    ok(ok_inside, "cut inside each chunk (header and payload): same %s", ok_inside ? "" : why);
 
     int ok_head = 1;
     for (size_t n = 0; n < l->header; n++) {
@@ -151,7 +151,7 @@ static void truncations(const char *path, const struct layout *l)
             snprintf(why, sizeof why, "(cut at %zu: rc %d: %s)", n, rc, err.msg);
         }
     }
-    tap_ok(ok_head, "cut inside the file header: not a trace, or cut short %s", ok_head ? "" : why);
+    ok(ok_head, "cut inside the file header: not a trace, or cut short %s", ok_head ? "" : why);
 
     spit(cut, f.b, l->off[l->nchunks - 1]);
     uint64_t k;
@@ -160,7 +160,7 @@ static void truncations(const char *path, const struct layout *l)
     char want[400];
     snprintf(want, sizeof want, "'%s': trace cut short at byte %zu: no trailer (the recording did not finish)",
              cut, l->off[l->nchunks - 1]);
-    tap_ok(!strcmp(err.msg, want), "message for a missing trailer: '%s'", err.msg);
+    ok(!strcmp(err.msg, want), "message for a missing trailer: '%s'", err.msg);
     free(f.b);
     unlink(cut);
 }
@@ -170,7 +170,7 @@ static void flips(const char *path)
     struct file f = slurp(path);
     char bad[300];
     snprintf(bad, sizeof bad, "%s/flip.tct", dir);
-    int ok = 1;
+    int pass = 1;
     char why[700] = "";
     size_t tried = 0;
     spit(bad, f.b, f.n);
@@ -186,14 +186,14 @@ static void flips(const char *path)
         int rc = read_all(bad, flags, &n, &err);
         /* Every byte is under a checksum, the magic or the version. */
         if (rc >= 0 || err.msg[0] == '\0') {
-            ok = 0;
+            pass = 0;
             snprintf(why, sizeof why, "(byte %zu: rc %d)", i, rc);
         }
         if (pwrite(fd, &f.b[i], 1, (off_t)i) != 1)
             abort();
     }
     close(fd);
-    tap_ok(ok, "each of %zu single-bit flips over all %zu bytes is reported %s", tried, f.n, why);
+    ok(pass, "each of %zu single-bit flips over all %zu bytes is reported %s", tried, f.n, why);
     free(f.b);
     unlink(bad);
 }
@@ -210,11 +210,11 @@ static void versions(const char *path)
     int rc = read_all(bad, 0, &n, &err);
     char want[400];
     snprintf(want, sizeof want, "'%s': trace format version 2 is newer than this tcgtrace (reads 1)", bad);
-    tap_ok(rc == TT_E_VERSION && !strcmp(err.msg, want), "a newer version is rejected by name: '%s'", err.msg);
+    ok(rc == TT_E_VERSION && !strcmp(err.msg, want), "a newer version is rejected by name: '%s'", err.msg);
     f.b[8] = 0;
     spit(bad, f.b, f.n);
     rc = read_all(bad, 0, &n, &err);
-    tap_ok(rc == TT_E_VERSION, "version 0 is rejected: '%s'", err.msg);
+    ok(rc == TT_E_VERSION, "version 0 is rejected: '%s'", err.msg);
     f.b[8] = 1;
 
     /* Required features: the last u64 field before the CRC. */
@@ -223,7 +223,7 @@ static void versions(const char *path)
     tt_put_le32(f.b + hlen - 4, tt_crc32c(0, f.b, hlen - 4));
     spit(bad, f.b, f.n);
     rc = read_all(bad, 0, &n, &err);
-    tap_ok(rc == TT_E_FEATURE && strstr(err.msg, "features unknown"), "an unknown required feature is rejected: '%s'",
+    ok(rc == TT_E_FEATURE && strstr(err.msg, "features unknown"), "an unknown required feature is rejected: '%s'",
            err.msg);
     free(f.b);
     unlink(bad);
@@ -272,7 +272,7 @@ static void extensions(void)
     struct tt_record rec;
     int rc1 = r ? tt_reader_next(r, &rec, &err) : -100;
     int rc2 = r ? tt_reader_next(r, &rec, &err) : -100;
-    tap_ok(rc1 == 1 && rec.kind == TT_THREAD_START && rec.thread.tid == 5 && rc2 == 0,
+    ok(rc1 == 1 && rec.kind == TT_THREAD_START && rec.thread.tid == 5 && rc2 == 0,
            "unknown header fields and extension records are skipped (%d %d %s)", rc1, rc2,
            rc2 < 0 ? err.msg : "");
     if (r)
@@ -306,7 +306,7 @@ static void write_failure(void)
     struct tt_writer_stats st;
     int rc = tt_writer_close(w, &st, &err);
     setrlimit(RLIMIT_FSIZE, &old);
-    tap_ok(rc == TT_E_WRITE && err.sys_errno == EFBIG && strstr(err.msg, "File too large") &&
+    ok(rc == TT_E_WRITE && err.sys_errno == EFBIG && strstr(err.msg, "File too large") &&
                strstr(err.msg, "records lost (") && st.records + st.lost == n && st.lost > 0 &&
                st.lost_kind[TT_MEM] == st.lost,
            "a failed write is reported with the records lost: '%s'", err.msg);
@@ -318,14 +318,14 @@ static void write_failure(void)
     while ((rrc = tt_reader_next(r, &rec, &err)) > 0)
         got++;
     const struct tt_trailer *t = tt_reader_trailer(r);
-    tap_ok(rrc == 0 && got == st.records && t && t->write_errno == EFBIG && t->lost[TT_MEM] == st.lost,
+    ok(rrc == 0 && got == st.records && t && t->write_errno == EFBIG && t->lost[TT_MEM] == st.lost,
            "that trace reads to its end: %llu records, its trailer counts %llu lost",
            (unsigned long long)got, t ? (unsigned long long)t->lost[TT_MEM] : 0ull);
     tt_reader_close(r);
     unlink(path);
 
     w = tt_writer_open("/dev/full", &h, NULL, &err);
-    tap_ok(!w && err.code == TT_E_IO && !strcmp(err.msg, "cannot write '/dev/full': No space left on device"),
+    ok(!w && err.code == TT_E_IO && !strcmp(err.msg, "cannot write '/dev/full': No space left on device"),
            "a header that cannot be written: '%s'", err.msg);
 }
 
@@ -338,19 +338,19 @@ static void not_traces(void)
     int rc = read_all(path, 0, &n, &err);
     char want[400];
     snprintf(want, sizeof want, "cannot open '%s': No such file or directory", path);
-    tap_ok(rc == TT_E_IO && !strcmp(err.msg, want), "a missing file: '%s'", err.msg);
+    ok(rc == TT_E_IO && !strcmp(err.msg, want), "a missing file: '%s'", err.msg);
     snprintf(path, sizeof path, "%s/text.tct", dir);
     spit(path, (const uint8_t *)"hello, world\n", 13);
     rc = read_all(path, 0, &n, &err);
     snprintf(want, sizeof want, "'%s': not a tcgtrace trace (no TCGTRACE magic)", path);
-    tap_ok(rc == TT_E_NOT_TRACE && !strcmp(err.msg, want), "a text file: '%s'", err.msg);
+    ok(rc == TT_E_NOT_TRACE && !strcmp(err.msg, want), "a text file: '%s'", err.msg);
     unlink(path);
     rc = read_all(dir, 0, &n, &err);
-    tap_ok(rc == TT_E_IO && strstr(err.msg, "not a regular file"), "a directory: '%s'", err.msg);
+    ok(rc == TT_E_IO && strstr(err.msg, "not a regular file"), "a directory: '%s'", err.msg);
     int named = 1;
     for (int c = TT_E_INVAL; c <= TT_OK; c++)
         named &= strcmp(tt_strerror(c), "unknown error") != 0;
-    tap_ok(named && !strcmp(tt_strerror(TT_E_TRUNCATED), "trace cut short"), "every status has a name");
+    ok(named && !strcmp(tt_strerror(TT_E_TRUNCATED), "trace cut short"), "every status has a name");
 }
 
 int main(void)
@@ -365,7 +365,7 @@ int main(void)
     uint64_t n = 0;
     struct tt_error err;
     int rc = read_all(path, 0, &n, &err);
-    tap_ok(l.nchunks > 20 && rc == 0 && n == l.before[l.nchunks],
+    ok(l.nchunks > 20 && rc == 0 && n == l.before[l.nchunks],
            "the intact trace reads (%zu chunks, %llu records)", l.nchunks, (unsigned long long)n);
     truncations(path, &l);
     flips(path);
@@ -375,5 +375,5 @@ int main(void)
     not_traces();
     unlink(path);
     rmdir(dir);
-    return tap_failed != 0;
+    return n_failed != 0;
 }

@@ -12,22 +12,8 @@
 
 #include "tcgtrace/reader.h"
 #include "tcgtrace/writer.h"
+#include "tap.h"
 
-static int tap_n __attribute__((unused)), tap_failed;
-
-static inline void tap_ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static inline void tap_ok(int cond, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("%sok %d - ", cond ? "" : "not ", ++tap_n);
-    vprintf(fmt, ap);
-    printf("\n");
-    va_end(ap);
-    if (!cond)
-        tap_failed++;
-    fflush(stdout);
-}
 
 static inline uint64_t rng_next(uint64_t *s)
 {

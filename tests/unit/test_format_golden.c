@@ -206,27 +206,27 @@ static int same_records(const char *path, char *why, size_t whylen)
     }
     size_t pos[2] = { 0, 0 };
     struct tt_record rec;
-    int rc, ok = 1;
-    while (ok && (rc = tt_reader_next(r, &rec, &err)) > 0) {
+    int rc, pass = 1;
+    while (pass && (rc = tt_reader_next(r, &rec, &err)) > 0) {
         char d[200];
         if (rec.stream > 1 || pos[rec.stream] >= want[rec.stream].n) {
             snprintf(why, whylen, "unexpected record of stream %u", rec.stream);
-            ok = 0;
+            pass = 0;
         } else if (!record_equal(&rec, &want[rec.stream].recs[pos[rec.stream]++], d, sizeof d)) {
             snprintf(why, whylen, "stream %u record %zu: %s", rec.stream, pos[rec.stream] - 1, d);
-            ok = 0;
+            pass = 0;
         }
     }
-    if (ok && rc < 0) {
+    if (pass && rc < 0) {
         snprintf(why, whylen, "%s", err.msg);
-        ok = 0;
+        pass = 0;
     }
-    if (ok && (pos[0] != want[0].n || pos[1] != want[1].n)) {
+    if (pass && (pos[0] != want[0].n || pos[1] != want[1].n)) {
         snprintf(why, whylen, "%zu and %zu records, want %zu and %zu", pos[0], pos[1], want[0].n, want[1].n);
-        ok = 0;
+        pass = 0;
     }
     tt_reader_close(r);
-    return ok;
+    return pass;
 }
 
 static int same_bytes(const char *a, const char *b)
@@ -263,20 +263,20 @@ int main(int argc, char **argv)
     if (!mkdtemp(tmp))
         return perror("mkdtemp"), 1;
     snprintf(path, sizeof path, "%s/v1-raw.tct", tmp);
-    int ok = generate(path, true, why, sizeof why);
-    tap_ok(ok && same_bytes(path, "tests/golden/v1-raw.tct"),
+    int pass = generate(path, true, why, sizeof why);
+    ok(pass && same_bytes(path, "tests/golden/v1-raw.tct"),
            "the encoder writes tests/golden/v1-raw.tct byte for byte %s", why);
     unlink(path);
     snprintf(path, sizeof path, "%s/v1.tct", tmp);
-    ok = generate(path, false, why, sizeof why) && same_records(path, why, sizeof why);
-    tap_ok(ok, "a fresh compressed trace decodes to the records written %s", why);
+    pass = generate(path, false, why, sizeof why) && same_records(path, why, sizeof why);
+    ok(pass, "a fresh compressed trace decodes to the records written %s", why);
     unlink(path);
     rmdir(tmp);
-    tap_ok(same_records("tests/golden/v1-raw.tct", why, sizeof why),
+    ok(same_records("tests/golden/v1-raw.tct", why, sizeof why),
            "tests/golden/v1-raw.tct decodes to the records written %s", why);
-    tap_ok(same_records("tests/golden/v1.tct", why, sizeof why),
+    ok(same_records("tests/golden/v1.tct", why, sizeof why),
            "tests/golden/v1.tct decodes to the records written %s", why);
     for (int i = 0; i < 2; i++)
         expect_free(&want[i]);
-    return tap_failed != 0;
+    return n_failed != 0;
 }

@@ -10,21 +10,8 @@
 #include <time.h>
 
 #include "tcgtrace/pagemap.h"
+#include "tap.h"
 
-static int n_tests, n_failed;
-
-static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ok(int cond, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("%sok %d - ", cond ? "" : "not ", ++n_tests);
-    vprintf(fmt, ap);
-    putchar('\n');
-    va_end(ap);
-    if (!cond)
-        n_failed++;
-}
 
 #define PG PAGEMAP_PAGE_SIZE
 #define LEAF_SPAN (PG << PAGEMAP_LEAF_BITS)

@@ -744,6 +744,5 @@ int main(void)
     test_tls_reuse();
     test_openmp();
     test_dedup();
-    printf("1..%d\n", n_tests);
-    return n_failed != 0;
+    return tap_done();
 }

@@ -9,21 +9,8 @@
 #include <stdlib.h>
 
 #include "../../analysis/race.h"
+#include "tap.h"
 
-static int n_tests, n_failed;
-
-static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3), unused));
-static void ok(int cond, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("%sok %d - ", cond ? "" : "not ", ++n_tests);
-    vprintf(fmt, ap);
-    putchar('\n');
-    va_end(ap);
-    if (!cond)
-        n_failed++;
-}
 
 static void is(uint64_t got, uint64_t want, const char *what) __attribute__((unused));
 static void is(uint64_t got, uint64_t want, const char *what)

@@ -162,6 +162,5 @@ int main(void)
     test_mixed_sizes();
     test_unaligned();
     test_memory();
-    printf("1..%d\n", n_tests);
-    return n_failed != 0;
+    return tap_done();
 }

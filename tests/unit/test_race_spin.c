@@ -82,6 +82,5 @@ int main(void)
 {
     test_spins();
     test_learnt();
-    printf("1..%d\n", n_tests);
-    return n_failed != 0;
+    return tap_done();
 }

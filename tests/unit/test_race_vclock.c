@@ -253,6 +253,5 @@ int main(void)
     test_fences();
     test_threads();
     test_learning();
-    printf("1..%d\n", n_tests);
-    return n_failed != 0;
+    return tap_done();
 }

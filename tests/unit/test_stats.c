@@ -14,21 +14,8 @@
 #include "../../analysis/sysnames.h"
 #include "tcgtrace/writer.h"
 #include "test_guest.h"
+#include "tap.h"
 
-static int n_tests, n_failed;
-
-static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ok(int cond, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("%sok %d - ", cond ? "" : "not ", ++n_tests);
-    vprintf(fmt, ap);
-    putchar('\n');
-    va_end(ap);
-    if (!cond)
-        n_failed++;
-}
 
 static void is_u64(uint64_t got, uint64_t want, const char *what)
 {
@@ -481,6 +468,5 @@ int main(void)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         printf("# could not remove %s\n", dir);
-    printf("1..%d\n", n_tests);
-    return n_failed != 0;
+    return tap_done();
 }

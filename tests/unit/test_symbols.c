@@ -9,21 +9,8 @@
 
 #include "../../analysis/symbols.h"
 #include "test_guest.h"
+#include "tap.h"
 
-static int n_tests, n_failed;
-
-static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ok(int cond, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("%sok %d - ", cond ? "" : "not ", ++n_tests);
-    vprintf(fmt, ap);
-    putchar('\n');
-    va_end(ap);
-    if (!cond)
-        n_failed++;
-}
 
 static void is_str(const char *got, const char *want, const char *what)
 {
@@ -152,6 +139,5 @@ int main(void)
     test_sysroot_libc("/usr/aarch64-linux-gnu", "/lib/libc.so.6");
     test_sysroot_libc("/usr/riscv64-linux-gnu", "/lib/libc.so.6");
     test_missing_file();
-    printf("1..%d\n", n_tests);
-    return n_failed != 0;
+    return tap_done();
 }

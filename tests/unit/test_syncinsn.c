@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tcgtrace/syncinsn.h"
+#include "tap.h"
 
 enum {
     A = TT_SYNCINSN_ATOMIC,
@@ -160,17 +161,11 @@ static const struct word_case rv64[] = {
     { "ecall", 0x00000073, 0 },
 };
 
-static int n_tests, n_failed;
-
 static void check(const char *arch, const char *text, unsigned got, unsigned want)
 {
-    n_tests++;
-    if (got == want) {
-        printf("ok %d - %s: %s\n", n_tests, arch, text);
-    } else {
-        printf("not ok %d - %s: %s\n#   got 0x%x, want 0x%x\n", n_tests, arch, text, got, want);
-        n_failed++;
-    }
+    ok(got == want, "%s: %s", arch, text);
+    if (got != want)
+        printf("#   got 0x%x, want 0x%x\n", got, want);
 }
 
 static void words(const char *arch, unsigned machine, const struct word_case *c, size_t n)
