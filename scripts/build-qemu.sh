@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds QEMU 10.0 from Debian trixie's source package into a cache outside
 # the repository, once. The system apt configuration is never touched: apt
-# runs on a private state directory inside the cache.
+# runs on a private state directory inside the cache (private-apt.sh).
 #
 # Usage: scripts/build-qemu.sh        (prints the QEMU directory on stdout)
 # Env:   TCGTRACE_QEMU_DIR  where QEMU goes (default ~/.cache/tcgtrace/qemu-10.0)
@@ -19,23 +19,10 @@ step=""
 fail() { echo "build-qemu: step '$step' failed${1:+: $1}; see $WORK/log" >&2; exit 1; }
 run() { step=$1; shift; echo "build-qemu: $step" >&2; "$@" >>"$WORK/log" 2>&1 || fail; }
 
-mkdir -p "$WORK/apt/state/lists/partial" "$WORK/apt/cache/archives/partial" "$WORK/apt/parts"
+mkdir -p "$WORK"
 : >"$WORK/log"
-
-# The mirror comes from the machine's own apt sources (deb822 or one-line style).
-MIRROR=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null |
-    sed -n -e 's/^URIs: *\([^ ]*\/debian\/\{0,1\}\)$/\1/p' -e 's/^deb \(\[[^]]*\] \)\{0,1\}\([^ ]*\/debian\/\{0,1\}\) .*/\2/p' |
-    head -n 1)
-MIRROR=${MIRROR:-http://deb.debian.org/debian}
-KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
-cat >"$WORK/apt/sources.list" <<SRC
-deb [signed-by=$KEYRING] $MIRROR trixie main
-deb-src [signed-by=$KEYRING] $MIRROR trixie main
-SRC
-
-APT="apt-get -q -o Dir::Etc::SourceList=$WORK/apt/sources.list -o Dir::Etc::SourceParts=$WORK/apt/parts
- -o Dir::State=$WORK/apt/state -o Dir::Cache=$WORK/apt/cache -o Dir::State::status=/var/lib/dpkg/status
- -o APT::Sandbox::User=root"
+. "$(dirname "$0")/private-apt.sh"
+private_apt "$WORK/apt" trixie "deb deb-src"
 
 cd "$WORK"
 run "apt update (private state, $MIRROR trixie)" $APT update
