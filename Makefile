@@ -91,6 +91,27 @@ $(B)/plugins/lib%.so: $(B)/obj/plugins/%.o $(PLUGIN_COMMON_OBJS) $(LIBTT)
 	@mkdir -p $(@D)
 	$(CC) -shared $(LDFLAGS) -o $@ $< $(PLUGIN_COMMON_OBJS) $(LIBTT) $(GLIB_LIBS) $(LIB_LIBS)
 
+# The plugins again, built against QEMU 7.2's plugin header (API v1) for the
+# QEMUs older than 9.0 that distributions ship (docs/qemu-versions.md);
+# tcgtrace record picks the build that QEMU's version loads.
+QEMU_V1_DIR ?= $(or $(TCGTRACE_QEMU_V1_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/tcgtrace/qemu-7.2-header)
+QEMU_V1_STAMP := $(QEMU_V1_DIR)/.tcgtrace-stamp
+export TCGTRACE_QEMU_V1_DIR := $(QEMU_V1_DIR)
+PLUGIN_COMMON_OBJS_V1 := $(patsubst %.c,$(B)/obj-v1/%.o,$(wildcard plugins/common/*.c))
+PLUGINS_V1 := $(patsubst plugins/%.c,$(B)/plugins-v1/lib%.so,$(PLUGIN_SRCS))
+all: $(PLUGINS_V1)
+
+$(QEMU_V1_STAMP): | deps
+	scripts/fetch-qemu-header.sh
+
+$(B)/obj-v1/plugins/%.o: plugins/%.c $(QEMU_V1_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(GLIB_CFLAGS) -I$(QEMU_V1_DIR)/include -Iplugins -MMD -MP -c $< -o $@
+
+$(B)/plugins-v1/lib%.so: $(B)/obj-v1/plugins/%.o $(PLUGIN_COMMON_OBJS_V1) $(LIBTT)
+	@mkdir -p $(@D)
+	$(CC) -shared $(LDFLAGS) -o $@ $< $(PLUGIN_COMMON_OBJS_V1) $(LIBTT) $(GLIB_LIBS) $(LIB_LIBS)
+
 $(TCGTRACE): $(CMD_OBJS) $(ANALYSIS_OBJS) $(LIBTT)
 	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJS) $(ANALYSIS_OBJS) $(LIBTT) $(CMD_LIBS)
 
@@ -141,4 +162,4 @@ bench-quick: all $(BENCH_PROGS)
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj $(B)/obj-v1 -name '*.d' 2>/dev/null)

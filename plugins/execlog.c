@@ -29,6 +29,7 @@
 
 #include "common/guestarch.h"
 #include "common/outbuf.h"
+#include "common/qemuapi.h"
 #include "common/traceheader.h"
 #include "tcgtrace/textfmt.h"
 #include "tcgtrace/writer.h"
@@ -364,19 +365,7 @@ static void bin_mem(unsigned int vcpu_index, qemu_plugin_meminfo_t info, uint64_
         tt_put_lost(s, TT_MEM, 1);
         return;
     }
-    qemu_plugin_mem_value val = qemu_plugin_mem_get_value(info);
-    uint64_t lo, hi = 0;
-    switch (val.type) {
-    case QEMU_PLUGIN_MEM_VALUE_U8: lo = val.data.u8; break;
-    case QEMU_PLUGIN_MEM_VALUE_U16: lo = val.data.u16; break;
-    case QEMU_PLUGIN_MEM_VALUE_U32: lo = val.data.u32; break;
-    case QEMU_PLUGIN_MEM_VALUE_U64: lo = val.data.u64; break;
-    default:
-        lo = val.data.u128.low;
-        hi = val.data.u128.high;
-        break;
-    }
-    tt_put_mem_value(s, in->pc, vaddr, shift, qemu_plugin_mem_is_store(info), lo, hi);
+    qemuapi_put_mem(s, info, in->pc, vaddr, shift);
     if (system_mode) {
         struct qemu_plugin_hwaddr *hw = qemu_plugin_get_hwaddr(info, vaddr);
         if (hw)
@@ -394,6 +383,10 @@ static void vcpu_syscall(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t n
                          uint64_t a5, uint64_t a6, uint64_t a7, uint64_t a8)
 {
     (void)id, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5, (void)a6, (void)a7, (void)a8;
+    /* The thread that forks, for fork_prepare: vcpu_init's is not always
+     * the vCPU's own (QEMU before 9.0 runs a new thread's in its parent's). */
+    if (vcpu_index < MAX_VCPUS)
+        self = vcpus[vcpu_index];
     if (guest) {
         enum guest_sys sys = guest_arch_sys(guest, num);
         if (sys != GSYS_EXECVE && sys != GSYS_EXECVEAT)
@@ -416,7 +409,7 @@ static uint8_t *insn_bytes(struct qemu_plugin_insn *qi, uint8_t *small, size_t s
 {
     size_t size = qemu_plugin_insn_size(qi);
     uint8_t *bytes = size <= small_size ? small : g_malloc(size);
-    *len = qemu_plugin_insn_data(qi, bytes, size);
+    *len = qemuapi_insn_data(qi, bytes, size);
     return bytes;
 }
 
@@ -869,12 +862,14 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         fprintf(stderr, "execlog: format=bin needs out=PATH\n");
         return -1;
     }
+    if ((reg_specs || rdisas) && !QEMUAPI_REGISTERS)
+        return qemuapi_refuse("execlog", reg_specs ? "reg=" : "rdisas=on", "9.0", info);
     system_mode = info->system_emulation;
     guest = guest_arch_find(info->target_name);
     if (guest)
         big_endian_target = guest->big_endian;
     if (bin) {
-        uint64_t features = TT_FEAT_INSNS | TT_FEAT_MEMORY | TT_FEAT_MEM_VALUES;
+        uint64_t features = TT_FEAT_INSNS | TT_FEAT_MEMORY | QEMUAPI_FEAT_MEM_VALUES;
         if (reg_specs)
             features |= TT_FEAT_REGISTERS;
         if (system_mode)

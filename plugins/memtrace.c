@@ -37,6 +37,7 @@
 #include "common/guestarch.h"
 #include "common/guestmem.h"
 #include "common/outbuf.h"
+#include "common/qemuapi.h"
 #include "common/traceheader.h"
 #include "common/wmap.h"
 #include "tcgtrace/syncinsn.h"
@@ -94,6 +95,8 @@ struct vcpu {
     uint64_t clear_child_tid;
     /* A sequence number taken before a release instruction executes. */
     uint64_t release_gseq;
+    /* Not begun yet (thread_begin): QEMU before 9.0 only. */
+    bool late;
 };
 
 /* A vCPU's state is published with a release store before its thread runs
@@ -141,19 +144,7 @@ static void on_access_text(unsigned idx, qemu_plugin_meminfo_t info, uint64_t va
 static inline void record(struct vcpu *v, qemu_plugin_meminfo_t info, uint64_t vaddr, unsigned shift,
                           uint64_t pc)
 {
-    qemu_plugin_mem_value val = qemu_plugin_mem_get_value(info);
-    uint64_t lo, hi = 0;
-    switch (val.type) {
-    case QEMU_PLUGIN_MEM_VALUE_U8: lo = val.data.u8; break;
-    case QEMU_PLUGIN_MEM_VALUE_U16: lo = val.data.u16; break;
-    case QEMU_PLUGIN_MEM_VALUE_U32: lo = val.data.u32; break;
-    case QEMU_PLUGIN_MEM_VALUE_U64: lo = val.data.u64; break;
-    default:
-        lo = val.data.u128.low;
-        hi = val.data.u128.high;
-        break;
-    }
-    tt_put_mem_value(v->s, pc, vaddr, shift, qemu_plugin_mem_is_store(info), lo, hi);
+    qemuapi_put_mem(v->s, info, pc, vaddr, shift);
     v->traced++;
 }
 
@@ -269,7 +260,7 @@ static enum qemu_plugin_mem_rw traced_rw(void)
 static void translate_bin(struct qemu_plugin_insn *insn)
 {
     uint8_t bytes[16];
-    size_t len = qemu_plugin_insn_data(insn, bytes, sizeof(bytes));
+    size_t len = qemuapi_insn_data(insn, bytes, sizeof(bytes));
     uint64_t pc = qemu_plugin_insn_vaddr(insn);
     unsigned flags = tt_syncinsn_classify(arch->elf_machine, bytes, len);
     if (!flags) {
@@ -289,9 +280,17 @@ static void translate_bin(struct qemu_plugin_insn *insn)
     qemu_plugin_register_vcpu_mem_cb(insn, on_access_sync, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW, si);
 }
 
+#if !QEMUAPI_REGISTERS
+static void translate_startup(struct qemu_plugin_tb *tb);
+#endif
+
 static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
     (void)id;
+#if !QEMUAPI_REGISTERS
+    if (!atomic_load(&started))
+        translate_startup(tb);
+#endif
     size_t n = qemu_plugin_tb_n_insns(tb);
     for (size_t i = 0; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
@@ -305,6 +304,7 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 
 /* --- Start-up: the initial regions and the trace header --- */
 
+#if QEMUAPI_REGISTERS
 /* The stack pointer of the calling vCPU; false if QEMU has no such register. */
 static bool read_sp(uint64_t *sp)
 {
@@ -324,12 +324,13 @@ static bool read_sp(uint64_t *sp)
     g_array_free(regs, true);
     return found;
 }
+#endif
 
 static void open_trace(void)
 {
     struct trace_header th;
     trace_header_init(&th, "memtrace", plugin_argc, plugin_argv, arch->name, arch->big_endian, false,
-                      TT_FEAT_MEMORY | TT_FEAT_MEM_VALUES | TT_FEAT_SYNC | TT_FEAT_SYSCALLS |
+                      TT_FEAT_MEMORY | QEMUAPI_FEAT_MEM_VALUES | TT_FEAT_SYNC | TT_FEAT_SYSCALLS |
                           TT_FEAT_SYNC_FLAGS);
     struct tt_writer_options wo = { .level = opt.level };
     struct tt_error err;
@@ -346,13 +347,13 @@ static void put_module(struct tt_stream *s, const char *path, const struct guest
 
 /* The first vCPU's init callback runs once the program is loaded and its
  * registers set, before its first instruction (QEMU queues the callback as
- * vCPU work, which runs before any translation block). */
-static void start(struct vcpu *v, unsigned idx)
+ * vCPU work, which runs before any translation block). sp is the initial
+ * stack pointer, NULL if unknown. */
+static void start(struct vcpu *v, unsigned idx, const uint64_t *sp)
 {
     struct wmap_initial init = { 0 };
-    uint64_t sp;
-    const char *err = "cannot read the stack pointer";
-    bool have_sp = read_sp(&sp);
+    const char *err = QEMUAPI_REGISTERS ? "cannot read the stack pointer"
+                                        : "cannot find the initial stack from the first memory accesses";
     /* The trace must exist before the regions are added: they are
      * recorded as mapping changes in this vCPU's stream. */
     if (opt.bin)
@@ -361,7 +362,7 @@ static void start(struct vcpu *v, unsigned idx)
         struct tt_error e;
         v->s = tt_stream_get(writer, idx, &e);
     }
-    if (!have_sp || wmap_add_initial(sp, &init, v, &err))
+    if (!sp || wmap_add_initial(*sp, &init, v, &err))
         fprintf(stderr, "memtrace: %s: accesses to memory QEMU mapped at start-up "
                         "(stack, program, dynamic loader) may be missing\n", err);
     if (!v->s)
@@ -418,6 +419,62 @@ static uint64_t clone_finished(uint64_t sp)
 }
 
 
+/* The calling thread's vCPU during a system call (QEMU before 9.0 creates a
+ * new thread's vCPU in its parent's clone). */
+static __thread struct vcpu *in_syscall;
+
+/* A thread begins, in its own thread: its tid, its stream and the records
+ * that open it; the first thread's also starts the trace. */
+static void thread_begin(struct vcpu *v, unsigned idx, const uint64_t *sp)
+{
+    v->tid = (uint64_t)syscall(SYS_gettid);
+    if (!atomic_exchange(&started, true))
+        start(v, idx, sp);
+    else if (writer && !v->s && getpid() == owner_pid) {
+        struct tt_error e;
+        v->s = tt_stream_get(writer, idx, &e);
+    }
+    if (v->s) {
+        tt_put_thread_start(v->s, v->tid);
+        tt_put_sync(v->s, TT_SYNC_THREAD_START, v->s->last_pc, 0, v->tid);
+    }
+}
+
+#if !QEMUAPI_REGISTERS
+/* QEMU before 9.0 has no register API, and calls the first vCPU's init
+ * callback before it loads the program. The first thread begins at its
+ * first memory access instead: the start-up code's first accesses are
+ * near the initial stack pointer (initstack_find). Until then every
+ * translated instruction gets this callback, ahead of its others. */
+#define STARTUP_TRIES 64
+static unsigned startup_tries; /* only the first thread runs before */
+
+static void on_startup_access(unsigned idx, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
+{
+    (void)info, (void)udata;
+    struct vcpu *v = vcpu_get(idx);
+    if (!v || atomic_load_explicit(&started, memory_order_relaxed))
+        return;
+    uint64_t sp;
+    bool found = initstack_find(arch, vaddr, &sp) == 0;
+    if (!found && ++startup_tries < STARTUP_TRIES)
+        return;
+    v->late = false;
+    thread_begin(v, idx, found ? &sp : NULL);
+}
+
+static void translate_startup(struct qemu_plugin_tb *tb)
+{
+    size_t n = qemu_plugin_tb_n_insns(tb);
+    for (size_t i = 0; i < n; i++) {
+        struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+        guestmem_learn_base(insn);
+        qemu_plugin_register_vcpu_mem_cb(insn, on_startup_access, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW,
+                                         NULL);
+    }
+}
+#endif
+
 static void on_vcpu_init(qemu_plugin_id_t id, unsigned idx)
 {
     (void)id;
@@ -436,20 +493,19 @@ static void on_vcpu_init(qemu_plugin_id_t id, unsigned idx)
     unsigned n = atomic_load(&n_vcpus);
     while (n < idx + 1 && !atomic_compare_exchange_weak(&n_vcpus, &n, idx + 1))
         ;
+#if QEMUAPI_REGISTERS
     /* This callback runs in the new thread itself. */
-    v->tid = (uint64_t)syscall(SYS_gettid);
     uint64_t sp;
-    v->clear_child_tid = opt.bin && read_sp(&sp) ? clone_finished(sp) : 0;
-    if (!atomic_exchange(&started, true))
-        start(v, idx);
-    else if (writer && !v->s && getpid() == owner_pid) {
-        struct tt_error e;
-        v->s = tt_stream_get(writer, idx, &e);
-    }
-    if (v->s) {
-        tt_put_thread_start(v->s, v->tid);
-        tt_put_sync(v->s, TT_SYNC_THREAD_START, v->s->last_pc, 0, v->tid);
-    }
+    bool have_sp = read_sp(&sp);
+    v->clear_child_tid = opt.bin && have_sp ? clone_finished(sp) : 0;
+    thread_begin(v, idx, have_sp ? &sp : NULL);
+#else
+    /* QEMU before 9.0 calls this too early (see translate_startup): from
+     * the parent's thread inside clone for a new thread, which begins at
+     * its first system call, in its own thread. */
+    v->clear_child_tid = opt.bin && in_syscall ? clone_finished(in_syscall->clone.stack) : 0;
+    v->late = true;
+#endif
 }
 
 static void on_vcpu_exit(qemu_plugin_id_t id, unsigned idx)
@@ -568,6 +624,11 @@ static void on_syscall(qemu_plugin_id_t id, unsigned idx, int64_t num, uint64_t 
     struct vcpu *v = vcpu_get(idx);
     if (!v)
         return;
+    if (__builtin_expect(v->late, 0) && atomic_load(&started)) {
+        v->late = false;
+        thread_begin(v, idx, NULL);
+    }
+    in_syscall = v;
     v->call.sys = guest_arch_sys(arch, num);
     v->call.args[0] = a1, v->call.args[1] = a2, v->call.args[2] = a3;
     v->call.args[3] = a4, v->call.args[4] = a5, v->call.args[5] = a6;
@@ -632,6 +693,7 @@ static void put_module_if_elf(struct vcpu *v, int64_t ret)
 static void on_syscall_ret(qemu_plugin_id_t id, unsigned idx, int64_t num, int64_t ret)
 {
     (void)id;
+    in_syscall = NULL;
     struct vcpu *v = vcpu_get(idx);
     if (!v)
         return;

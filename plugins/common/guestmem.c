@@ -1,10 +1,12 @@
 /* Guest memory reads: see guestmem.h. */
 #include <string.h>
-
-#include <qemu-plugin.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "guestmem.h"
+#include "qemuapi.h"
 
+#if QEMUAPI_READ_MEMORY
 bool guestmem_read(uint64_t addr, void *buf, size_t len)
 {
     GByteArray *data = g_byte_array_sized_new((guint)len);
@@ -14,6 +16,32 @@ bool guestmem_read(uint64_t addr, void *buf, size_t len)
     g_byte_array_unref(data);
     return ok;
 }
+#else
+/* Before QEMU 9.2 the API cannot read guest memory. linux-user keeps it in
+ * its own address space at guest_base + address, and a translated
+ * instruction's host address tells guest_base. process_vm_readv on our own
+ * process fails cleanly on an unmapped or unreadable page where a plain
+ * copy would crash; unlike QEMU's own reads it does not see through
+ * PROT_NONE (initstack.c allows for that). */
+static uintptr_t guest_base;
+static bool base_known;
+
+void guestmem_learn_base(const struct qemu_plugin_insn *insn)
+{
+    void *host = qemu_plugin_insn_haddr(insn);
+    if (host) {
+        guest_base = (uintptr_t)host - (uintptr_t)qemu_plugin_insn_vaddr(insn);
+        base_known = true;
+    }
+}
+
+bool guestmem_read(uint64_t addr, void *buf, size_t len)
+{
+    struct iovec local = { buf, len };
+    struct iovec remote = { (void *)(uintptr_t)(addr + guest_base), len };
+    return base_known && len && process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)len;
+}
+#endif
 
 uint64_t guestmem_uint(const void *p, unsigned size, bool big_endian)
 {

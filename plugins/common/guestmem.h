@@ -1,11 +1,21 @@
 /* Reading guest virtual memory from the plugins, in the guest's byte order.
- * Only from a vCPU context (a vCPU callback), as QEMU requires. */
+ * Only from a vCPU context (a vCPU callback), as QEMU requires. Before QEMU
+ * 9.2 (plugin API v1 builds), linux-user only, and only once
+ * guestmem_learn_base has seen a translated instruction. */
 #ifndef TCGTRACE_GUESTMEM_H
 #define TCGTRACE_GUESTMEM_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "qemuapi.h"
+
+#if !QEMUAPI_READ_MEMORY
+/* Learns where linux-user keeps guest memory from an instruction being
+ * translated (its host address). */
+void guestmem_learn_base(const struct qemu_plugin_insn *insn);
+#endif
 
 /* False if any byte of [addr, addr+len) is unmapped or unreadable. */
 bool guestmem_read(uint64_t addr, void *buf, size_t len);

@@ -2,6 +2,7 @@
  * V ABI, and what linux-user's create_elf_tables builds): argc, argv[argc],
  * NULL, envp[], NULL, then (type, value) pairs up to AT_NULL. */
 #include <elf.h>
+#include <unistd.h>
 
 #include "guestmem.h"
 #include "initstack.h"
@@ -10,6 +11,9 @@
 #define MAX_POINTERS (1u << 20)
 #define MAX_STRING 65536
 #define PAGE 4096u
+/* How far above a start-up access initstack_find looks for the stack
+ * pointer: more than any start-up frame. */
+#define FIND_RANGE 65536u
 
 /* One past the NUL of the string at s, or 0 if unreadable. */
 static uint64_t string_end(uint64_t s)
@@ -76,6 +80,33 @@ int initstack_read(const struct guest_arch *arch, uint64_t sp, struct initstack 
     char c;
     while (bottom >= PAGE && guestmem_read(bottom - PAGE, &c, 1))
         bottom -= PAGE;
+#if !QEMUAPI_READ_MEMORY
+    /* These reads stop at QEMU's PROT_NONE guard page, which QEMU's own
+     * reads take in: the bottom is that page's, as with them. */
+    bottom -= (uint64_t)getpagesize() > PAGE ? (uint64_t)getpagesize() : PAGE;
+#endif
     is->bottom = bottom;
     return 0;
+}
+
+int initstack_find(const struct guest_arch *arch, uint64_t addr, uint64_t *sp)
+{
+    unsigned w = arch->word;
+    bool big = arch->big_endian;
+    struct initstack is;
+    /* The stack pointer is 16-byte aligned at the entry point (x86_64,
+     * aarch64 and riscv64 ABIs); argv[argc] is NULL, argv[0] is not. */
+    for (uint64_t p = (addr + 15) & ~(uint64_t)15; p - addr < FIND_RANGE; p += 16) {
+        uint64_t argc, v;
+        if (!guestmem_read_uint(p, w, big, &argc))
+            return -1;
+        if (argc == 0 || argc > MAX_POINTERS || !guestmem_read_uint(p + w * (argc + 1), w, big, &v) || v ||
+            !guestmem_read_uint(p + w, w, big, &v) || !v)
+            continue;
+        if (initstack_read(arch, p, &is) == 0) {
+            *sp = p;
+            return 0;
+        }
+    }
+    return -1;
 }

@@ -28,4 +28,12 @@ struct initstack {
  * layout is not argc, argv, envp and an auxiliary vector. */
 int initstack_read(const struct guest_arch *arch, uint64_t sp, struct initstack *is);
 
+/* Without the register API (before QEMU 9.0): the stack pointer at the
+ * program's entry, found upwards from addr, a stack address the start-up
+ * code accessed before moving the stack pointer up (the first accesses of
+ * ld.so's and of static programs' _start are a return address or frame
+ * pushed below it, or argc loaded from it). 0, or -1 if no initial stack
+ * layout starts within 64 KiB above addr. */
+int initstack_find(const struct guest_arch *arch, uint64_t addr, uint64_t *sp);
+
 #endif
