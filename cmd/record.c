@@ -21,6 +21,7 @@
 
 #include "cmd.h"
 #include "guest.h"
+#include "qemuver.h"
 #include "record.h"
 #include "tcgtrace/format.h"
 #include "tcgtrace/reader.h"
@@ -112,7 +113,8 @@ static const char usage_text[] =
     "                      (repeatable)\n"
     "\n"
     "  --qemu=PATH         the qemu-ARCH to run (default: tcgtrace's QEMU build in\n"
-    "                      $TCGTRACE_QEMU_DIR or ~/.cache/tcgtrace/qemu-10.0)\n"
+    "                      $TCGTRACE_QEMU_DIR or ~/.cache/tcgtrace/qemu-10.0, else\n"
+    "                      qemu-ARCH in $PATH); its version picks the plugin build\n"
     "  --sysroot=DIR       where a dynamically linked foreign program's libraries are\n"
     "                      (default /usr/aarch64-linux-gnu, /usr/riscv64-linux-gnu)\n"
     "  -h, --help          this text\n";
@@ -310,7 +312,14 @@ static int find_qemu(const struct record_opts *o, const struct guest *g, char *o
     }
     if (access(out, X_OK) == 0)
         return 0;
-    msg_error("no QEMU found: cannot run '%s': %s (run 'make qemu' or pass --qemu PATH)", out, strerror(errno));
+    int err = errno;
+    char found[PATH_MAX];
+    if (qemu_find_on_path(g->arch, found, sizeof found) == 0) {
+        snprintf(out, size, "%s", found);
+        return 0;
+    }
+    msg_error("no QEMU found: cannot run '%s': %s, and no qemu-%s in PATH (run 'make qemu' or pass --qemu PATH)",
+              out, strerror(err), g->arch);
     return -1;
 }
 
@@ -600,8 +609,11 @@ int record_run(const struct record_opts *o, int argc, char **argv)
     if (absolute(o->output, output, sizeof output) < 0 || check_output(output, o->output) < 0 ||
         find_qemu(o, &g, qemu, sizeof qemu) < 0)
         return -1;
+    const char *pdir = qemu_plugin_dir(qemu);
+    if (!pdir)
+        return -1;
     char plugin[PATH_MAX + 64];
-    snprintf(plugin, sizeof plugin, "%s/lib%s.so", plugin_dir(), o->plugin);
+    snprintf(plugin, sizeof plugin, "%s/lib%s.so", pdir, o->plugin);
     if (access(plugin, R_OK) < 0) {
         msg_error("cannot use plugin '%s': %s (run 'make')", plugin, strerror(errno));
         return -1;

@@ -43,14 +43,19 @@ err "32-bit arm ELF" 1 "'$T/armprog' is a program for an unsupported architectur
 set_machine "$T/oddprog" 064 022
 err "unknown machine" 1 "'$T/oddprog' is a program for an unsupported architecture: machine 4660 (tcgtrace runs x86_64, aarch64 and riscv64)" -- "$T/oddprog"
 
-# No QEMU found: an explicit one, and the cache for each architecture (the
-# name shows which qemu-ARCH the ELF header chose).
+# No QEMU found: an explicit one, and for each architecture neither in the
+# cache nor in PATH (the name shows which qemu-ARCH the ELF header chose).
 err "--qemu missing" 1 "cannot run QEMU '/nonexistent/qemu': No such file or directory" --qemu /nonexistent/qemu -- "$GUESTS/x86_64/loop"
+printf '#!/bin/sh\nPATH=/nonexistent exec "%s" "$@"\n' "$PWD/$TCGTRACE" >"$T/tcgtrace-nopath"
+chmod +x "$T/tcgtrace-nopath"
+tcgtrace=$TCGTRACE
+TCGTRACE=$T/tcgtrace-nopath
 for arch in $ARCHS; do
-    TCGTRACE_QEMU_DIR=/nonexistent err "$arch: no QEMU in the cache" 1 \
-        "no QEMU found: cannot run '/nonexistent/bin/qemu-$arch': No such file or directory (run 'make qemu' or pass --qemu PATH)" \
+    TCGTRACE_QEMU_DIR=/nonexistent err "$arch: no QEMU in the cache or PATH" 1 \
+        "no QEMU found: cannot run '/nonexistent/bin/qemu-$arch': No such file or directory, and no qemu-$arch in PATH (run 'make qemu' or pass --qemu PATH)" \
         -- "$GUESTS/$arch/loop"
 done
+TCGTRACE=$tcgtrace
 
 # Missing sysroot: not there, not a directory, or without the loader.
 for arch in aarch64 riscv64; do
