@@ -1,6 +1,8 @@
 #!/bin/sh
 # Installs the Debian 12 packages tcgtrace needs to build, to build QEMU,
-# and to cross-compile its foreign test guests. Installs only what is missing.
+# and to cross-compile its foreign test guests, and Debian's own QEMU 7.2
+# (qemu-user, qemu-system-misc) that tests/integration/qemu72.t runs the
+# plugin API v1 build under. Installs only what is missing.
 set -eu
 
 PKGS="build-essential pkg-config git ca-certificates python3 python3-venv
@@ -8,7 +10,8 @@ libglib2.0-dev libzstd-dev libelf-dev libdw-dev ninja-build flex bison
 libcapstone-dev libfdt-dev libpixman-1-dev dpkg-dev zstd
 gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu
 libc6-dev-arm64-cross libc6-dev-riscv64-cross
-libgomp1-arm64-cross libgomp1-riscv64-cross"
+libgomp1-arm64-cross libgomp1-riscv64-cross
+qemu-user qemu-system-misc"
 
 missing=""
 for p in $PKGS; do

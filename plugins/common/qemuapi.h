@@ -23,6 +23,11 @@
 #define QEMUAPI_REGISTERS (QEMU_PLUGIN_VERSION >= 2)   /* QEMU 9.0 */
 #define QEMUAPI_MEM_VALUES (QEMU_PLUGIN_VERSION >= 4)  /* QEMU 9.2 */
 #define QEMUAPI_READ_MEMORY (QEMU_PLUGIN_VERSION >= 4) /* QEMU 9.2 */
+/* QEMU 7.2's linux-user keeps the pages of a shrinking brk mapped and
+ * writable; so does the v1 build's writable map, which is harmless under a
+ * QEMU that unmaps them (nothing reaches an unmapped page, and a new mapping
+ * there sets its own protection). */
+#define QEMUAPI_BRK_SHRINK_UNMAPS (QEMU_PLUGIN_VERSION >= 2)
 
 #if !QEMUAPI_REGISTERS
 /* Stand-ins for the register API: this QEMU lists no registers and reads

@@ -8,6 +8,7 @@
 #include <sys/shm.h>
 #include <unistd.h>
 
+#include "qemuapi.h"
 #include "tcgtrace/format.h"
 #include "wmap.h"
 
@@ -238,7 +239,7 @@ void wmap_syscall_entry(struct wmap_call *c, void *ctx)
         break;
     case GSYS_BRK:
         /* linux-user shrinks to any break above the initial one. */
-        if (brk_known && a[0] >= brk_initial && page_up(a[0]) < page_up(brk_cur))
+        if (QEMUAPI_BRK_SHRINK_UNMAPS && brk_known && a[0] >= brk_initial && page_up(a[0]) < page_up(brk_cur))
             set(page_up(a[0]), page_up(brk_cur) - page_up(a[0]), TT_PROT_UNMAPPED, TT_MAP_BRK);
         break;
     case GSYS_SHMDT:
