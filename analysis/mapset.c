@@ -57,8 +57,14 @@ int mapset_set(struct mapset *m, uint64_t start, uint64_t len, unsigned cause)
     return 0;
 }
 
-unsigned mapset_cause(const struct mapset *m, uint64_t addr)
+const struct mapset_range *mapset_find(const struct mapset *m, uint64_t addr)
 {
     size_t i = first_after(m, addr);
-    return i < m->n && m->v[i].start <= addr ? m->v[i].cause : 0;
+    return i < m->n && m->v[i].start <= addr ? &m->v[i] : NULL;
+}
+
+unsigned mapset_cause(const struct mapset *m, uint64_t addr)
+{
+    const struct mapset_range *r = mapset_find(m, addr);
+    return r ? r->cause : 0;
 }

@@ -29,4 +29,7 @@ int mapset_set(struct mapset *m, uint64_t start, uint64_t len, unsigned cause);
 /* The cause of the mapping covering addr; 0 when none does. */
 unsigned mapset_cause(const struct mapset *m, uint64_t addr);
 
+/* The mapping covering addr, or NULL; valid until the next mapset_set. */
+const struct mapset_range *mapset_find(const struct mapset *m, uint64_t addr);
+
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "room.h"
 #include "stats.h"
 
 /* Linux returns -errno from a failed system call, never below -4095. */
@@ -39,20 +40,6 @@ void stats_free(struct stats *st)
     free(st->insn_code);
     mapset_free(&st->maps);
     free(st);
-}
-
-/* Grows *v (of *cap elements of size sz) to hold n + 1. */
-static int room(void *v, size_t *cap, size_t n, size_t sz)
-{
-    if (n < *cap)
-        return 0;
-    size_t c = *cap ? 2 * *cap : 16;
-    void *p = realloc(*(void **)v, c * sz);
-    if (!p)
-        return -1;
-    *(void **)v = p;
-    *cap = c;
-    return 0;
 }
 
 static struct stats_thread *thread_of(struct stats *st, uint32_t vcpu)

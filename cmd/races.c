@@ -1,10 +1,715 @@
-/* tcgtrace races: not built yet (see the issue that owns it). */
+/* tcgtrace races: data races in a trace, or in a program run under QEMU
+ * for the purpose (recorded by record_run, then analysed). The analysis is
+ * analysis/racetrace.c over the detector of analysis/race.h; this file
+ * chooses what to show, names it, and prints it as ThreadSanitizer-shaped
+ * text or one JSON document (docs/races.md), through a table of output
+ * formats. Exit status: 66 when races are reported (ThreadSanitizer's),
+ * else the program's status (0 for a trace), 1 on an error. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../analysis/racetrace.h"
 #include "cmd.h"
+#include "guest.h"
+#include "json.h"
+#include "record.h"
+#include "tcgtrace/format.h"
+#include "tcgtrace/reader.h"
+
+#define RACES_EXIT 66
+
+/* Code of these libraries is left out of reports: their internal
+ * synchronisation (glibc's condition variables, libgomp's barriers) uses
+ * relaxed atomics compiled to plain instructions, which a binary does not
+ * tell from racy ones; ThreadSanitizer does not instrument them either. A
+ * race is shown when one of its accesses is elsewhere. */
+static const char *const runtime_libs[] = { "libc.so", "libpthread.so", "ld-linux", "ld.so", "libgomp.so", "[vdso]" };
+
+/* One side of a race, named. */
+struct side {
+    const struct tt_race_access *a;
+    int32_t thread; /* index in the thread table; -1 unknown */
+    struct sym_code code;
+};
+
+/* What the memory is. */
+enum location_kind { LOC_GLOBAL, LOC_MODULE, LOC_STACK, LOC_MAPPING, LOC_UNKNOWN };
+
+struct location {
+    enum location_kind kind;
+    struct sym_data data; /* LOC_GLOBAL, LOC_MODULE */
+    int32_t thread;       /* LOC_STACK */
+    struct mapset_range mapping;
+};
+
+struct shown {
+    const struct racetrace_report *rep;
+    struct side cur, prev; /* the access that found the race, and the earlier one */
+    struct location loc;
+};
+
+struct report {
+    const char *trace;
+    const char *program; /* the guest's argv[0], "" if unknown */
+    const struct tt_header *h;
+    struct symbols *syms;
+    const struct racetrace_thread *threads;
+    size_t nthreads;
+    struct racetrace_stats st;
+    double seconds;
+    const char *state;   /* "complete", "cut-short" or "corrupt" */
+    const char *problem; /* the reader's error, NULL when complete */
+    size_t nshown, hidden;
+    uint64_t occurrences;
+};
+
+/* An output format: begin, each race shown, the end. */
+struct format {
+    const char *name;
+    void (*begin)(const struct report *rp);
+    void (*race)(const struct report *rp, const struct shown *s, size_t i);
+    void (*end)(const struct report *rp);
+};
+
+/* --- Naming ------------------------------------------------------------ */
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+static bool in_runtime(const struct sym_code *c)
+{
+    if (!c->module)
+        return false;
+    const char *b = base_name(c->module);
+    for (size_t i = 0; i < sizeof runtime_libs / sizeof runtime_libs[0]; i++)
+        if (!strncmp(b, runtime_libs[i], strlen(runtime_libs[i])))
+            return true;
+    return false;
+}
+
+static void name_side(struct report *rp, struct side *s, const struct tt_race_access *a, int32_t thread)
+{
+    s->a = a;
+    s->thread = thread;
+    symbols_code(rp->syms, a->pc, &s->code);
+}
+
+/* A global, a thread's stack, the mapping it was in, by what the trace
+ * says of it. */
+static void name_location(struct report *rp, struct shown *s)
+{
+    struct location *l = &s->loc;
+    uint64_t addr = s->cur.a->addr;
+    *l = (struct location){ .kind = LOC_UNKNOWN, .thread = -1, .mapping = s->rep->mapping };
+    if (symbols_data(rp->syms, addr, &l->data)) {
+        l->kind = l->data.name ? LOC_GLOBAL : LOC_MODULE;
+        return;
+    }
+    /* One of the racing threads' stacks first: another thread's stack
+     * reused by a later one has both. */
+    int32_t cand[2] = { s->cur.thread, s->prev.thread };
+    for (int i = 0; i < 2; i++) {
+        const struct racetrace_thread *t = cand[i] >= 0 ? &rp->threads[cand[i]] : NULL;
+        if (t && addr >= t->stack_start && addr < t->stack_end) {
+            l->kind = LOC_STACK;
+            l->thread = cand[i];
+            return;
+        }
+    }
+    for (size_t i = rp->nthreads; i-- > 0;)
+        if (addr >= rp->threads[i].stack_start && addr < rp->threads[i].stack_end) {
+            l->kind = LOC_STACK;
+            l->thread = (int32_t)i;
+            return;
+        }
+    if (l->mapping.cause)
+        l->kind = LOC_MAPPING;
+}
+
+/* "main thread", "thread T3". */
+static const char *thread_name(int32_t t, char *buf, size_t size)
+{
+    if (t == 0)
+        snprintf(buf, size, "main thread");
+    else if (t > 0)
+        snprintf(buf, size, "thread T%" PRId32, t);
+    else
+        snprintf(buf, size, "an unknown thread");
+    return buf;
+}
+
+static const char *frame_text(const struct sym_code *c, uint64_t pc, char *buf, size_t size)
+{
+    symbols_format_code(c, pc, buf, size);
+    return buf;
+}
+
+/* --- text: ThreadSanitizer's shape ------------------------------------- */
+
+static void text_begin(const struct report *rp)
+{
+    (void)rp;
+}
+
+static void text_access(const struct report *rp, const struct side *s, bool previous)
+{
+    char tname[32], frame[512];
+    const char *kind = s->a->write ? "write" : "read";
+    printf("  %s%c%s of size %" PRIu32 " at 0x%" PRIx64 " by %s", previous ? "Previous " : "",
+           previous ? kind[0] : kind[0] - 'a' + 'A', kind + 1, s->a->size, s->a->addr,
+           thread_name(s->thread, tname, sizeof tname));
+    printf(" (tid %" PRIu64 "):\n", s->a->tid);
+    printf("    #0 %s\n", frame_text(&s->code, s->a->pc, frame, sizeof frame));
+    (void)rp;
+}
+
+static void text_location(const struct report *rp, const struct shown *s)
+{
+    const struct location *l = &s->loc;
+    char buf[512], tname[32];
+    uint64_t addr = s->cur.a->addr;
+    switch (l->kind) {
+    case LOC_GLOBAL:
+        printf("  Location is global '%s' of size %" PRIu64 " at 0x%" PRIx64 " (%s+0x%" PRIx64 ")\n", l->data.name,
+               l->data.size, addr - l->data.name_offset, base_name(l->data.module),
+               l->data.offset - l->data.name_offset);
+        break;
+    case LOC_MODULE:
+        symbols_format_data(&l->data, addr, buf, sizeof buf);
+        printf("  Location is data of %s at 0x%" PRIx64 " (%s)\n", base_name(l->data.module), addr, buf);
+        break;
+    case LOC_STACK:
+        printf("  Location is stack of %s\n", thread_name(l->thread, tname, sizeof tname));
+        break;
+    case LOC_MAPPING:
+        printf("  Location is %s memory at 0x%" PRIx64 ", in [0x%" PRIx64 ", 0x%" PRIx64 ") mapped by %s\n",
+               l->mapping.cause == TT_MAP_BRK ? "heap" : "mapped", addr, l->mapping.start, l->mapping.end,
+               tt_map_cause_name(l->mapping.cause));
+        break;
+    case LOC_UNKNOWN:
+        printf("  Location is 0x%" PRIx64 ", in no mapping the trace recorded\n", addr);
+        break;
+    }
+    (void)rp;
+}
+
+static void text_thread(const struct report *rp, int32_t t)
+{
+    char tname[32], pname[32], frame[512];
+    if (t < 0)
+        return;
+    const struct racetrace_thread *th = &rp->threads[t];
+    printf("\n  %c%s (tid %" PRIu64 ", %s)", t == 0 ? 'M' : 'T', t == 0 ? "ain thread" : thread_name(t, tname, sizeof tname) + 1,
+           th->tid, th->exited ? "finished" : "running");
+    if (th->parent < 0) {
+        printf("\n");
+        return;
+    }
+    struct sym_code c;
+    symbols_code(rp->syms, th->create_pc, &c);
+    printf(" created by %s at:\n    #0 %s\n", thread_name(th->parent, pname, sizeof pname),
+           frame_text(&c, th->create_pc, frame, sizeof frame));
+}
+
+static void text_race(const struct report *rp, const struct shown *s, size_t i)
+{
+    (void)i;
+    printf("==================\n");
+    printf("WARNING: data race");
+    if (s->rep->race.count > 1)
+        printf(" (%" PRIu64 " times between these two instructions)", s->rep->race.count);
+    printf("\n");
+    text_access(rp, &s->cur, false);
+    printf("\n");
+    text_access(rp, &s->prev, true);
+    printf("\n");
+    text_location(rp, s);
+    text_thread(rp, s->cur.thread);
+    if (s->prev.thread != s->cur.thread)
+        text_thread(rp, s->prev.thread);
+    const struct sym_code *c = in_runtime(&s->cur.code) && !in_runtime(&s->prev.code) ? &s->prev.code : &s->cur.code;
+    printf("\nSUMMARY: tcgtrace: data race");
+    if (c->file)
+        printf(" %s:%d", base_name(c->file), c->line);
+    if (c->function)
+        printf(" in %s", c->function);
+    else if (c->module)
+        printf(" in %s", base_name(c->module));
+    printf("\n==================\n");
+}
+
+static void text_end(const struct report *rp)
+{
+    if (rp->hidden)
+        printf("tcgtrace races: %zu more only inside the C library, the dynamic loader or libgomp (--all shows "
+               "them)\n",
+               rp->hidden);
+    printf("tcgtrace races: %zu data race%s", rp->nshown, rp->nshown == 1 ? "" : "s");
+    if (rp->nshown)
+        printf(" (%" PRIu64 " occurrence%s)", rp->occurrences, rp->occurrences == 1 ? "" : "s");
+    printf(" in %s\n", *rp->program ? base_name(rp->program) : rp->trace);
+}
+
+/* --- json: one document for tools (keys in docs/races.md) -------------- */
+
+static void json_u64(const char *key, uint64_t v)
+{
+    printf(",\"%s\":%" PRIu64, key, v);
+}
+
+static void json_str_or_null(const char *key, const char *s)
+{
+    if (s)
+        json_str(key, s);
+    else
+        printf(",\"%s\":null", key);
+}
+
+static void json_thread_or_null(const char *key, int32_t t)
+{
+    if (t >= 0)
+        printf(",\"%s\":%" PRId32, key, t);
+    else
+        printf(",\"%s\":null", key);
+}
+
+static void json_frame(const struct sym_code *c, uint64_t pc)
+{
+    char buf[512];
+    printf("{\"pc\":\"0x%" PRIx64 "\"", pc);
+    json_str("location", frame_text(c, pc, buf, sizeof buf));
+    json_str_or_null("function", c->function);
+    json_u64("function_offset", c->func_offset);
+    json_str_or_null("file", c->file);
+    json_u64("line", (uint64_t)c->line);
+    json_str_or_null("module", c->module);
+    if (c->module)
+        json_hex("offset", c->offset);
+    else
+        printf(",\"offset\":null");
+    putchar('}');
+}
+
+static void json_begin(const struct report *rp)
+{
+    const struct tt_header *h = rp->h;
+    printf("{\"tcgtrace_races\":1");
+    json_str("trace", rp->trace);
+    json_str("arch", h->arch);
+    printf(",\"command\":[");
+    for (int i = 0; i < h->argc; i++) {
+        if (i)
+            putchar(',');
+        json_string(h->argv[i]);
+    }
+    printf("]");
+    json_str("state", rp->state);
+    json_str_or_null("error", rp->problem);
+    printf(",\"threads\":[");
+    for (size_t i = 0; i < rp->nthreads; i++) {
+        const struct racetrace_thread *t = &rp->threads[i];
+        printf("%s{\"thread\":%zu", i ? "," : "", i);
+        json_u64("tid", t->tid);
+        json_thread_or_null("parent", t->parent);
+        printf(",\"created_at\":");
+        if (t->parent >= 0) {
+            struct sym_code c;
+            symbols_code(rp->syms, t->create_pc, &c);
+            json_frame(&c, t->create_pc);
+        } else {
+            printf("null");
+        }
+        printf(",\"finished\":%s", t->exited ? "true" : "false");
+        if (t->stack_end) {
+            json_hex("stack_start", t->stack_start);
+            json_hex("stack_end", t->stack_end);
+        } else {
+            printf(",\"stack_start\":null,\"stack_end\":null");
+        }
+        putchar('}');
+    }
+    printf("],\"races\":[");
+}
+
+static void json_access(const char *key, const struct side *s)
+{
+    printf(",\"%s\":{\"write\":%s", key, s->a->write ? "true" : "false");
+    json_u64("size", s->a->size);
+    json_hex("address", s->a->addr);
+    json_thread_or_null("thread", s->thread);
+    json_u64("tid", s->a->tid);
+    printf(",\"frames\":[");
+    json_frame(&s->code, s->a->pc);
+    printf("]}");
+}
+
+static const char *const location_kinds[] = {
+    [LOC_GLOBAL] = "global", [LOC_MODULE] = "module", [LOC_STACK] = "stack",
+    [LOC_MAPPING] = "mapping", [LOC_UNKNOWN] = "unknown",
+};
+
+static void json_race(const struct report *rp, const struct shown *s, size_t i)
+{
+    (void)rp;
+    const struct location *l = &s->loc;
+    printf("%s{\"count\":%" PRIu64, i ? "," : "", s->rep->race.count);
+    json_access("current", &s->cur);
+    json_access("previous", &s->prev);
+    printf(",\"location\":{\"kind\":\"%s\"", location_kinds[l->kind]);
+    json_str_or_null("name", l->kind == LOC_GLOBAL ? l->data.name : NULL);
+    if (l->kind == LOC_GLOBAL) {
+        json_hex("start", s->cur.a->addr - l->data.name_offset);
+        json_u64("size", l->data.size);
+    } else {
+        printf(",\"start\":null,\"size\":null");
+    }
+    json_str_or_null("module", l->kind <= LOC_MODULE ? l->data.module : NULL);
+    if (l->kind <= LOC_MODULE)
+        json_hex("offset", l->data.offset);
+    else
+        printf(",\"offset\":null");
+    json_thread_or_null("thread", l->kind == LOC_STACK ? l->thread : -1);
+    json_str_or_null("mapping", l->mapping.cause ? tt_map_cause_name(l->mapping.cause) : NULL);
+    if (l->mapping.cause) {
+        json_hex("mapping_start", l->mapping.start);
+        json_hex("mapping_end", l->mapping.end);
+    } else {
+        printf(",\"mapping_start\":null,\"mapping_end\":null");
+    }
+    printf("}}");
+}
+
+static void json_end(const struct report *rp)
+{
+    const struct racetrace_stats *st = &rp->st;
+    printf("],\"summary\":{\"races\":%zu", rp->nshown);
+    json_u64("occurrences", rp->occurrences);
+    json_u64("hidden", rp->hidden);
+    printf("},\"analysis\":{\"records\":%" PRIu64, st->records);
+    json_u64("threads", st->det.threads);
+    json_u64("accesses", st->det.accesses);
+    json_u64("atomic_accesses", st->det.atomic_accesses);
+    json_u64("sync_locations", st->det.sync_locations);
+    json_u64("spins", st->det.spins);
+    json_u64("waits", st->det.waits);
+    json_u64("forced", st->forced);
+    json_u64("early", st->early);
+    json_u64("lost", st->lost);
+    json_u64("memory", st->det.memory);
+    printf(",\"seconds\":%.3f", rp->seconds);
+    printf("},\"symbol_errors\":[");
+    const char *e;
+    for (size_t i = 0; (e = symbols_error(rp->syms, i)); i++) {
+        if (i)
+            putchar(',');
+        json_string(e);
+    }
+    printf("]}\n");
+}
+
+static const struct format formats[] = {
+    { "text", text_begin, text_race, text_end },
+    { "json", json_begin, json_race, json_end },
+};
+
+/* --- The analysis -------------------------------------------------------- */
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct options {
+    const struct format *fmt;
+    const char *output;  /* -o: where to keep the trace of a program */
+    const char *qemu;
+    const char *sysroot;
+    bool quiet, all, verbose;
+};
+
+/* 0 when no race is shown, RACES_EXIT when some are, 1 on an error. */
+static int analyse(const char *path, const struct options *o)
+{
+    struct tt_error err;
+    struct tt_reader *r = tt_reader_open(path, TT_READ_MERGED, &err);
+    if (!r) {
+        msg_error("%s", err.msg);
+        return 1;
+    }
+    struct report rp = { .trace = path, .h = tt_reader_header(r), .state = "complete" };
+    rp.program = rp.h->argc ? rp.h->argv[0] : "";
+    const char *why = racetrace_unsuitable(rp.h);
+    if (why) {
+        msg_error("cannot look for races in '%s': %s", path, why);
+        tt_reader_close(r);
+        return 1;
+    }
+    const char *sysroot = o->sysroot ? o->sysroot : guest_default_sysroot(rp.h->arch);
+    struct racetrace *rt;
+    if (!(rp.syms = symbols_new(sysroot)) || !(rt = racetrace_new(rp.h, rp.syms)))
+        msg_die("out of memory");
+
+    double start = now();
+    int rc = racetrace_learn(rt, r, &err);
+    struct tt_reader *r2 = NULL;
+    if (rc == 0 || rc == TT_E_TRUNCATED || rc == TT_E_CORRUPT) {
+        if (!(r2 = tt_reader_open(path, TT_READ_MERGED, &err)))
+            rc = err.code;
+        else
+            rc = racetrace_detect(rt, r2, &err);
+    }
+    rp.seconds = now() - start;
+    if (rc == TT_E_NOMEM || rc == TT_E_INVAL || rc == TT_E_IO || !r2) {
+        msg_error("%s", err.msg);
+        racetrace_free(rt);
+        symbols_free(rp.syms);
+        tt_reader_close(r);
+        return 1;
+    }
+    struct tt_error read_err = err;
+    if (rc < 0) {
+        rp.state = rc == TT_E_TRUNCATED ? "cut-short" : "corrupt";
+        rp.problem = read_err.msg;
+    }
+    racetrace_stats(rt, &rp.st);
+    rp.threads = racetrace_threads(rt, &rp.nthreads);
+
+    size_t n;
+    const struct racetrace_report *reps = racetrace_reports(rt, &n);
+    struct shown *shown = calloc(n ? n : 1, sizeof *shown);
+    if (!shown)
+        msg_die("out of memory");
+    for (size_t i = 0; i < n; i++) {
+        struct shown *s = &shown[rp.nshown];
+        s->rep = &reps[i];
+        name_side(&rp, &s->cur, &reps[i].race.second, reps[i].second_thread);
+        name_side(&rp, &s->prev, &reps[i].race.first, reps[i].first_thread);
+        if (!o->all && in_runtime(&s->cur.code) && in_runtime(&s->prev.code)) {
+            rp.hidden++;
+            continue;
+        }
+        name_location(&rp, s);
+        rp.occurrences += reps[i].race.count;
+        rp.nshown++;
+    }
+
+    static char obuf[1 << 16];
+    setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
+    o->fmt->begin(&rp);
+    for (size_t i = 0; i < rp.nshown; i++)
+        o->fmt->race(&rp, &shown[i], i);
+    o->fmt->end(&rp);
+    if (o->verbose) {
+        fflush(stdout);
+        const struct tt_race_stats *d = &rp.st.det;
+        fprintf(stderr,
+                "tcgtrace races: %" PRIu64 " records, %" PRIu64 " threads, %" PRIu64 " accesses (%" PRIu64
+                " to %" PRIu64 " synchronisation locations), %" PRIu64 " waits, %" PRIu64
+                " forced, %" PRIu64 " early, %.1f MiB, %.2f s (%.1f M accesses/s)\n",
+                rp.st.records, d->threads, d->accesses + d->atomic_accesses, d->atomic_accesses, d->sync_locations,
+                d->waits, rp.st.forced, rp.st.early, (double)d->memory / 1048576, rp.seconds,
+                rp.seconds > 0 ? (double)(d->accesses + d->atomic_accesses) / rp.seconds / 1e6 : 0.0);
+    }
+
+    int status = rp.nshown ? RACES_EXIT : 0;
+    if (rp.st.lost) {
+        fflush(stdout);
+        msg_warn("the recording lost %" PRIu64 " records: races may be missing, or reported falsely", rp.st.lost);
+    }
+    /* A trace cut short is what an interrupted recording leaves: its
+     * races are worth having and say so. A corrupt one is an error. */
+    if (rc < 0) {
+        fflush(stdout);
+        if (rc == TT_E_TRUNCATED) {
+            msg_warn("%s", read_err.msg);
+        } else {
+            msg_error("%s", read_err.msg);
+            status = 1;
+        }
+    }
+    free(shown);
+    racetrace_free(rt);
+    symbols_free(rp.syms);
+    tt_reader_close(r2);
+    tt_reader_close(r);
+    return status;
+}
+
+/* --- Recording a program first ------------------------------------------ */
+
+static char temp_trace[PATH_MAX];
+
+static void remove_temp_trace(void)
+{
+    if (temp_trace[0])
+        unlink(temp_trace);
+}
+
+/* Runs PROG ARGS under QEMU into a trace: o->output, or a temporary file
+ * removed at exit. The program's status in *status. */
+static const char *record_program(const struct options *o, int argc, char **argv, int *status)
+{
+    struct record_opts ro = {
+        .plugin = "memtrace",
+        .output = o->output,
+        .format = "bin",
+        .qemu = o->qemu,
+        .sysroot = o->sysroot,
+        .progress = !o->quiet,
+        /* Lazy binding writes a GOT entry that another thread's PLT stub
+         * reads, with no synchronisation the binary shows. */
+        .env = { "LD_BIND_NOW=1" },
+        .nenv = 1,
+    };
+    if (!ro.output) {
+        const char *dir = getenv("TMPDIR");
+        snprintf(temp_trace, sizeof temp_trace, "%s/tcgtrace-races-XXXXXX.tct", dir && *dir ? dir : "/tmp");
+        int fd = mkstemps(temp_trace, 4);
+        if (fd < 0) {
+            char shown[PATH_MAX];
+            snprintf(shown, sizeof shown, "%s", temp_trace);
+            temp_trace[0] = '\0';
+            msg_die("cannot create a temporary trace '%s': %s", shown, strerror(errno));
+        }
+        close(fd);
+        atexit(remove_temp_trace);
+        ro.output = temp_trace;
+    }
+    /* With --json, standard output is the document: the program's own
+     * output goes to standard error. */
+    int saved = -1;
+    if (!strcmp(o->fmt->name, "json")) {
+        fflush(stdout);
+        if ((saved = dup(STDOUT_FILENO)) < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+            msg_die("cannot redirect the program's output: %s", strerror(errno));
+    }
+    *status = record_run(&ro, argc, argv);
+    if (saved >= 0 && (dup2(saved, STDOUT_FILENO) < 0 || close(saved) < 0))
+        msg_die("cannot restore standard output: %s", strerror(errno));
+    return *status < 0 ? NULL : ro.output;
+}
+
+/* --- The command --------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+    fputs("usage: tcgtrace races [OPTIONS] TRACE\n"
+          "       tcgtrace races [OPTIONS] [--] PROG [ARGS]\n"
+          "\n"
+          "Finds data races: two threads access the same memory, at least one writes,\n"
+          "neither access is atomic, and nothing orders them (happens-before, from\n"
+          "thread creation and exit, futexes, atomic instructions and spin loops).\n"
+          "Analyses a trace recorded by 'tcgtrace record', or runs PROG under QEMU to\n"
+          "record one first (PROG's output is its own). Exits with 66 when races are\n"
+          "reported, else with PROG's status (0 for a trace), 1 on an error.\n"
+          "\n"
+          "  -j, --json           one JSON document (keys in docs/races.md); a program's\n"
+          "                       standard output then goes to standard error\n"
+          "  -a, --all            also races whose accesses are all inside the C\n"
+          "                       library, the dynamic loader or libgomp\n"
+          "  -v, --verbose        what was analysed, and how fast, on standard error\n"
+          "      --sysroot=DIR    where a foreign guest's libraries are (default:\n"
+          "                       /usr/<triplet> for a guest of another architecture)\n"
+          "\n"
+          "  when running PROG:\n"
+          "  -o, --output=FILE    keep the trace in FILE (default: a temporary file)\n"
+          "      --qemu=PATH      the qemu-ARCH to run (as tcgtrace record)\n"
+          "  -q, --quiet          no progress line while it runs\n"
+          "  -h, --help           this help\n",
+          f);
+}
+
+/* Whether path is a trace (it starts with the magic), rather than a
+ * program to run. */
+static bool is_trace(const char *path)
+{
+    char magic[TT_MAGIC_LEN];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    bool yes = read(fd, magic, sizeof magic) == (ssize_t)sizeof magic && !memcmp(magic, TT_MAGIC, TT_MAGIC_LEN);
+    close(fd);
+    return yes;
+}
 
 int cmd_races(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    msg_error("not implemented yet");
-    return 1;
+    enum { OPT_SYSROOT = 256, OPT_QEMU };
+    static const struct option opts[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "all", no_argument, NULL, 'a' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "output", required_argument, NULL, 'o' },
+        { "qemu", required_argument, NULL, OPT_QEMU },
+        { "sysroot", required_argument, NULL, OPT_SYSROOT },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct options o = { .fmt = &formats[0] };
+    int c;
+    optind = 0;
+    /* '+': the first non-option is the trace or PROG; PROG's options are
+     * its own. */
+    while ((c = getopt_long(argc, argv, "+jao:qvh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j':
+            o.fmt = &formats[1];
+            break;
+        case 'a':
+            o.all = true;
+            break;
+        case 'v':
+            o.verbose = true;
+            break;
+        case 'o':
+            o.output = optarg;
+            break;
+        case OPT_QEMU:
+            o.qemu = optarg;
+            break;
+        case OPT_SYSROOT:
+            o.sysroot = optarg;
+            break;
+        case 'q':
+            o.quiet = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind == argc)
+        msg_usage("no trace or program given");
+    if (o.sysroot && guest_check_sysroot(o.sysroot) < 0)
+        return 1;
+    bool program = !strcmp(argv[optind - 1], "--") || argc - optind > 1 || !is_trace(argv[optind]);
+    if (!program) {
+        if (o.output || o.qemu)
+            msg_usage("--%s applies when running a program, not to trace '%s'", o.output ? "output" : "qemu",
+                      argv[optind]);
+        return analyse(argv[optind], &o);
+    }
+    int status;
+    const char *trace = record_program(&o, argc - optind, argv + optind, &status);
+    if (!trace)
+        return 1;
+    int rc = analyse(trace, &o);
+    return rc ? rc : status;
 }

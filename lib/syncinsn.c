@@ -52,11 +52,14 @@ static unsigned x86_64(const uint8_t *b, size_t len)
         return 0;
     /* The CPU raises #UD for a lock prefix without a memory destination,
      * so a lock prefix that executed always locked memory. */
+    bool xchg = (b[i] == 0x86 || b[i] == 0x87) && i + 1 < len && b[i + 1] >> 6 != 3;
+    bool xadd = b[i] == 0x0f && i + 1 < len && (b[i + 1] == 0xc0 || b[i + 1] == 0xc1);
     if (lock)
-        return X86_LOCKED | (x86_load_value_lost(b + i, len - i) ? TT_SYNCINSN_LOAD_VALUE_LOST : 0);
+        return X86_LOCKED | (x86_load_value_lost(b + i, len - i) ? TT_SYNCINSN_LOAD_VALUE_LOST : 0) |
+               (xchg ? TT_SYNCINSN_STORE_EXACT : 0) | (xadd ? TT_SYNCINSN_STORE_ADD : 0);
     /* xchg with a memory operand locks implicitly. */
-    if ((b[i] == 0x86 || b[i] == 0x87) && i + 1 < len && b[i + 1] >> 6 != 3)
-        return X86_LOCKED;
+    if (xchg)
+        return X86_LOCKED | TT_SYNCINSN_STORE_EXACT;
     /* 0F AE /5 /6 /7 with a register ModRM and no mandatory prefix: lfence,
      * mfence, sfence (with one, they are incssp, umonitor, umwait, ...). */
     if (b[i] == 0x0f && i + 2 < len && b[i + 1] == 0xae && b[i + 2] >> 6 == 3 && !mandatory) {
@@ -92,7 +95,8 @@ static unsigned aarch64(uint32_t w)
         bool a = w >> 23 & 1, r = w >> 22 & 1;
         unsigned o3 = w >> 15 & 1, opc = (w >> 12) & 7;
         if (!o3 || opc == 0) /* ld<op>, st<op> (ld<op> into xzr), swp */
-            return TT_SYNCINSN_ATOMIC | TT_SYNCINSN_RMW | acq_rel(a, r);
+            return TT_SYNCINSN_ATOMIC | TT_SYNCINSN_RMW | acq_rel(a, r) | (o3 ? TT_SYNCINSN_STORE_EXACT : 0) |
+                   (!o3 && opc == 0 ? TT_SYNCINSN_STORE_ADD : 0);
         if (opc == 4) /* ldapr */
             return TT_SYNCINSN_ATOMIC | TT_SYNCINSN_ACQUIRE;
         return 0;
@@ -123,10 +127,13 @@ static unsigned riscv64(uint32_t w)
     unsigned opcode = w & 0x7f, funct3 = (w >> 12) & 7;
     if (opcode == 0x2f && funct3 <= 4) { /* AMO: b, h (Zabha), w, d, q (Zacas) */
         switch (w >> 27) {
+        case 0x01: /* amoswap */
+            return TT_SYNCINSN_ATOMIC | TT_SYNCINSN_RMW | acq_rel(w >> 26 & 1, w >> 25 & 1) |
+                   TT_SYNCINSN_STORE_EXACT;
+        case 0x00: /* amoadd */
+            return TT_SYNCINSN_ATOMIC | TT_SYNCINSN_RMW | acq_rel(w >> 26 & 1, w >> 25 & 1) | TT_SYNCINSN_STORE_ADD;
         case 0x02: /* lr */
         case 0x03: /* sc */
-        case 0x01: /* amoswap */
-        case 0x00: /* amoadd */
         case 0x04: /* amoxor */
         case 0x0c: /* amoand */
         case 0x08: /* amoor */

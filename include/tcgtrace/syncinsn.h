@@ -41,6 +41,14 @@ enum {
      * reports the operand, or cmpxchg's new value even when it failed: a
      * tracer reads the stored value back from memory instead.) */
     TT_SYNCINSN_LOAD_VALUE_LOST = 1u << 5,
+    /* A swap (x86 xchg, arm64 swp, riscv amoswap): its store writes its
+     * operand, so the value QEMU reports for it is what memory holds after
+     * it, unlike other read-modify-writes' (above). */
+    TT_SYNCINSN_STORE_EXACT = 1u << 6,
+    /* A fetch-and-add (x86 lock xadd, arm64 ldadd and stadd, riscv
+     * amoadd): it stores what it loaded plus the value QEMU reports for
+     * its store (the operand). */
+    TT_SYNCINSN_STORE_ADD = 1u << 7,
 };
 
 /* The TT_SYNCINSN_* flags of the instruction whose first len bytes are at

@@ -1,0 +1,942 @@
+/* A trace fed to the race detector: see racetrace.h. */
+#include <elf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "racetrace.h"
+#include "room.h"
+#include "sysnames.h"
+#include "tcgtrace/syncinsn.h"
+#include "u64map.h"
+
+/* What the detecting pass keeps of a record it holds back. */
+enum ev_type { EV_ACCESS, EV_SYNC, EV_SYSCALL, EV_MAP, EV_THREAD_START };
+
+struct ev {
+    uint8_t type;
+    uint8_t kind;   /* sync kind; map cause (0: unmapped); access: BOUND, LATE */
+    uint16_t size;  /* access bytes */
+    uint32_t flags; /* access: TT_RACE_* and TT_SYNCINSN_*; sync: TT_SYNCINSN_* */
+    uint64_t pc;    /* access, sync; syscall: its number */
+    uint64_t addr;  /* access, sync; map: start; syscall: second argument */
+    uint64_t value; /* access; sync: argument; map: length; syscall: first
+                       argument; thread start: tid */
+    uint64_t seq;   /* sync: global sequence number; access: arrival */
+};
+
+/* Accesses delivered right before their stream's next sync event, where
+ * that event is in the global order, which the access's record is not.
+ * BOUND: the accesses of an atomic instruction (the records of two
+ * threads' read-modify-writes come in any order, their sync events in the
+ * order of the instructions). LATE: plain loads of a word that
+ * read-modify-writes update (glibc's lock loops load a lock word, then
+ * exchange it: the load saw what another thread's read-modify-write
+ * stored just before, whose value QEMU does not say, so only the order of
+ * the sync events tells); only a preference: when nothing else can go on,
+ * they go (the next sync event may be far). */
+#define BOUND 1
+#define LATE 2
+
+/* An access flag of the glue's own, beside the detector's: a load of a
+ * value no store in the trace wrote (the value memory held before the
+ * recording saw it, a global's initial value) never waits: its store is
+ * not to come, and a load delivered after the store that overwrote it is
+ * no reason to hold a thread. */
+#define NO_WAIT (1u << 24)
+
+/* Which values were stored where, learnt: a Bloom filter of (address,
+ * size, value) over every store with its value, the kernel's at clone
+ * and exit included. A false positive only lets a load wait as it would
+ * without the filter. */
+#define STORED_BITS (1u << 25)
+
+/* One stream of the trace: a vCPU, and the guest thread it runs now. */
+struct stream {
+    uint64_t tid;
+    int32_t thread;   /* index in rt->threads, -1 before it is known */
+    bool seen;        /* it has had records */
+    bool dormant;     /* its thread exited: nothing comes before a new one */
+    /* Events held back, q[head] to q[n - 1]. */
+    struct ev *q;
+    size_t head, n, cap;
+    bool waiting;       /* q[head] is a load that answered TT_RACE_WAIT */
+    uint64_t wait_word; /* and the word it loaded */
+    uint64_t first_sync; /* seq of the first sync event held, or UINT64_MAX */
+    /* The last system call (a clone's arguments), and the last access
+     * (the size of an atomic instruction's access, for its sync event). */
+    uint64_t sys_num, sys_arg0, sys_arg1;
+    uint64_t last_pc, last_addr, last_value;
+    uint32_t last_size;
+    bool last_load; /* with a value */
+};
+
+/* Held events beyond this make the oldest waiting load go on: memory stays
+ * bounded whatever the trace. */
+#define HELD_MAX (1u << 20)
+
+/* Bitmap in front of the map of synchronising instructions: most pcs are
+ * plain, and a clear bit says so without a lookup. */
+#define INSN_BITS 4096
+
+struct racetrace {
+    unsigned machine;
+    const char *arch;
+    bool sync_flags; /* TT_FEAT_SYNC_FLAGS: sync events carry the flags */
+    struct symbols *syms;
+    struct tt_race *det;
+    bool detecting;
+    bool parallel; /* a clone was read: RMW store values are operands */
+
+    struct u64map insn;      /* pc -> TT_SYNCINSN_* of a synchronising instruction */
+    uint64_t insn_bits[INSN_BITS / 64];
+    struct u64map exit_word; /* tid -> its clear_child_tid word, learnt */
+    struct u64map rmw_words; /* words read-modify-writes update, learnt */
+    uint64_t *stored;        /* STORED_BITS bits */
+
+    struct stream *streams; /* by vCPU index */
+    size_t nstreams;
+    struct racetrace_thread *threads;
+    size_t nthreads, threads_cap;
+    struct u64map thread_of; /* tid -> index of the last thread with it */
+    struct mapset maps;
+
+    struct racetrace_report *reports;
+    size_t nreports, reports_cap;
+
+    /* The detecting pass's held events. */
+    uint64_t held;       /* in every queue */
+    size_t queued;       /* streams with a non-empty queue */
+    size_t nwaiting;     /* streams whose head waits */
+    uint64_t arrivals;
+    struct racetrace_stats st;
+};
+
+/* --- Set-up ---------------------------------------------------------- */
+
+static bool option_off(const char *opts, const char *neg, const char *pos)
+{
+    /* "noread", "noread=on" or "read=off" (QEMU's spelling of a bare
+     * noread), as memtrace reads them. */
+    static const char *const yes[] = { "on", "true", "yes", NULL };
+    static const char *const no[] = { "off", "false", "no", NULL };
+    size_t nl = strlen(neg), pl = strlen(pos);
+    for (const char *p = opts; *p;) {
+        size_t len = strcspn(p, ",");
+        const char *const *vals = NULL;
+        const char *v = NULL;
+        if (len >= nl && !strncmp(p, neg, nl) && (len == nl || p[nl] == '=')) {
+            if (len == nl)
+                return true;
+            vals = yes, v = p + nl + 1;
+        } else if (len > pl && !strncmp(p, pos, pl) && p[pl] == '=') {
+            vals = no, v = p + pl + 1;
+        }
+        for (; vals && *vals; vals++)
+            if (strlen(*vals) == len - (size_t)(v - p) && !strncmp(v, *vals, strlen(*vals)))
+                return true;
+        p += len + (p[len] == ',');
+    }
+    return false;
+}
+
+static unsigned machine_of(const char *arch)
+{
+    return !strcmp(arch, "x86_64") ? EM_X86_64 : !strcmp(arch, "aarch64") ? EM_AARCH64
+                                             : !strcmp(arch, "riscv64") ? EM_RISCV
+                                                                        : EM_NONE;
+}
+
+const char *racetrace_unsuitable(const struct tt_header *h)
+{
+    const uint64_t need = TT_FEAT_MEMORY | TT_FEAT_MEM_VALUES | TT_FEAT_SYNC | TT_FEAT_SYSCALLS;
+    if (strcmp(h->plugin, "memtrace") || (h->features & need) != need)
+        return "it is not a memory trace with values, threads and synchronisation events (record it with "
+               "'tcgtrace record' or 'tcgtrace races -- PROG')";
+    if (h->big_endian || machine_of(h->arch) == EM_NONE)
+        return "its guest architecture is not one tcgtrace races knows (x86_64, aarch64, riscv64)";
+    if (option_off(h->plugin_options, "noread", "read"))
+        return "it was recorded without loads (--no-read)";
+    if (option_off(h->plugin_options, "nowrite", "write"))
+        return "it was recorded without stores (--no-write)";
+    return NULL;
+}
+
+struct racetrace *racetrace_new(const struct tt_header *h, struct symbols *syms)
+{
+    unsigned machine = machine_of(h->arch);
+    struct racetrace *rt = machine == EM_NONE ? NULL : calloc(1, sizeof *rt);
+    if (!rt)
+        return NULL;
+    rt->machine = machine;
+    rt->arch = h->arch;
+    rt->sync_flags = h->features & TT_FEAT_SYNC_FLAGS;
+    rt->syms = syms;
+    rt->det = tt_race_new(&(struct tt_race_config){ .elf_machine = machine, .learn = true });
+    rt->stored = calloc(STORED_BITS / 64, sizeof *rt->stored);
+    if (!rt->det || !rt->stored) {
+        tt_race_free(rt->det);
+        free(rt->stored);
+        free(rt);
+        return NULL;
+    }
+    return rt;
+}
+
+static void streams_free(struct racetrace *rt)
+{
+    for (size_t i = 0; i < rt->nstreams; i++)
+        free(rt->streams[i].q);
+    free(rt->streams);
+    rt->streams = NULL;
+    rt->nstreams = 0;
+}
+
+void racetrace_free(struct racetrace *rt)
+{
+    if (!rt)
+        return;
+    tt_race_free(rt->det);
+    u64map_free(&rt->insn);
+    u64map_free(&rt->exit_word);
+    u64map_free(&rt->rmw_words);
+    free(rt->stored);
+    streams_free(rt);
+    free(rt->threads);
+    u64map_free(&rt->thread_of);
+    mapset_free(&rt->maps);
+    free(rt->reports);
+    free(rt);
+}
+
+/* --- Synchronising instructions ---------------------------------------- */
+
+static unsigned insn_bit(uint64_t pc)
+{
+    return (unsigned)((pc * UINT64_C(0x9e3779b97f4a7c15)) >> 52);
+}
+
+static unsigned insn_flags(const struct racetrace *rt, uint64_t pc)
+{
+    unsigned b = insn_bit(pc);
+    if (!(rt->insn_bits[b / 64] >> (b % 64) & 1))
+        return 0;
+    const uint64_t *f = u64map_find(&rt->insn, pc);
+    return f ? (unsigned)*f : 0;
+}
+
+/* The flags of the instruction behind a sync event of an instruction: the
+ * trace's own, or what its kind says (TT_FEAT_SYNC_FLAGS absent). Without
+ * them an x86 read-modify-write may be one whose loaded value QEMU loses,
+ * and every other guess orders more than the guest may: fewer reports,
+ * never false ones. */
+static unsigned event_flags(const struct racetrace *rt, const struct tt_record *rec)
+{
+    if (rt->sync_flags && rec->sync.arg)
+        return (unsigned)rec->sync.arg;
+    const unsigned A = TT_SYNCINSN_ATOMIC, M = TT_SYNCINSN_RMW, Q = TT_SYNCINSN_ACQUIRE,
+                   L = TT_SYNCINSN_RELEASE, F = TT_SYNCINSN_FENCE;
+    switch (rec->sync.kind) {
+    case TT_SYNC_ATOMIC_RMW:
+        return A | M | Q | L | (rt->machine == EM_X86_64 ? F | TT_SYNCINSN_LOAD_VALUE_LOST : 0);
+    case TT_SYNC_ACQUIRE_LOAD: return A | Q;
+    case TT_SYNC_RELEASE_STORE: return A | L;
+    case TT_SYNC_LOAD_RESERVED: return A | M | Q;
+    case TT_SYNC_STORE_CONDITIONAL: return A | M | L;
+    case TT_SYNC_FENCE: return F | Q | L;
+    case TT_SYNC_FENCE_ACQUIRE: return F | Q;
+    case TT_SYNC_FENCE_RELEASE: return F | L;
+    default: return 0;
+    }
+}
+
+static bool is_insn_event(unsigned kind)
+{
+    return kind >= TT_SYNC_ATOMIC_RMW && kind <= TT_SYNC_STORE_CONDITIONAL;
+}
+
+static bool is_fence_event(unsigned kind)
+{
+    return kind == TT_SYNC_FENCE || kind == TT_SYNC_FENCE_ACQUIRE || kind == TT_SYNC_FENCE_RELEASE;
+}
+
+/* --- Values stored ----------------------------------------------------- */
+
+static void stored_bits(uint64_t addr, uint32_t size, uint64_t value, uint32_t bit[2])
+{
+    uint64_t h = (addr * UINT64_C(0x9e3779b97f4a7c15)) ^ (value * UINT64_C(0xc2b2ae3d27d4eb4f)) ^ size;
+    h ^= h >> 29;
+    h *= UINT64_C(0xbf58476d1ce4e5b9);
+    h ^= h >> 32;
+    bit[0] = (uint32_t)h % STORED_BITS;
+    bit[1] = (uint32_t)(h >> 32) % STORED_BITS;
+}
+
+static void stored_add(struct racetrace *rt, uint64_t addr, uint32_t size, uint64_t value)
+{
+    uint32_t b[2];
+    stored_bits(addr, size, value, b);
+    rt->stored[b[0] / 64] |= UINT64_C(1) << (b[0] % 64);
+    rt->stored[b[1] / 64] |= UINT64_C(1) << (b[1] % 64);
+}
+
+static bool stored_maybe(const struct racetrace *rt, uint64_t addr, uint32_t size, uint64_t value)
+{
+    uint32_t b[2];
+    stored_bits(addr, size, value, b);
+    return (rt->stored[b[0] / 64] >> (b[0] % 64) & 1) && (rt->stored[b[1] / 64] >> (b[1] % 64) & 1);
+}
+
+/* --- Threads and streams ---------------------------------------------- */
+
+static struct stream *stream_of(struct racetrace *rt, uint32_t vcpu)
+{
+    if (vcpu >= rt->nstreams) {
+        size_t n = (size_t)vcpu + 1;
+        struct stream *v = realloc(rt->streams, n * sizeof *v);
+        if (!v)
+            return NULL;
+        for (size_t i = rt->nstreams; i < n; i++)
+            v[i] = (struct stream){ .thread = -1, .first_sync = UINT64_MAX };
+        rt->streams = v;
+        rt->nstreams = n;
+    }
+    return &rt->streams[vcpu];
+}
+
+static int32_t thread_index(const struct racetrace *rt, uint64_t tid)
+{
+    const uint64_t *i = u64map_find(&rt->thread_of, tid);
+    return i ? (int32_t)*i : -1;
+}
+
+/* A new thread, numbered next. */
+static int thread_add(struct racetrace *rt, uint64_t tid, int32_t parent, uint64_t pc)
+{
+    bool added;
+    uint64_t *slot;
+    if (room(&rt->threads, &rt->threads_cap, rt->nthreads, sizeof *rt->threads) < 0 ||
+        !(slot = u64map_insert(&rt->thread_of, tid, &added)))
+        return -ENOMEM;
+    *slot = rt->nthreads;
+    rt->threads[rt->nthreads++] = (struct racetrace_thread){ .tid = tid, .parent = parent, .create_pc = pc };
+    return 0;
+}
+
+static void set_stack(struct racetrace *rt, struct racetrace_thread *t, uint64_t sp)
+{
+    const struct mapset_range *m = mapset_find(&rt->maps, sp ? sp - 1 : 0);
+    if (m) {
+        t->stack_start = m->start;
+        t->stack_end = m->end;
+    }
+}
+
+/* The first thread's stack: the stack QEMU set up, the one mapping found
+ * at start-up rather than loaded from an ELF file. */
+static void set_initial_stack(struct racetrace *rt, struct racetrace_thread *t)
+{
+    for (size_t i = 0; i < rt->maps.n; i++)
+        if (rt->maps.v[i].cause == TT_MAP_INITIAL) {
+            t->stack_start = rt->maps.v[i].start;
+            t->stack_end = rt->maps.v[i].end;
+        }
+}
+
+static int clone_event(struct racetrace *rt, struct stream *s, const struct ev *e)
+{
+    uint64_t child = e->value;
+    const uint64_t *word = u64map_find(&rt->exit_word, child);
+    int rc;
+    if (word && *word)
+        stored_add(rt, *word, 4, child);
+    if ((rc = tt_race_thread_start(rt->det, s->tid, child, word ? *word : 0)) < 0 ||
+        (rc = thread_add(rt, child, s->thread, e->pc)) < 0)
+        return rc;
+    /* clone's second argument is the child's stack on every architecture
+     * (clone3, which QEMU 10 refuses, passes it in memory). */
+    const char *name = sysname(rt->arch, s->sys_num);
+    if (name && !strcmp(name, "clone") && s->sys_arg1)
+        set_stack(rt, &rt->threads[rt->nthreads - 1], s->sys_arg1);
+    return 0;
+}
+
+static int thread_start_event(struct racetrace *rt, struct stream *s, const struct ev *e)
+{
+    uint64_t tid = e->value;
+    int32_t idx = thread_index(rt, tid);
+    int rc;
+    s->tid = tid;
+    s->dormant = false;
+    if (idx < 0 || rt->threads[idx].exited) {
+        /* No clone seen: the first thread, or one whose parent's clone
+         * was not recorded. */
+        const uint64_t *word = u64map_find(&rt->exit_word, tid);
+        if ((rc = tt_race_thread_start(rt->det, TT_RACE_NO_THREAD, tid, word ? *word : 0)) < 0 ||
+            (rc = thread_add(rt, tid, -1, 0)) < 0)
+            return rc;
+        idx = (int32_t)rt->nthreads - 1;
+        if (idx == 0)
+            set_initial_stack(rt, &rt->threads[0]);
+    }
+    s->thread = idx;
+    rt->threads[idx].vcpu = (uint32_t)(s - rt->streams);
+    return 0;
+}
+
+/* --- Events -------------------------------------------------------------- */
+
+/* Reports the last access found: where it happened, while it is known. */
+static int note_reports(struct racetrace *rt, const struct stream *s, uint64_t addr)
+{
+    size_t n;
+    const struct tt_race_report *v = tt_race_reports(rt->det, &n);
+    for (; rt->nreports < n; rt->nreports++) {
+        if (room(&rt->reports, &rt->reports_cap, rt->nreports, sizeof *rt->reports) < 0)
+            return -ENOMEM;
+        const struct mapset_range *m = mapset_find(&rt->maps, addr);
+        rt->reports[rt->nreports] = (struct racetrace_report){
+            .race = v[rt->nreports],
+            .first_thread = thread_index(rt, v[rt->nreports].first.tid),
+            .second_thread = s->thread,
+            .mapping = m ? *m : (struct mapset_range){ 0 },
+        };
+    }
+    return 0;
+}
+
+static int sync_event(struct racetrace *rt, struct stream *s, const struct ev *e)
+{
+    int rc;
+    switch (e->kind) {
+    case TT_SYNC_FENCE:
+    case TT_SYNC_FENCE_ACQUIRE:
+    case TT_SYNC_FENCE_RELEASE:
+        return tt_race_fence(rt->det, s->tid, e->flags);
+    case TT_SYNC_FUTEX_WAIT:
+        return tt_race_futex_wait(rt->det, s->tid, e->addr);
+    case TT_SYNC_FUTEX_WAKE:
+        return tt_race_futex_wake(rt->det, s->tid, e->addr);
+    case TT_SYNC_CLONE:
+        return clone_event(rt, s, e);
+    case TT_SYNC_THREAD_START:
+        return thread_start_event(rt, s, e);
+    case TT_SYNC_THREAD_EXIT:
+        if ((rc = tt_race_thread_exit(rt->det, s->tid, e->addr)) < 0)
+            return rc;
+        if (!rt->detecting) {
+            bool added;
+            uint64_t *w = u64map_insert(&rt->exit_word, s->tid, &added);
+            if (!w)
+                return -ENOMEM;
+            *w = e->addr;
+            if (e->addr)
+                stored_add(rt, e->addr, 4, 0);
+        }
+        if (s->thread >= 0)
+            rt->threads[s->thread].exited = true;
+        s->dormant = true;
+        return 0;
+    default:
+        return 0; /* instructions: their accesses carry their flags */
+    }
+}
+
+/* Releases were applied to the map of mappings and the detector: forgets
+ * the history of memory that is no longer what it was. */
+static int map_event(struct racetrace *rt, const struct ev *e)
+{
+    switch (e->kind) {
+    case TT_MAP_MMAP:
+    case TT_MAP_MUNMAP:
+    case TT_MAP_MREMAP:
+    case TT_MAP_BRK:
+    case TT_MAP_SHMAT:
+    case TT_MAP_SHMDT:
+        if (tt_race_forget(rt->det, e->addr, e->value) < 0)
+            return -ENOMEM;
+        break;
+    default:
+        break;
+    }
+    unsigned cause = e->flags == TT_PROT_UNMAPPED ? 0 : e->kind;
+    return mapset_set(&rt->maps, e->addr, e->value, cause) < 0 ? -ENOMEM : 0;
+}
+
+/* Delivers one event of stream s. 0, TT_RACE_WAIT (only with can_wait, for
+ * a load), or a negative errno. */
+static int apply(struct racetrace *rt, struct stream *s, const struct ev *e, bool can_wait)
+{
+    int rc;
+    switch (e->type) {
+    case EV_ACCESS: {
+        unsigned f = e->flags & ~NO_WAIT;
+        if (can_wait && !(f & TT_RACE_WRITE) && !(e->flags & NO_WAIT))
+            f |= TT_RACE_CAN_WAIT;
+        if (!rt->detecting && (f & (TT_RACE_WRITE | TT_RACE_VALUE)) == (TT_RACE_WRITE | TT_RACE_VALUE) && e->size <= 8)
+            stored_add(rt, e->addr, e->size, e->value);
+        rc = tt_race_access(rt->det, s->tid, e->pc, e->addr, e->size, f, e->value);
+        if (rc == 0 && rt->detecting)
+            rc = note_reports(rt, s, e->addr);
+        return rc;
+    }
+    case EV_SYNC:
+        return sync_event(rt, s, e);
+    case EV_SYSCALL:
+        s->sys_num = e->pc;
+        s->sys_arg0 = e->value;
+        s->sys_arg1 = e->addr;
+        /* A system call orders like a full fence. */
+        return tt_race_fence(rt->det, s->tid, TT_SYNCINSN_ACQUIRE | TT_SYNCINSN_RELEASE);
+    case EV_MAP:
+        return map_event(rt, e);
+    case EV_THREAD_START:
+        s->tid = e->value;
+        s->thread = thread_index(rt, e->value);
+        s->dormant = false;
+        return 0;
+    }
+    return 0;
+}
+
+/* What a read-modify-write's store wrote, when the trace tells: QEMU
+ * reports its operand (syncinsn.h) once the guest has a second thread, the
+ * value itself before. *f gets TT_RACE_VALUE when known. */
+static uint64_t rmw_stored(const struct racetrace *rt, const struct stream *s, const struct tt_record *rec,
+                           unsigned *f)
+{
+    uint64_t v = rec->mem.value[0];
+    bool load = s->last_load && s->last_pc == rec->mem.pc && s->last_addr == rec->mem.vaddr &&
+                s->last_size == rec->mem.size;
+    uint64_t mask = rec->mem.size >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * rec->mem.size)) - 1;
+    if (!rt->parallel || (*f & TT_SYNCINSN_STORE_EXACT)) {
+        *f |= TT_RACE_VALUE;
+    } else if (load && (*f & TT_SYNCINSN_LOAD_VALUE_LOST)) {
+        /* Op-then-fetch: the "loaded" value is the new one. */
+        v = s->last_value;
+        *f |= TT_RACE_VALUE;
+    } else if (load && (*f & TT_SYNCINSN_STORE_ADD)) {
+        v = (s->last_value + v) & mask;
+        *f |= TT_RACE_VALUE;
+    }
+    return v;
+}
+
+/* The event a record makes; false for a record that makes none. */
+static bool to_event(struct racetrace *rt, struct stream *s, const struct tt_record *rec, struct ev *e)
+{
+    switch (rec->kind) {
+    case TT_MEM: {
+        unsigned f = insn_flags(rt, rec->mem.pc);
+        uint64_t value = rec->mem.value[0];
+        if (rec->mem.store)
+            f |= TT_RACE_WRITE;
+        if (rec->mem.has_value && rec->mem.store && (f & TT_SYNCINSN_RMW) && rec->mem.size <= 8)
+            value = rmw_stored(rt, s, rec, &f);
+        else if (rec->mem.has_value && !(rec->mem.store && (f & TT_SYNCINSN_RMW)))
+            f |= TT_RACE_VALUE;
+        bool rmw_word = rt->rmw_words.n && u64map_find(&rt->rmw_words, rec->mem.vaddr & ~UINT64_C(7));
+        bool late = !(f & TT_SYNCINSN_ATOMIC) && !rec->mem.store && rmw_word;
+        /* Read-modify-writes store values QEMU does not say: any value of
+         * their words may be one still to come. */
+        if (rt->detecting && !rec->mem.store && (f & TT_RACE_VALUE) && !rmw_word &&
+            !stored_maybe(rt, rec->mem.vaddr, rec->mem.size, rec->mem.value[0]))
+            f |= NO_WAIT;
+        *e = (struct ev){ .type = EV_ACCESS, .kind = f & TT_SYNCINSN_ATOMIC ? BOUND : late ? LATE : 0,
+                          .size = rec->mem.size,
+                          .flags = f, .pc = rec->mem.pc,
+                          .addr = rec->mem.vaddr, .value = value, .seq = ++rt->arrivals };
+        s->last_pc = rec->mem.pc;
+        s->last_addr = rec->mem.vaddr;
+        s->last_size = rec->mem.size;
+        s->last_value = rec->mem.value[0];
+        s->last_load = !rec->mem.store && rec->mem.has_value;
+        return true;
+    }
+    case TT_SYNC:
+        /* QEMU runs atomics through its parallel helpers from the first
+         * clone on (for the parent, once clone returned). */
+        rt->parallel |= rec->sync.kind == TT_SYNC_CLONE;
+        *e = (struct ev){ .type = EV_SYNC, .kind = rec->sync.kind, .pc = rec->sync.pc, .addr = rec->sync.addr,
+                          .value = rec->sync.arg, .seq = rec->sync.gseq };
+        if (is_insn_event(rec->sync.kind) || is_fence_event(rec->sync.kind))
+            e->flags = event_flags(rt, rec);
+        return true;
+    case TT_SYSCALL:
+        *e = (struct ev){ .type = EV_SYSCALL, .pc = rec->syscall.num, .addr = rec->syscall.args[1],
+                          .value = rec->syscall.args[0] };
+        return true;
+    case TT_MAP:
+        *e = (struct ev){ .type = EV_MAP, .kind = rec->map.cause, .flags = rec->map.prot, .addr = rec->map.start,
+                          .value = rec->map.length };
+        return true;
+    case TT_THREAD_START:
+        *e = (struct ev){ .type = EV_THREAD_START, .value = rec->thread.tid };
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Records that are no event of a thread. */
+static int meta_record(struct racetrace *rt, const struct tt_record *rec)
+{
+    if (rec->kind == TT_LOST)
+        rt->st.lost += rec->lost.count;
+    else if (rec->kind == TT_MODULE && !rt->detecting &&
+             symbols_add_module(rt->syms, rec->module.path, rec->module.bias, rec->module.start, rec->module.end) < 0 &&
+             errno == ENOMEM)
+        return -ENOMEM;
+    return 0;
+}
+
+static int read_error(int rc, struct tt_error *err)
+{
+    if (rc == -ENOMEM)
+        return tt_error_set(err, TT_E_NOMEM, 0, "out of memory");
+    return tt_error_set(err, TT_E_INVAL, 0, "race detector: %s", strerror(-rc));
+}
+
+/* --- The learning pass --------------------------------------------------- */
+
+/* An instruction's sync event: its pc synchronises from now on. Its
+ * accesses went by before the event as plain ones the first time: the
+ * location they touched is marked now. */
+static int learn_insn(struct racetrace *rt, struct stream *s, const struct tt_record *rec, unsigned flags)
+{
+    bool added;
+    uint64_t *slot = u64map_insert(&rt->insn, rec->sync.pc, &added);
+    if (!slot)
+        return -ENOMEM;
+    *slot |= flags;
+    unsigned b = insn_bit(rec->sync.pc);
+    rt->insn_bits[b / 64] |= UINT64_C(1) << (b % 64);
+    bool word_added;
+    if ((flags & TT_SYNCINSN_RMW) && !u64map_insert(&rt->rmw_words, rec->sync.addr & ~UINT64_C(7), &word_added))
+        return -ENOMEM;
+    if (!added || is_fence_event(rec->sync.kind))
+        return 0;
+    uint32_t size = s->last_pc == rec->sync.pc ? s->last_size : 1;
+    return tt_race_access(rt->det, s->tid, rec->sync.pc, rec->sync.addr, size, flags, 0);
+}
+
+int racetrace_learn(struct racetrace *rt, struct tt_reader *r, struct tt_error *err)
+{
+    struct tt_record rec;
+    int rc;
+    while ((rc = tt_reader_next(r, &rec, err)) > 0) {
+        int drc;
+        struct stream *s;
+        struct ev e;
+        if ((drc = meta_record(rt, &rec)) < 0)
+            return read_error(drc, err);
+        if (rec.stream == TT_STREAM_META)
+            continue;
+        if (!(s = stream_of(rt, rec.stream)))
+            return read_error(-ENOMEM, err);
+        if (!to_event(rt, s, &rec, &e))
+            continue;
+        if (e.type == EV_SYNC && (is_insn_event(e.kind) || is_fence_event(e.kind)) &&
+            (drc = learn_insn(rt, s, &rec, e.flags)) < 0)
+            return read_error(drc, err);
+        if ((drc = apply(rt, s, &e, false)) < 0)
+            return read_error(drc, err);
+    }
+    return rc;
+}
+
+/* --- The detecting pass: holding back ----------------------------------- */
+
+static int push(struct racetrace *rt, struct stream *s, const struct ev *e)
+{
+    if (s->head == s->n) {
+        s->head = s->n = 0;
+        rt->queued++;
+    }
+    if (s->n == s->cap && s->head > 0) {
+        memmove(s->q, s->q + s->head, (s->n - s->head) * sizeof *s->q);
+        s->n -= s->head;
+        s->head = 0;
+    }
+    if (room(&s->q, &s->cap, s->n, sizeof *s->q) < 0)
+        return -ENOMEM;
+    s->q[s->n++] = *e;
+    if (e->type == EV_SYNC && s->first_sync == UINT64_MAX)
+        s->first_sync = e->seq;
+    /* A system call happens between the loads before it and its sync
+     * event (a futex wait's returns when woken): coming late gives them
+     * no better place. */
+    for (size_t i = s->n - 1; e->type == EV_SYSCALL && i-- > s->head && s->q[i].type == EV_ACCESS;)
+        if (s->q[i].kind == LATE)
+            s->q[i].kind = 0;
+    if (++rt->held > rt->st.max_held)
+        rt->st.max_held = rt->held;
+    return 0;
+}
+
+static void pop(struct racetrace *rt, struct stream *s)
+{
+    const struct ev *e = &s->q[s->head++];
+    rt->held--;
+    if (e->type == EV_SYNC) {
+        s->first_sync = UINT64_MAX;
+        for (size_t i = s->head; i < s->n; i++)
+            if (s->q[i].type == EV_SYNC) {
+                s->first_sync = s->q[i].seq;
+                break;
+            }
+    }
+    if (s->head == s->n)
+        rt->queued--;
+}
+
+static uint64_t first_held_sync(const struct racetrace *rt)
+{
+    uint64_t min = UINT64_MAX;
+    for (size_t i = 0; i < rt->nstreams; i++)
+        if (rt->streams[i].first_sync < min)
+            min = rt->streams[i].first_sync;
+    return min;
+}
+
+static void set_waiting(struct racetrace *rt, struct stream *s, bool waiting)
+{
+    if (s->waiting != waiting)
+        rt->nwaiting += waiting ? 1 : (size_t)-1;
+    s->waiting = waiting;
+    if (waiting)
+        s->wait_word = s->q[s->head].addr & ~UINT64_C(7);
+}
+
+/* Delivers what the held events allow: a stream's head goes when it is
+ * not a sync event with an earlier one held elsewhere, and a waiting load
+ * when its store has come. */
+static int drain(struct racetrace *rt)
+{
+    bool progress = true;
+    while (progress && rt->queued) {
+        progress = false;
+        uint64_t min = first_held_sync(rt);
+        for (size_t i = 0; i < rt->nstreams; i++) {
+            struct stream *s = &rt->streams[i];
+            while (s->head < s->n) {
+                const struct ev *e = &s->q[s->head];
+                if (e->type == EV_SYNC && e->seq != min)
+                    break;
+                /* Its sync event is the stream's next: it must have come
+                 * and be the next in the global order. */
+                if (e->type == EV_ACCESS && e->kind && (s->first_sync != min || min == UINT64_MAX))
+                    break;
+                int rc = apply(rt, s, e, true);
+                if (rc < 0)
+                    return rc;
+                set_waiting(rt, s, rc == TT_RACE_WAIT);
+                if (rc == TT_RACE_WAIT)
+                    break;
+                if (e->type == EV_SYNC)
+                    min = UINT64_MAX; /* recomputed on the next sweep */
+                pop(rt, s);
+                progress = true;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Whether delivering e may let a waiting load go on: a store to its word,
+ * or an event that stores for the kernel (clone, exit) or orders. */
+static bool may_release(const struct racetrace *rt, const struct ev *e)
+{
+    if (!rt->queued)
+        return false;
+    if (e->type == EV_SYNC || e->type == EV_MAP)
+        return true;
+    if (e->type != EV_ACCESS || !(e->flags & TT_RACE_WRITE) || !rt->nwaiting)
+        return false;
+    uint64_t first = e->addr & ~UINT64_C(7), last = (e->addr + e->size - 1) & ~UINT64_C(7);
+    for (size_t i = 0; i < rt->nstreams; i++) {
+        const struct stream *s = &rt->streams[i];
+        if (s->waiting && s->wait_word >= first && s->wait_word <= last)
+            return true;
+    }
+    return false;
+}
+
+/* Nothing can go on: every stream holds events or its thread has ended,
+ * and no head can go. The load the order of sync events wants first goes
+ * without its store (a store the trace recorded late, or a value stored
+ * before the detector's history of the location). */
+static bool stuck(const struct racetrace *rt)
+{
+    for (size_t i = 0; i < rt->nstreams; i++) {
+        const struct stream *s = &rt->streams[i];
+        if (!s->seen || s->dormant)
+            continue;
+        /* Its next records, or the sync event its head waits for, are
+         * still to be read. */
+        if (s->head == s->n ||
+            (!s->waiting && s->q[s->head].type == EV_ACCESS && s->q[s->head].kind && s->first_sync == UINT64_MAX))
+            return false;
+    }
+    return true;
+}
+
+/* A stream whose head is an atomic instruction's accesses, held for its
+ * sync event, that store the very value a load waits for. A sync event
+ * numbered after the instruction (one without release semantics is
+ * numbered when its record is made) can come after another thread's event
+ * that followed the load of the stored value: the values say which came
+ * first. */
+static struct stream *bound_store_waited(struct racetrace *rt)
+{
+    for (size_t i = 0; i < rt->nstreams; i++) {
+        struct stream *s = &rt->streams[i];
+        for (size_t j = s->head; j < s->n && s->q[j].type == EV_ACCESS && s->q[j].kind == BOUND; j++) {
+            const struct ev *e = &s->q[j];
+            if ((e->flags & (TT_RACE_WRITE | TT_RACE_VALUE)) != (TT_RACE_WRITE | TT_RACE_VALUE))
+                continue;
+            for (size_t k = 0; k < rt->nstreams; k++) {
+                const struct stream *w = &rt->streams[k];
+                const struct ev *l = w->waiting ? &w->q[w->head] : NULL;
+                if (w != s && l && l->addr == e->addr && l->size == e->size && l->value == e->value)
+                    return s;
+            }
+        }
+    }
+    return NULL;
+}
+
+static int force(struct racetrace *rt)
+{
+    struct stream *early = bound_store_waited(rt);
+    if (early) {
+        while (early->head < early->n && early->q[early->head].type == EV_ACCESS &&
+               early->q[early->head].kind == BOUND) {
+            int rc = apply(rt, early, &early->q[early->head], false);
+            if (rc < 0)
+                return rc;
+            pop(rt, early);
+        }
+        rt->st.early++;
+        return drain(rt);
+    }
+    /* A load held only to come late goes before any load goes without its
+     * store. */
+    for (size_t i = 0; i < rt->nstreams; i++) {
+        struct stream *s = &rt->streams[i];
+        if (s->head < s->n && !s->waiting && s->q[s->head].type == EV_ACCESS && s->q[s->head].kind == LATE) {
+            int rc = apply(rt, s, &s->q[s->head], true);
+            if (rc < 0)
+                return rc;
+            set_waiting(rt, s, rc == TT_RACE_WAIT);
+            if (rc == 0)
+                pop(rt, s);
+            return drain(rt);
+        }
+    }
+    uint64_t min = first_held_sync(rt);
+    struct stream *pick = NULL;
+    for (size_t i = 0; i < rt->nstreams; i++) {
+        struct stream *s = &rt->streams[i];
+        if (!s->waiting)
+            continue;
+        if (s->first_sync == min && min != UINT64_MAX) {
+            pick = s;
+            break;
+        }
+        if (!pick || s->q[s->head].seq < pick->q[pick->head].seq)
+            pick = s;
+    }
+    if (!pick)
+        return 0;
+    int rc = apply(rt, pick, &pick->q[pick->head], false);
+    if (rc < 0)
+        return rc;
+    rt->st.forced++;
+    set_waiting(rt, pick, false);
+    pop(rt, pick);
+    return drain(rt);
+}
+
+static int detect_event(struct racetrace *rt, struct stream *s, const struct ev *e)
+{
+    int rc;
+    /* Behind held events of its own stream, or a sync event while earlier
+     * ones are held (the reader gives them in order: any held is earlier). */
+    if (s->head < s->n || (e->type == EV_SYNC && first_held_sync(rt) != UINT64_MAX) ||
+        (e->type == EV_ACCESS && e->kind)) {
+        if ((rc = push(rt, s, e)) == 0 && e->type == EV_SYSCALL)
+            rc = drain(rt); /* the loads before it may go now */
+    } else if ((rc = apply(rt, s, e, true)) == TT_RACE_WAIT) {
+        if ((rc = push(rt, s, e)) == 0)
+            set_waiting(rt, s, true);
+    } else if (rc == 0 && may_release(rt, e)) {
+        rc = drain(rt);
+    }
+    while (rc == 0 && rt->queued && (rt->held > HELD_MAX || stuck(rt))) {
+        uint64_t before = rt->held;
+        if ((rc = force(rt)) == 0 && rt->held == before)
+            break; /* nothing waits: the held sync events wait for the reader */
+    }
+    return rc;
+}
+
+int racetrace_detect(struct racetrace *rt, struct tt_reader *r, struct tt_error *err)
+{
+    int rc, drc;
+    if ((drc = tt_race_rewind(rt->det)) < 0)
+        return read_error(drc, err);
+    rt->detecting = true;
+    rt->parallel = false;
+    streams_free(rt);
+    mapset_free(&rt->maps);
+    u64map_free(&rt->thread_of);
+    rt->nthreads = 0;
+    struct tt_record rec;
+    while ((rc = tt_reader_next(r, &rec, err)) > 0) {
+        struct stream *s;
+        struct ev e;
+        rt->st.records++;
+        if ((drc = meta_record(rt, &rec)) < 0)
+            return read_error(drc, err);
+        if (rec.stream == TT_STREAM_META)
+            continue;
+        if (!(s = stream_of(rt, rec.stream)))
+            return read_error(-ENOMEM, err);
+        s->seen = true;
+        if (to_event(rt, s, &rec, &e) && (drc = detect_event(rt, s, &e)) < 0)
+            return read_error(drc, err);
+    }
+    /* The end (or as far as the trace could be read): what is held goes,
+     * waiting loads first as the order allows. */
+    while (rt->queued) {
+        uint64_t before = rt->held;
+        if ((drc = drain(rt)) < 0 || (rt->queued && (drc = force(rt)) < 0))
+            return read_error(drc, err);
+        if (rt->held == before)
+            break;
+    }
+    size_t n;
+    const struct tt_race_report *v = tt_race_reports(rt->det, &n);
+    for (size_t i = 0; i < n && i < rt->nreports; i++)
+        rt->reports[i].race = v[i]; /* the final counts */
+    return rc;
+}
+
+const struct racetrace_report *racetrace_reports(const struct racetrace *rt, size_t *n)
+{
+    *n = rt->nreports;
+    return rt->reports;
+}
+
+const struct racetrace_thread *racetrace_threads(const struct racetrace *rt, size_t *n)
+{
+    *n = rt->nthreads;
+    return rt->threads;
+}
+
+void racetrace_stats(const struct racetrace *rt, struct racetrace_stats *st)
+{
+    *st = rt->st;
+    tt_race_stats(rt->det, &st->det);
+}

@@ -1,0 +1,94 @@
+/* Race detection over a trace: the records of a memtrace trace (format v1)
+ * turned into the detector's events (race.h), and what a report needs
+ * besides them: the threads (who created whom, where, their stacks), the
+ * modules, and the mapping each racy address was in.
+ *
+ * The trace is read twice, in merged order (reader.h): a learning pass
+ * that finds the synchronisation locations and the synchronising
+ * instructions, then the detecting pass. Merged order keeps each thread's
+ * order and the global order of synchronisation events, but not the order
+ * of plain accesses across threads, and on x86_64 a C11 release store or
+ * acquire load is a plain access. So the detecting pass delivers the
+ * events of each thread in order and holds back a thread whose load of a
+ * synchronisation location saw a value no delivered store wrote
+ * (TT_RACE_WAIT) until another thread's store is delivered; when nothing
+ * can go on, the oldest waiting load goes first (racetrace_stats.forced).
+ *
+ *   struct racetrace *rt = racetrace_new(tt_reader_header(r), syms);
+ *   rc = racetrace_learn(rt, r, &err);      // r: a TT_READ_MERGED reader
+ *   rc = racetrace_detect(rt, r2, &err);    // r2: a second one, same trace
+ *   ... racetrace_reports(rt, &n), rt->threads ...
+ *   racetrace_free(rt);
+ */
+#ifndef TCGTRACE_RACETRACE_H
+#define TCGTRACE_RACETRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mapset.h"
+#include "race.h"
+#include "symbols.h"
+#include "tcgtrace/error.h"
+#include "tcgtrace/reader.h"
+
+/* A guest thread, numbered in the order threads were created (T0 is the
+ * first: the main thread). */
+struct racetrace_thread {
+    uint64_t tid;
+    uint32_t vcpu;
+    int32_t parent;        /* index of the creating thread; -1 for none */
+    uint64_t create_pc;    /* pc of the clone's last record in the parent */
+    /* The mapping holding its stack: the clone's stack argument's, or the
+     * initial stack for the first thread; both 0 when not known. */
+    uint64_t stack_start, stack_end;
+    bool exited;
+};
+
+/* A race report (race.h) and where it happened. */
+struct racetrace_report {
+    struct tt_race_report race;
+    /* Thread indices of race.first and race.second when it was found. */
+    int32_t first_thread, second_thread;
+    /* The mapping holding the address then (cause 0: none recorded). */
+    struct mapset_range mapping;
+};
+
+struct racetrace_stats {
+    uint64_t records;  /* read in the detecting pass */
+    uint64_t forced;   /* waiting loads delivered without their store */
+    uint64_t early;    /* atomic instructions delivered before their sync
+                          event's turn, for a load that saw their store */
+    uint64_t max_held; /* most events held back at once */
+    uint64_t lost;     /* records the recording lost */
+    struct tt_race_stats det;
+};
+
+struct racetrace;
+
+/* What a trace must hold to be analysed: memory accesses with values,
+ * synchronisation events, threads and system calls, recorded by memtrace
+ * with loads and stores. NULL when it does; else why not. */
+const char *racetrace_unsuitable(const struct tt_header *h);
+
+/* For the trace whose header is h, naming code with syms (its modules are
+ * added as the trace loads them). NULL when memory runs out or the
+ * architecture is unknown (racetrace_unsuitable says so first). */
+struct racetrace *racetrace_new(const struct tt_header *h, struct symbols *syms);
+void racetrace_free(struct racetrace *rt);
+
+/* The two passes, each over every record of its reader (opened with
+ * TT_READ_MERGED on the same trace). 0 when the whole trace was read; else
+ * the reader's error (err says what and where) after every record before
+ * it was used, or TT_E_NOMEM. */
+int racetrace_learn(struct racetrace *rt, struct tt_reader *r, struct tt_error *err);
+int racetrace_detect(struct racetrace *rt, struct tt_reader *r, struct tt_error *err);
+
+/* After racetrace_detect: the reports in the order found, the threads by
+ * number, and the counts. */
+const struct racetrace_report *racetrace_reports(const struct racetrace *rt, size_t *n);
+const struct racetrace_thread *racetrace_threads(const struct racetrace *rt, size_t *n);
+void racetrace_stats(const struct racetrace *rt, struct racetrace_stats *st);
+
+#endif
