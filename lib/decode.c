@@ -198,50 +198,99 @@ static int insn(struct tt_dstate *st, struct tt_defs *defs, struct in *in, uint8
     return 1;
 }
 
+/* The n-byte little-endian residual of a value. */
+static bool residual(struct in *in, unsigned n, uint64_t *z)
+{
+    const uint8_t *b;
+    if (!bytes(in, &b, n))
+        return false;
+    *z = 0;
+    for (unsigned i = 0; i < n; i++)
+        *z |= (uint64_t)b[i] << (8 * i);
+    return true;
+}
+
+/* Mirrors tt_mem_encode_ and tt_put_mem_value (tcgtrace/writer.h). What
+ * the lengths of the fields are depends on the tag and key bytes only, so
+ * that a decoder without definitions (which does not know every pc)
+ * still finds each record's end. */
 static int mem(struct tt_dstate *st, struct tt_defs *defs, struct in *in, uint8_t tag,
                struct tt_record *r)
 {
-    unsigned shift = TT_MEM_SHIFT(tag);
-    bool store = tag & TT_MEM_STORE;
-    uint64_t d;
+    unsigned vcode = tag & TT_MEM_VCODE;
+    uint8_t key;
+    uint64_t d, pc;
+    struct tt_mslot *prev = &st->mslot[st->prev_mslot];
+    if (vcode > TT_MEM_V_WIDE)
+        return bad(in, "unknown memory value code %u", vcode);
+    if (tag & TT_MEM_KEY) {
+        if (!byte(in, &key))
+            return bad(in, "memory record cut short");
+        if (key & ~(TT_MEM_STORE | 7u << 1 | TT_MEM_KEY_PC))
+            return bad(in, "memory key 0x%02x has reserved bits set", key);
+        pc = st->last_pc;
+        if (key & TT_MEM_KEY_PC) {
+            if (!varint(in, &d))
+                return bad(in, "memory record cut short");
+            pc += (uint64_t)tt_unzigzag(d);
+            key &= (uint8_t)~TT_MEM_KEY_PC;
+        }
+        prev->next_pc = pc;
+        prev->next_key = key;
+    } else {
+        pc = prev->next_pc;
+        key = prev->next_key;
+    }
+    unsigned shift = TT_MEM_SHIFT(key);
+    bool store = key & TT_MEM_STORE;
     if (shift > TT_MEM_SHIFT_MAX)
         return bad(in, "memory access of 2^%u bytes", shift);
+    /* Without definitions the pc may be wrong, and the size with it. */
+    if (defs && ((vcode == TT_MEM_V_WIDE) != (shift == TT_MEM_SHIFT_MAX) && vcode != TT_MEM_V_NONE))
+        return bad(in, "a %u-byte access with value code %u", 1u << shift, vcode);
+    if (defs && vcode && vcode < TT_MEM_V_NONE && vcode > 1u << shift)
+        return bad(in, "a %u-byte value with a %u-byte residual", 1u << shift, vcode);
+    st->last_pc = pc;
+    unsigned j = tt_mslot(pc, store);
+    struct tt_mslot *m = &st->mslot[j];
+    st->prev_mslot = j;
+
+    uint64_t vaddr = m->addr + m->addr_stride;
+    if (tag & TT_MEM_ADDR) {
+        if (!varint(in, &d))
+            return bad(in, "memory record cut short");
+        vaddr += (uint64_t)tt_unzigzag(d);
+    }
+    m->addr_stride = vaddr - m->addr;
+    m->addr = vaddr;
+    st->last_vaddr = vaddr;
+
     r->kind = TT_MEM;
+    r->mem.pc = pc;
+    r->mem.vaddr = vaddr;
     r->mem.size = (uint8_t)(1u << shift);
     r->mem.store = store;
-    r->mem.has_value = tag & TT_MEM_VALUE;
+    r->mem.has_value = vcode != TT_MEM_V_NONE;
     r->mem.has_phys = false;
     r->mem.value[0] = r->mem.value[1] = 0;
     r->mem.phys = 0;
     r->mem.region = 0;
     r->mem.region_name = NULL;
-    if (tag & TT_MEM_PC) {
-        if (!varint(in, &d))
+    if (vcode == TT_MEM_V_WIDE) {
+        const uint8_t *b;
+        if (!bytes(in, &b, 16))
             return bad(in, "memory record cut short");
-        st->last_pc += (uint64_t)tt_unzigzag(d);
-    }
-    r->mem.pc = st->last_pc;
-    if (!varint(in, &d))
-        return bad(in, "memory record cut short");
-    st->last_vaddr += (uint64_t)tt_unzigzag(d);
-    r->mem.vaddr = st->last_vaddr;
-    if (r->mem.has_value) {
-        if (shift < TT_MEM_SHIFT_MAX) {
-            uint64_t mask = shift == 3 ? ~0ull : (1ull << (8u << shift)) - 1;
-            if (!varint(in, &d))
-                return bad(in, "memory record cut short");
-            uint64_t v = st->last_val + (uint64_t)tt_unzigzag(d);
-            if (v & ~mask)
-                return bad(in, "a %u-byte value does not fit", 1u << shift);
-            st->last_val = v;
-            r->mem.value[0] = v;
-        } else {
-            const uint8_t *b;
-            if (!bytes(in, &b, 16))
-                return bad(in, "memory record cut short");
-            r->mem.value[0] = tt_le64(b);
-            r->mem.value[1] = tt_le64(b + 8);
-        }
+        r->mem.value[0] = tt_le64(b);
+        r->mem.value[1] = tt_le64(b + 8);
+    } else if (vcode != TT_MEM_V_NONE) {
+        uint64_t z = 0;
+        if (!residual(in, vcode, &z))
+            return bad(in, "memory record cut short");
+        unsigned cut = shift < TT_MEM_SHIFT_MAX ? 64 - (8u << shift) : 0;
+        uint64_t v = (m->val + m->val_stride + (uint64_t)tt_unzigzag(z)) & (~0ull >> cut);
+        m->val_stride = v - m->val;
+        m->val = v;
+        r->mem.value[0] = v;
     }
     if (in->p < in->end && *in->p == TT_TAG_MEM_PHYS) {
         uint64_t region;
@@ -309,6 +358,17 @@ int tt_decode(struct tt_dstate *st, struct tt_defs *defs, bool meta, const uint8
         rc = insn(st, defs, &in, tag, r);
     } else if (tag < TT_TAG_MEM_PHYS) {
         rc = mem(st, defs, &in, tag, r);
+    } else if (tag >= TT_TAG_MEM_RUN && tag <= TT_TAG_MEM_RUN_LAST) {
+        /* Each call returns one access of the run and stays on its tag,
+         * but for the last, which a physical address may complete. */
+        const uint8_t *after = in.p;
+        bool last = ++st->run_done == TT_MEM_RUN_COUNT(tag);
+        in.p = last ? after : after - 1;
+        in.end = last ? end : in.p;
+        rc = mem(st, defs, &in, TT_TAG_MEM, r);
+        in.end = end;
+        if (last)
+            st->run_done = 0;
     } else if (is_ext) {
         rc = varint(&in, &a) && bytes(&in, &s, a) ? 0 : bad(&in, "extension record cut short");
     } else {

@@ -91,8 +91,8 @@ int tt_chunk_header_decode(const uint8_t in[TT_CHUNK_HEADER], uint64_t offset,
         bad = "stored size differs from raw size of an uncompressed chunk";
     else if (h->stored_size > h->raw_size + h->raw_size / 8 + 1024)
         bad = "stored size larger than any compression of its raw size";
-    else if (h->nrec > h->raw_size)
-        bad = "more records than bytes";
+    else if (h->nrec > (uint64_t)h->raw_size * TT_MEM_RUN_COUNT(TT_TAG_MEM_RUN_LAST))
+        bad = "more records than its bytes can hold";
     else if ((h->type == TT_CHUNK_TRAILER) != (h->stream == TT_STREAM_TRAILER))
         bad = "trailer stream id on a data chunk or the reverse";
     else if (h->type == TT_CHUNK_DATA && h->stream > TT_STREAM_MAX_VCPU && h->stream != TT_STREAM_META)

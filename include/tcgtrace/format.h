@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define TT_MAGIC "TCGTRACE"
 #define TT_MAGIC_LEN 8
@@ -95,10 +96,15 @@ enum tt_kind {
 #define TT_TAG_INSN 0x00      /* 0x00-0x3f: zigzag id delta inline */
 #define TT_TAG_INSN_LONG 0x3f /* delta does not fit: varint follows */
 #define TT_TAG_MEM 0x40       /* 0x40-0x7f: flags below inline */
+#define TT_MEM_KEY 0x20       /* a key byte follows: not the predicted one */
+#define TT_MEM_ADDR 0x10      /* an address residual follows: not predicted */
+#define TT_MEM_VCODE 0x0f     /* 0: predicted value; 1-8: residual bytes */
+#define TT_MEM_V_NONE 9       /* no value */
+#define TT_MEM_V_WIDE 10      /* 16 bytes of value */
+/* The key byte of a memory access. */
 #define TT_MEM_STORE 0x01
-#define TT_MEM_SHIFT(t) (((t) >> 1) & 7)
-#define TT_MEM_VALUE 0x10
-#define TT_MEM_PC 0x20
+#define TT_MEM_SHIFT(k) (((k) >> 1) & 7)
+#define TT_MEM_KEY_PC 0x10    /* a pc delta follows; else the pc is last_pc */
 #define TT_TAG_MEM_PHYS 0x80
 #define TT_TAG_REG 0x81
 #define TT_TAG_THREAD_START 0x82
@@ -110,6 +116,11 @@ enum tt_kind {
 #define TT_TAG_SYNC 0x88
 #define TT_SYNC_PC 0x80 /* in the sync kind byte */
 #define TT_TAG_LOST 0x89
+/* 0xa0-0xdf: 2 to 65 memory accesses, each of which alone would be the
+ * single byte TT_TAG_MEM (everything predicted). */
+#define TT_TAG_MEM_RUN 0xa0
+#define TT_TAG_MEM_RUN_LAST 0xdf
+#define TT_MEM_RUN_COUNT(t) ((unsigned)(t) - TT_TAG_MEM_RUN + 2)
 #define TT_TAG_DEF_INSN 0x90
 #define TT_TAG_DEF_REG 0x91
 #define TT_TAG_DEF_STRING 0x92
@@ -118,6 +129,24 @@ enum tt_kind {
 
 /* Memory accesses are 1 << shift bytes, shift 0..4 (up to 16 bytes). */
 #define TT_MEM_SHIFT_MAX 4
+
+/* The predictor of a memory access (docs/format.md, "Memory access"):
+ * one per slot, the slot chosen by the access's pc and direction. */
+#define TT_MSLOT_BITS 8
+#define TT_MSLOTS (1u << TT_MSLOT_BITS)
+struct tt_mslot {
+    uint64_t next_pc;   /* the pc of the access that followed this one */
+    uint64_t addr, addr_stride;
+    uint64_t val, val_stride;
+    /* Not uint8_t: a store through a character type may alias anything,
+     * and the encoder would load its state again after it. */
+    uint64_t next_key;  /* the key byte (store, shift) of that access */
+};
+
+static inline unsigned tt_mslot(uint64_t pc, unsigned store)
+{
+    return (unsigned)(((pc << 1 | store) * 0x9e3779b97f4a7c15ull) >> (64 - TT_MSLOT_BITS));
+}
 #define TT_INSN_BYTES_MAX 255
 #define TT_REG_BYTES_MAX 255
 #define TT_STRING_MAX 4096 /* disassembly, names, module paths */
@@ -198,8 +227,12 @@ static inline uint8_t *tt_put_le32(uint8_t *p, uint32_t v)
 
 static inline uint8_t *tt_put_le64(uint8_t *p, uint64_t v)
 {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(p, &v, 8);
+#else
     for (int i = 0; i < 8; i++)
         p[i] = (uint8_t)(v >> (8 * i));
+#endif
     return p + 8;
 }
 

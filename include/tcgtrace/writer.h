@@ -98,7 +98,11 @@ struct tt_stream {
     uint64_t last_vaddr;
     uint64_t last_phys;
     uint64_t last_gseq;
-    uint64_t last_val;
+    uint32_t prev_mslot; /* the slot of the last memory access */
+    /* Just past the last record when that record is a predicted memory
+     * access or a run of them (its tag, one byte), which the next such
+     * access extends. */
+    uint8_t *run_end;
 
     uint32_t id;
     uint32_t seq;
@@ -107,6 +111,8 @@ struct tt_stream {
     /* Interned string pointer -> id, so region names cost no lock. */
     const char *scache_key[TT_STRING_CACHE];
     uint32_t scache_id[TT_STRING_CACHE];
+    /* Memory-access predictors, part of the delta state. */
+    struct tt_mslot mslot[TT_MSLOTS] __attribute__((aligned(64)));
 } __attribute__((aligned(64)));
 
 /* The stream of vCPU index vcpu, created at first use. linux-user reuses a
@@ -164,51 +170,94 @@ static inline void tt_put_insn(struct tt_stream *s, uint32_t id, uint64_t pc)
     tt_stream_end_(s, p);
 }
 
-static inline uint8_t *tt_mem_encode_(struct tt_stream *s, uint8_t *p, uint64_t pc, uint64_t vaddr,
-                                      unsigned shift, bool store)
+/* A memory access (docs/format.md, "Memory access"). The state is
+ * updated before any byte of the record is written: byte stores may alias
+ * anything, so state read after them would be loaded again. */
+static inline __attribute__((always_inline)) void tt_put_mem_(struct tt_stream *s, uint64_t pc,
+                                                               uint64_t vaddr, unsigned shift,
+                                                               bool store, bool has_value,
+                                                               uint64_t lo, uint64_t hi)
 {
-    uint8_t tag = (uint8_t)(TT_TAG_MEM | (store ? TT_MEM_STORE : 0) | shift << 1);
-    uint8_t *t = p++;
-    if (pc != s->last_pc) {
-        tag |= TT_MEM_PC;
-        p = tt_put_varint(p, tt_zigzag((int64_t)(pc - s->last_pc)));
-        s->last_pc = pc;
-    }
-    p = tt_put_varint(p, tt_zigzag((int64_t)(vaddr - s->last_vaddr)));
+    uint8_t *p = tt_stream_begin_(s);
+    uint64_t last_pc = s->last_pc, key = (uint64_t)store | shift << 1;
+    struct tt_mslot *prev = &s->mslot[s->prev_mslot];
+    bool key_miss = ((prev->next_pc ^ pc) | (prev->next_key ^ key)) != 0;
+    prev->next_pc = pc;
+    prev->next_key = key;
+    unsigned j = tt_mslot(pc, store);
+    struct tt_mslot *m = &s->mslot[j];
+    s->prev_mslot = j;
+    s->last_pc = pc;
     s->last_vaddr = vaddr;
-    *t = tag;
-    return p;
+    uint64_t ares = vaddr - m->addr - m->addr_stride;
+    m->addr_stride = vaddr - m->addr;
+    m->addr = vaddr;
+
+    /* A value of up to 8 bytes: its residual is taken modulo the access's
+     * width (8 << shift bits), sign-extended, and stored as n little-endian
+     * bytes of its zigzag, n in the tag. */
+    unsigned vcode = has_value ? TT_MEM_V_WIDE : TT_MEM_V_NONE;
+    uint64_t z = 0;
+    if (has_value && shift < TT_MEM_SHIFT_MAX) {
+        unsigned cut = 64 - (8u << shift);
+        lo &= ~0ull >> cut;
+        z = tt_zigzag((int64_t)((lo - m->val - m->val_stride) << cut) >> cut);
+        vcode = z ? (unsigned)(71 - __builtin_clzll(z)) >> 3 : 0;
+        m->val_stride = lo - m->val;
+        m->val = lo;
+    }
+
+    unsigned tag = TT_TAG_MEM | vcode | (key_miss ? TT_MEM_KEY : 0) | (ares ? TT_MEM_ADDR : 0);
+    if (tag == TT_TAG_MEM) {
+        /* Everything predicted: a byte, or none when it extends a run. */
+        if (s->run_end == p && p[-1] != TT_TAG_MEM_RUN_LAST) {
+            p[-1] = p[-1] == TT_TAG_MEM ? TT_TAG_MEM_RUN : (uint8_t)(p[-1] + 1);
+        } else {
+            *p++ = TT_TAG_MEM;
+            s->run_end = p;
+        }
+        tt_stream_end_(s, p);
+        return;
+    }
+    *p++ = (uint8_t)tag;
+    if (__builtin_expect(key_miss, 0)) {
+        if (pc != last_pc) {
+            *p++ = (uint8_t)(key | TT_MEM_KEY_PC);
+            p = tt_put_varint(p, tt_zigzag((int64_t)(pc - last_pc)));
+        } else {
+            *p++ = (uint8_t)key;
+        }
+    }
+    if (ares)
+        p = tt_put_varint(p, tt_zigzag((int64_t)ares));
+    if (vcode == TT_MEM_V_WIDE) {
+        p = tt_put_le64(p, lo);
+        p = tt_put_le64(p, hi);
+    } else if (vcode != TT_MEM_V_NONE) {
+        /* All 8 bytes, n of them kept: within the record's slack. */
+        tt_put_le64(p, z);
+        p += vcode;
+    }
+    tt_stream_end_(s, p);
 }
 
 /* A memory access of 1 << shift bytes (shift 0..4, as
  * qemu_plugin_mem_size_shift gives), without its value. */
-static inline void tt_put_mem(struct tt_stream *s, uint64_t pc, uint64_t vaddr, unsigned shift,
-                              bool store)
+static inline __attribute__((always_inline)) void tt_put_mem(struct tt_stream *s, uint64_t pc,
+                                                              uint64_t vaddr, unsigned shift,
+                                                              bool store)
 {
-    tt_stream_end_(s, tt_mem_encode_(s, tt_stream_begin_(s), pc, vaddr, shift, store));
+    tt_put_mem_(s, pc, vaddr, shift, store, false, 0, 0);
 }
 
 /* A memory access with the value loaded or stored: lo holds the value
  * (zero-extended) up to 8 bytes; a 16-byte value is lo, then hi. */
-static inline void tt_put_mem_value(struct tt_stream *s, uint64_t pc, uint64_t vaddr,
-                                    unsigned shift, bool store, uint64_t lo, uint64_t hi)
+static inline __attribute__((always_inline)) void tt_put_mem_value(struct tt_stream *s, uint64_t pc,
+                                                                    uint64_t vaddr, unsigned shift,
+                                                                    bool store, uint64_t lo,
+                                                                    uint64_t hi)
 {
-    uint8_t *t = tt_stream_begin_(s);
-    uint8_t *p = tt_mem_encode_(s, t, pc, vaddr, shift, store);
-    *t |= TT_MEM_VALUE;
-    if (shift < TT_MEM_SHIFT_MAX) {
-        /* A delta from the previous value, loaded or stored: a store after
-         * a read-modify-write or a copy costs a byte, as does a walk over an
-         * array of counters or pointers. */
-        uint64_t mask = shift == 3 ? ~0ull : (1ull << (8u << shift)) - 1;
-        lo &= mask;
-        p = tt_put_varint(p, tt_zigzag((int64_t)(lo - s->last_val)));
-        s->last_val = lo;
-    } else {
-        p = tt_put_le64(p, lo);
-        p = tt_put_le64(p, hi);
-    }
-    tt_stream_end_(s, p);
+    tt_put_mem_(s, pc, vaddr, shift, store, true, lo, hi);
 }
 
 /* Under qemu-system: the physical address and memory region (a string id,

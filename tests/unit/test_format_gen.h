@@ -51,6 +51,37 @@ struct gen_defs {
 
 static const char *const gen_regions[] = { "RAM", "virtio-mmio", "uart", "pci-io", "rom" };
 
+/* A loop's memory accesses, per stream (of this thread). */
+struct gen_access {
+    uint64_t pc, addr, stride, val, vstride;
+    unsigned shift;
+    bool store;
+};
+struct gen_loop {
+    struct gen_access a[6];
+    unsigned n, i;
+};
+static _Thread_local struct gen_loop gen_loops[8];
+
+static inline void gen_loop_new(struct gen_loop *l, uint64_t *rng)
+{
+    l->n = 1 + (unsigned)rng_below(rng, 6);
+    l->i = 0;
+    uint64_t pc = rng_value(rng, 0x400000);
+    for (unsigned k = 0; k < l->n; k++) {
+        struct gen_access *a = &l->a[k];
+        /* A read-modify-write now and then: a load and a store at one pc. */
+        pc += k && rng_below(rng, 4) == 0 ? 0 : 1 + rng_below(rng, 8);
+        a->pc = pc;
+        a->store = rng_below(rng, 2);
+        a->shift = rng_below(rng, 8) ? (unsigned)rng_below(rng, 4) : 4;
+        a->addr = rng_value(rng, 0x7f0000000000);
+        a->stride = rng_below(rng, 4) ? (uint64_t)1 << rng_below(rng, 13) : (uint64_t)-8;
+        a->val = rng_value(rng, 0);
+        a->vstride = rng_below(rng, 3) ? rng_below(rng, 5) : rng_next(rng);
+    }
+}
+
 /* The expected records of one stream. */
 struct expect {
     struct tt_record *recs;
@@ -132,8 +163,26 @@ static inline void gen_record(struct tt_writer *w, struct tt_stream *s, struct g
         r.mem.vaddr = rng_value(rng, last_addr);
         last_addr = r.mem.vaddr;
         r.mem.has_value = rng_below(rng, 2);
+        uint64_t lo = rng_value(rng, 1000), hi = rng_next(rng);
+        if (pick < 60) {
+            /* A loop body: the encoder's predictors hit most of the time
+             * (runs of predicted accesses), and miss now and then. */
+            struct gen_loop *l = &gen_loops[s->id % 8];
+            if (!l->n || rng_below(rng, 5000) == 0)
+                gen_loop_new(l, rng);
+            struct gen_access *a = &l->a[l->i];
+            l->i = rng_below(rng, 20) ? (l->i + 1) % l->n : (unsigned)rng_below(rng, l->n);
+            a->addr += rng_below(rng, 30) ? a->stride : rng_value(rng, a->addr);
+            a->val += rng_below(rng, 10) ? a->vstride : rng_value(rng, a->val);
+            shift = a->shift;
+            r.mem.size = (uint8_t)(1u << shift);
+            r.mem.store = a->store;
+            r.mem.pc = a->pc;
+            r.mem.vaddr = a->addr;
+            r.mem.has_value = rng_below(rng, 50) != 0;
+            lo = a->val;
+        }
         if (r.mem.has_value) {
-            uint64_t lo = rng_value(rng, 1000), hi = rng_next(rng);
             if (shift < 4) {
                 r.mem.value[0] = shift == 3 ? lo : lo & ((1ull << (8u << shift)) - 1);
                 tt_put_mem_value(s, r.mem.pc, r.mem.vaddr, shift, r.mem.store, lo, 0);
@@ -145,7 +194,7 @@ static inline void gen_record(struct tt_writer *w, struct tt_stream *s, struct g
         } else {
             tt_put_mem(s, r.mem.pc, r.mem.vaddr, shift, r.mem.store);
         }
-        if (rng_below(rng, 4) == 0) {
+        if (rng_below(rng, pick < 60 ? 40 : 4) == 0) {
             const char *name = gen_regions[rng_below(rng, 5)];
             r.mem.has_phys = true;
             r.mem.phys = rng_value(rng, 0x80000000);
