@@ -9,8 +9,9 @@
 #include "tcgtrace/error.h"
 #include "tcgtrace/format.h"
 
-/* Slicing-by-8: about 1 byte a cycle, and only stored (compressed) bytes
- * and headers are checksummed, so it costs little next to zstd. */
+/* Every stored byte is checksummed, and chunks that do not compress are
+ * stored as they are: the CPU's CRC-32C instruction where there is one (8
+ * bytes a cycle), else slicing-by-8 (about 1 byte a cycle). */
 static uint32_t crc_table[8][256];
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 
@@ -27,9 +28,31 @@ static void crc_init(void)
             crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^ crc_table[0][crc_table[t - 1][i] & 0xff];
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("sse4.2"))) static uint32_t crc_hw(uint32_t crc, const uint8_t *p, size_t n)
+{
+    uint64_t c = ~crc;
+    for (; n >= 8; p += 8, n -= 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        c = __builtin_ia32_crc32di(c, v);
+    }
+    uint32_t c32 = (uint32_t)c;
+    while (n--)
+        c32 = __builtin_ia32_crc32qi(c32, *p++);
+    return ~c32;
+}
+#define HAVE_CRC_HW() __builtin_cpu_supports("sse4.2")
+#else
+#define HAVE_CRC_HW() 0
+#define crc_hw(crc, p, n) (crc)
+#endif
+
 uint32_t tt_crc32c(uint32_t crc, const void *data, size_t n)
 {
     const uint8_t *p = data;
+    if (HAVE_CRC_HW())
+        return crc_hw(crc, p, n);
     pthread_once(&crc_once, crc_init);
     crc = ~crc;
     while (n >= 8) {

@@ -31,6 +31,9 @@ struct strent {
 
 struct totals {
     uint64_t chunks, records, lost;
+    /* Chunks of the stream to store without trying zstd, and how many
+     * the next miss skips (see write_chunk). */
+    uint32_t skip, backoff;
 };
 
 /* A vCPU index this large is a bug in the caller, not a machine. */
@@ -165,7 +168,9 @@ static void write_chunk(struct tt_writer *w, struct tt_buf *b, uint8_t type)
         .nrec = b->nrec, .raw_size = (uint32_t)b->len, .stored_size = (uint32_t)b->len,
     };
     const uint8_t *payload = b->data;
-    if (!w->raw && type == TT_CHUNK_DATA) {
+    if (!w->raw && type == TT_CHUNK_DATA && t->skip) {
+        t->skip--;
+    } else if (!w->raw && type == TT_CHUNK_DATA) {
         size_t z = ZSTD_compress2(w->cctx, w->zbuf, w->zcap, b->data, b->len);
         /* Incompressible data is stored as it is: a reader's work and the
          * file's size are bounded by the raw size. */
@@ -173,6 +178,17 @@ static void write_chunk(struct tt_writer *w, struct tt_buf *b, uint8_t type)
             h.compression = TT_COMP_ZSTD;
             h.stored_size = (uint32_t)z;
             payload = w->zbuf;
+        }
+        /* A stream whose records are already as small as its values'
+         * entropy (random data loaded and stored) gains little from zstd,
+         * which then costs as much CPU as the guest's threads, on the
+         * same cores: such a stream's next chunks are stored as they
+         * are, 1, 2, 4 ... 64 of them after each miss in a row. */
+        if (h.stored_size > b->len - b->len / 16) {
+            t->backoff = t->backoff ? (t->backoff < 64 ? 2 * t->backoff : 64) : 1;
+            t->skip = t->backoff;
+        } else {
+            t->backoff = 0;
         }
     }
     h.payload_crc = tt_crc32c(0, payload, h.stored_size);
