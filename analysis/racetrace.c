@@ -23,6 +23,7 @@ struct ev {
     uint64_t value; /* access; sync: argument; map: length; syscall: first
                        argument; thread start: tid */
     uint64_t seq;   /* sync: global sequence number; access: arrival */
+    uint64_t value_hi; /* access of 16 bytes: the high half */
 };
 
 /* Accesses delivered right before their stream's next sync event, where
@@ -66,6 +67,7 @@ struct stream {
     /* The last system call (a clone's arguments), and the last access
      * (the size of an atomic instruction's access, for its sync event). */
     uint64_t sys_num, sys_arg0, sys_arg1;
+    struct callstack stack;
     uint64_t last_pc, last_addr, last_value;
     uint32_t last_size;
     bool last_load; /* with a value */
@@ -84,6 +86,7 @@ struct racetrace {
     const char *arch;
     bool sync_flags; /* TT_FEAT_SYNC_FLAGS: sync events carry the flags */
     struct symbols *syms;
+    struct callstacks calls;
     struct tt_race *det;
     bool detecting;
     bool parallel; /* a clone was read: RMW store values are operands */
@@ -172,6 +175,7 @@ struct racetrace *racetrace_new(const struct tt_header *h, struct symbols *syms)
     rt->arch = h->arch;
     rt->sync_flags = h->features & TT_FEAT_SYNC_FLAGS;
     rt->syms = syms;
+    callstacks_init(&rt->calls, machine, syms);
     rt->det = tt_race_new(&(struct tt_race_config){ .elf_machine = machine, .learn = true });
     rt->stored = calloc(STORED_BITS / 64, sizeof *rt->stored);
     if (!rt->det || !rt->stored) {
@@ -185,8 +189,10 @@ struct racetrace *racetrace_new(const struct tt_header *h, struct symbols *syms)
 
 static void streams_free(struct racetrace *rt)
 {
-    for (size_t i = 0; i < rt->nstreams; i++)
+    for (size_t i = 0; i < rt->nstreams; i++) {
         free(rt->streams[i].q);
+        callstack_free(&rt->streams[i].stack);
+    }
     free(rt->streams);
     rt->streams = NULL;
     rt->nstreams = 0;
@@ -201,6 +207,7 @@ void racetrace_free(struct racetrace *rt)
     u64map_free(&rt->exit_word);
     u64map_free(&rt->rmw_words);
     free(rt->stored);
+    callstacks_free(&rt->calls);
     streams_free(rt);
     free(rt->threads);
     u64map_free(&rt->thread_of);
@@ -343,6 +350,11 @@ static void set_initial_stack(struct racetrace *rt, struct racetrace_thread *t)
         }
 }
 
+static void take_calls(const struct racetrace *rt, const struct stream *s, struct racetrace_calls *c)
+{
+    c->n = (uint32_t)callstack_calls(&rt->calls, &s->stack, c->pc, RACETRACE_CALLS);
+}
+
 static int clone_event(struct racetrace *rt, struct stream *s, const struct ev *e)
 {
     uint64_t child = e->value;
@@ -353,6 +365,7 @@ static int clone_event(struct racetrace *rt, struct stream *s, const struct ev *
     if ((rc = tt_race_thread_start(rt->det, s->tid, child, word ? *word : 0)) < 0 ||
         (rc = thread_add(rt, child, s->thread, e->pc)) < 0)
         return rc;
+    take_calls(rt, s, &rt->threads[rt->nthreads - 1].create_calls);
     /* clone's second argument is the child's stack on every architecture
      * (clone3, which QEMU 10 refuses, passes it in memory). */
     const char *name = sysname(rt->arch, s->sys_num);
@@ -381,6 +394,7 @@ static int thread_start_event(struct racetrace *rt, struct stream *s, const stru
     }
     s->thread = idx;
     rt->threads[idx].vcpu = (uint32_t)(s - rt->streams);
+    callstack_reset(&s->stack, rt->threads[idx].stack_start, rt->threads[idx].stack_end);
     return 0;
 }
 
@@ -401,6 +415,7 @@ static int note_reports(struct racetrace *rt, const struct stream *s, uint64_t a
             .second_thread = s->thread,
             .mapping = m ? *m : (struct mapset_range){ 0 },
         };
+        take_calls(rt, s, &rt->reports[rt->nreports].second_calls);
     }
     return 0;
 }
@@ -476,9 +491,14 @@ static int apply(struct racetrace *rt, struct stream *s, const struct ev *e, boo
         if (!rt->detecting && (f & (TT_RACE_WRITE | TT_RACE_VALUE)) == (TT_RACE_WRITE | TT_RACE_VALUE) && e->size <= 8)
             stored_add(rt, e->addr, e->size, e->value);
         rc = tt_race_access(rt->det, s->tid, e->pc, e->addr, e->size, f, e->value);
-        if (rc == 0 && rt->detecting)
-            rc = note_reports(rt, s, e->addr);
-        return rc;
+        if (rc || !rt->detecting || (rc = note_reports(rt, s, e->addr)) < 0)
+            return rc;
+        if (!(f & TT_RACE_WRITE))
+            callstack_load(&s->stack, e->addr, e->size, e->value, e->value_hi);
+        else if ((f & TT_RACE_VALUE) &&
+                 callstack_store(&rt->calls, &s->stack, e->pc, e->addr, e->size, e->value, e->value_hi) < 0)
+            return -ENOMEM;
+        return 0;
     }
     case EV_SYNC:
         return sync_event(rt, s, e);
@@ -491,6 +511,7 @@ static int apply(struct racetrace *rt, struct stream *s, const struct ev *e, boo
     case EV_MAP:
         return map_event(rt, e);
     case EV_THREAD_START:
+        callstack_reset(&s->stack, 0, 0);
         s->tid = e->value;
         s->thread = thread_index(rt, e->value);
         s->dormant = false;
@@ -545,7 +566,8 @@ static bool to_event(struct racetrace *rt, struct stream *s, const struct tt_rec
         *e = (struct ev){ .type = EV_ACCESS, .kind = f & TT_SYNCINSN_ATOMIC ? BOUND : late ? LATE : 0,
                           .size = rec->mem.size,
                           .flags = f, .pc = rec->mem.pc,
-                          .addr = rec->mem.vaddr, .value = value, .seq = ++rt->arrivals };
+                          .addr = rec->mem.vaddr, .value = value, .seq = ++rt->arrivals,
+                          .value_hi = rec->mem.value[1] };
         s->last_pc = rec->mem.pc;
         s->last_addr = rec->mem.vaddr;
         s->last_size = rec->mem.size;

@@ -27,11 +27,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "callstack.h"
 #include "mapset.h"
 #include "race.h"
 #include "symbols.h"
 #include "tcgtrace/error.h"
 #include "tcgtrace/reader.h"
+
+/* Call sites kept of a stack (callstack.h), innermost first. */
+#define RACETRACE_CALLS 16
+struct racetrace_calls {
+    uint64_t pc[RACETRACE_CALLS];
+    uint32_t n;
+};
 
 /* A guest thread, numbered in the order threads were created (T0 is the
  * first: the main thread). */
@@ -40,6 +48,7 @@ struct racetrace_thread {
     uint32_t vcpu;
     int32_t parent;        /* index of the creating thread; -1 for none */
     uint64_t create_pc;    /* pc of the clone's last record in the parent */
+    struct racetrace_calls create_calls; /* the calls that led to it */
     /* The mapping holding its stack: the clone's stack argument's, or the
      * initial stack for the first thread; both 0 when not known. */
     uint64_t stack_start, stack_end;
@@ -51,6 +60,8 @@ struct racetrace_report {
     struct tt_race_report race;
     /* Thread indices of race.first and race.second when it was found. */
     int32_t first_thread, second_thread;
+    /* The calls that led to race.second (race.first's are long gone). */
+    struct racetrace_calls second_calls;
     /* The mapping holding the address then (cause 0: none recorded). */
     struct mapset_range mapping;
 };

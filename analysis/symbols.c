@@ -411,6 +411,32 @@ bool symbols_data(struct symbols *s, uint64_t addr, struct sym_data *out)
     return r != NULL;
 }
 
+size_t symbols_code_bytes(struct symbols *s, uint64_t addr, uint8_t *buf, size_t len)
+{
+    const struct range *r = find_range(s, addr);
+    Dwarf_Addr bias;
+    Elf *elf = r && r->file->mod ? dwfl_module_getelf(r->file->mod, &bias) : NULL;
+    size_t nph;
+    if (!elf || elf_getphdrnum(elf, &nph) != 0)
+        return 0;
+    uint64_t vaddr = addr - r->bias;
+    for (size_t i = 0; i < nph; i++) {
+        GElf_Phdr ph;
+        if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD || vaddr < ph.p_vaddr ||
+            vaddr - ph.p_vaddr >= ph.p_filesz)
+            continue;
+        uint64_t n = ph.p_filesz - (vaddr - ph.p_vaddr);
+        if (n > len)
+            n = len;
+        Elf_Data *d = elf_getdata_rawchunk(elf, (int64_t)(ph.p_offset + (vaddr - ph.p_vaddr)), n, ELF_T_BYTE);
+        if (!d || d->d_size < n)
+            return 0;
+        memcpy(buf, d->d_buf, n);
+        return n;
+    }
+    return 0;
+}
+
 static const char *basename_of(const char *path)
 {
     const char *slash = strrchr(path, '/');

@@ -60,6 +60,11 @@ int symbols_add_module(struct symbols *s, const char *path, uint64_t bias, uint6
 bool symbols_code(struct symbols *s, uint64_t addr, struct sym_code *out);
 bool symbols_data(struct symbols *s, uint64_t addr, struct sym_data *out);
 
+/* Copies up to len bytes of the code at addr, as the module's file holds
+ * them (the bytes of a loaded segment), into buf. Returns how many: 0 when
+ * no module or file covers addr. */
+size_t symbols_code_bytes(struct symbols *s, uint64_t addr, uint8_t *buf, size_t len);
+
 /* The one textual form of a result, shared by every report, into buf (like
  * snprintf: returns the length it needed):
  *   code: "kernel+0x12 (loop.c:14)", "malloc+0x40 (libc.so.6)",

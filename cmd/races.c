@@ -33,11 +33,19 @@
  * race is shown when one of its accesses is elsewhere. */
 static const char *const runtime_libs[] = { "libc.so", "libpthread.so", "ld-linux", "ld.so", "libgomp.so", "[vdso]" };
 
+/* A call stack, innermost first: the pc, then the calls that led there. */
+#define MAX_FRAMES (RACETRACE_CALLS + 1)
+struct stack {
+    uint64_t pc[MAX_FRAMES];
+    struct sym_code code[MAX_FRAMES];
+    size_t n;
+};
+
 /* One side of a race, named. */
 struct side {
     const struct tt_race_access *a;
     int32_t thread; /* index in the thread table; -1 unknown */
-    struct sym_code code;
+    struct stack stack;
 };
 
 /* What the memory is. */
@@ -57,7 +65,7 @@ struct shown {
 };
 
 struct report {
-    const char *trace;
+    const char *trace;   /* NULL for a temporary one */
     const char *program; /* the guest's argv[0], "" if unknown */
     const struct tt_header *h;
     struct symbols *syms;
@@ -74,8 +82,8 @@ struct report {
 /* An output format: begin, each race shown, the end. */
 struct format {
     const char *name;
-    void (*begin)(const struct report *rp);
-    void (*race)(const struct report *rp, const struct shown *s, size_t i);
+    void (*begin)(struct report *rp);
+    void (*race)(struct report *rp, const struct shown *s, size_t i);
     void (*end)(const struct report *rp);
 };
 
@@ -98,11 +106,45 @@ static bool in_runtime(const struct sym_code *c)
     return false;
 }
 
-static void name_side(struct report *rp, struct side *s, const struct tt_race_access *a, int32_t thread)
+static bool user_code(const struct sym_code *c)
+{
+    return c->module && !in_runtime(c);
+}
+
+/* pc and the calls that led there, named. As ThreadSanitizer does, a
+ * stack stops at the program's outermost function with a source line
+ * (main, a thread's start routine: what starts them is the C library's),
+ * and a thread's creation starts at the library's entry point the program
+ * called (pthread_create), not inside it. */
+static void name_stack(struct report *rp, struct stack *st, uint64_t pc, const struct racetrace_calls *calls,
+                       bool creation)
+{
+    st->pc[0] = pc;
+    st->n = 1;
+    for (uint32_t i = 0; calls && i < calls->n; i++)
+        st->pc[st->n++] = calls->pc[i];
+    for (size_t i = 0; i < st->n; i++)
+        symbols_code(rp->syms, st->pc[i], &st->code[i]);
+    size_t first = 0, last = st->n;
+    while (first < st->n && !user_code(&st->code[first]))
+        first++;
+    for (size_t i = st->n; i-- > first;)
+        if (user_code(&st->code[i]) && st->code[i].file) {
+            last = i + 1;
+            break;
+        }
+    first = creation && first > 0 && first < st->n ? first - 1 : 0;
+    st->n = last - first;
+    memmove(st->pc, st->pc + first, st->n * sizeof *st->pc);
+    memmove(st->code, st->code + first, st->n * sizeof *st->code);
+}
+
+static void name_side(struct report *rp, struct side *s, const struct tt_race_access *a, int32_t thread,
+                      const struct racetrace_calls *calls)
 {
     s->a = a;
     s->thread = thread;
-    symbols_code(rp->syms, a->pc, &s->code);
+    name_stack(rp, &s->stack, a->pc, calls, false);
 }
 
 /* A global, a thread's stack, the mapping it was in, by what the trace
@@ -157,20 +199,27 @@ static const char *frame_text(const struct sym_code *c, uint64_t pc, char *buf, 
 
 /* --- text: ThreadSanitizer's shape ------------------------------------- */
 
-static void text_begin(const struct report *rp)
+static void text_begin(struct report *rp)
 {
     (void)rp;
 }
 
+static void text_stack(const struct stack *st)
+{
+    char frame[512];
+    for (size_t i = 0; i < st->n; i++)
+        printf("    #%zu %s\n", i, frame_text(&st->code[i], st->pc[i], frame, sizeof frame));
+}
+
 static void text_access(const struct report *rp, const struct side *s, bool previous)
 {
-    char tname[32], frame[512];
+    char tname[32];
     const char *kind = s->a->write ? "write" : "read";
     printf("  %s%c%s of size %" PRIu32 " at 0x%" PRIx64 " by %s", previous ? "Previous " : "",
            previous ? kind[0] : kind[0] - 'a' + 'A', kind + 1, s->a->size, s->a->addr,
            thread_name(s->thread, tname, sizeof tname));
     printf(" (tid %" PRIu64 "):\n", s->a->tid);
-    printf("    #0 %s\n", frame_text(&s->code, s->a->pc, frame, sizeof frame));
+    text_stack(&s->stack);
     (void)rp;
 }
 
@@ -204,25 +253,24 @@ static void text_location(const struct report *rp, const struct shown *s)
     (void)rp;
 }
 
-static void text_thread(const struct report *rp, int32_t t)
+static void text_thread(struct report *rp, int32_t t)
 {
-    char tname[32], pname[32], frame[512];
-    if (t < 0)
+    char pname[32];
+    if (t <= 0)
         return;
     const struct racetrace_thread *th = &rp->threads[t];
-    printf("\n  %c%s (tid %" PRIu64 ", %s)", t == 0 ? 'M' : 'T', t == 0 ? "ain thread" : thread_name(t, tname, sizeof tname) + 1,
-           th->tid, th->exited ? "finished" : "running");
-    if (th->parent < 0) {
-        printf("\n");
+    /* The main thread, and a thread whose clone was not recorded, have no
+     * creation to show. */
+    if (th->parent < 0)
         return;
-    }
-    struct sym_code c;
-    symbols_code(rp->syms, th->create_pc, &c);
-    printf(" created by %s at:\n    #0 %s\n", thread_name(th->parent, pname, sizeof pname),
-           frame_text(&c, th->create_pc, frame, sizeof frame));
+    printf("\n  Thread T%" PRId32 " (tid %" PRIu64 ", %s)", t, th->tid, th->exited ? "finished" : "running");
+    struct stack st;
+    name_stack(rp, &st, th->create_pc, &th->create_calls, true);
+    printf(" created by %s at:\n", thread_name(th->parent, pname, sizeof pname));
+    text_stack(&st);
 }
 
-static void text_race(const struct report *rp, const struct shown *s, size_t i)
+static void text_race(struct report *rp, const struct shown *s, size_t i)
 {
     (void)i;
     printf("==================\n");
@@ -238,7 +286,9 @@ static void text_race(const struct report *rp, const struct shown *s, size_t i)
     text_thread(rp, s->cur.thread);
     if (s->prev.thread != s->cur.thread)
         text_thread(rp, s->prev.thread);
-    const struct sym_code *c = in_runtime(&s->cur.code) && !in_runtime(&s->prev.code) ? &s->prev.code : &s->cur.code;
+    const struct sym_code *c = in_runtime(&s->cur.stack.code[0]) && !in_runtime(&s->prev.stack.code[0])
+                                   ? &s->prev.stack.code[0]
+                                   : &s->cur.stack.code[0];
     printf("\nSUMMARY: tcgtrace: data race");
     if (c->file)
         printf(" %s:%d", base_name(c->file), c->line);
@@ -258,7 +308,7 @@ static void text_end(const struct report *rp)
     printf("tcgtrace races: %zu data race%s", rp->nshown, rp->nshown == 1 ? "" : "s");
     if (rp->nshown)
         printf(" (%" PRIu64 " occurrence%s)", rp->occurrences, rp->occurrences == 1 ? "" : "s");
-    printf(" in %s\n", *rp->program ? base_name(rp->program) : rp->trace);
+    printf(" in %s\n", *rp->program || !rp->trace ? base_name(rp->program) : rp->trace);
 }
 
 /* --- json: one document for tools (keys in docs/races.md) -------------- */
@@ -301,11 +351,22 @@ static void json_frame(const struct sym_code *c, uint64_t pc)
     putchar('}');
 }
 
-static void json_begin(const struct report *rp)
+static void json_stack(const struct stack *st)
+{
+    putchar('[');
+    for (size_t i = 0; i < st->n; i++) {
+        if (i)
+            putchar(',');
+        json_frame(&st->code[i], st->pc[i]);
+    }
+    putchar(']');
+}
+
+static void json_begin(struct report *rp)
 {
     const struct tt_header *h = rp->h;
     printf("{\"tcgtrace_races\":1");
-    json_str("trace", rp->trace);
+    json_str_or_null("trace", rp->trace);
     json_str("arch", h->arch);
     printf(",\"command\":[");
     for (int i = 0; i < h->argc; i++) {
@@ -324,9 +385,9 @@ static void json_begin(const struct report *rp)
         json_thread_or_null("parent", t->parent);
         printf(",\"created_at\":");
         if (t->parent >= 0) {
-            struct sym_code c;
-            symbols_code(rp->syms, t->create_pc, &c);
-            json_frame(&c, t->create_pc);
+            struct stack st;
+            name_stack(rp, &st, t->create_pc, &t->create_calls, true);
+            json_stack(&st);
         } else {
             printf("null");
         }
@@ -349,9 +410,9 @@ static void json_access(const char *key, const struct side *s)
     json_hex("address", s->a->addr);
     json_thread_or_null("thread", s->thread);
     json_u64("tid", s->a->tid);
-    printf(",\"frames\":[");
-    json_frame(&s->code, s->a->pc);
-    printf("]}");
+    printf(",\"frames\":");
+    json_stack(&s->stack);
+    putchar('}');
 }
 
 static const char *const location_kinds[] = {
@@ -359,7 +420,7 @@ static const char *const location_kinds[] = {
     [LOC_MAPPING] = "mapping", [LOC_UNKNOWN] = "unknown",
 };
 
-static void json_race(const struct report *rp, const struct shown *s, size_t i)
+static void json_race(struct report *rp, const struct shown *s, size_t i)
 {
     (void)rp;
     const struct location *l = &s->loc;
@@ -440,8 +501,9 @@ struct options {
     bool quiet, all, verbose;
 };
 
-/* 0 when no race is shown, RACES_EXIT when some are, 1 on an error. */
-static int analyse(const char *path, const struct options *o)
+/* 0 when no race is shown, RACES_EXIT when some are, 1 on an error.
+ * temporary: path is no file of the user's, not to be named. */
+static int analyse(const char *path, bool temporary, const struct options *o)
 {
     struct tt_error err;
     struct tt_reader *r = tt_reader_open(path, TT_READ_MERGED, &err);
@@ -449,7 +511,7 @@ static int analyse(const char *path, const struct options *o)
         msg_error("%s", err.msg);
         return 1;
     }
-    struct report rp = { .trace = path, .h = tt_reader_header(r), .state = "complete" };
+    struct report rp = { .trace = temporary ? NULL : path, .h = tt_reader_header(r), .state = "complete" };
     rp.program = rp.h->argc ? rp.h->argv[0] : "";
     const char *why = racetrace_unsuitable(rp.h);
     if (why) {
@@ -495,9 +557,9 @@ static int analyse(const char *path, const struct options *o)
     for (size_t i = 0; i < n; i++) {
         struct shown *s = &shown[rp.nshown];
         s->rep = &reps[i];
-        name_side(&rp, &s->cur, &reps[i].race.second, reps[i].second_thread);
-        name_side(&rp, &s->prev, &reps[i].race.first, reps[i].first_thread);
-        if (!o->all && in_runtime(&s->cur.code) && in_runtime(&s->prev.code)) {
+        name_side(&rp, &s->cur, &reps[i].race.second, reps[i].second_thread, &reps[i].second_calls);
+        name_side(&rp, &s->prev, &reps[i].race.first, reps[i].first_thread, NULL);
+        if (!o->all && in_runtime(&s->cur.stack.code[0]) && in_runtime(&s->prev.stack.code[0])) {
             rp.hidden++;
             continue;
         }
@@ -704,12 +766,12 @@ int cmd_races(int argc, char **argv)
         if (o.output || o.qemu)
             msg_usage("--%s applies when running a program, not to trace '%s'", o.output ? "output" : "qemu",
                       argv[optind]);
-        return analyse(argv[optind], &o);
+        return analyse(argv[optind], false, &o);
     }
     int status;
     const char *trace = record_program(&o, argc - optind, argv + optind, &status);
     if (!trace)
         return 1;
-    int rc = analyse(trace, &o);
+    int rc = analyse(trace, !o.output, &o);
     return rc ? rc : status;
 }

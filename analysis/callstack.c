@@ -1,0 +1,96 @@
+/* Call stacks from return addresses in memory: see callstack.h. */
+#include <elf.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "callstack.h"
+#include "room.h"
+
+void callstacks_init(struct callstacks *cs, unsigned machine, struct symbols *syms)
+{
+    *cs = (struct callstacks){ .machine = machine, .syms = syms };
+}
+
+void callstacks_free(struct callstacks *cs)
+{
+    u64map_free(&cs->is_ret);
+}
+
+void callstack_free(struct callstack *st)
+{
+    free(st->v);
+    *st = (struct callstack){ 0 };
+}
+
+static uint32_t le32(const uint8_t *b)
+{
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* Whether the instruction that ends at ret is a call: arm64 bl, blr and
+ * blraa/blrab/blraaz/blrabz; riscv jal or jalr linking ra, c.jalr. */
+static bool after_call(struct symbols *syms, unsigned machine, uint64_t ret)
+{
+    uint8_t b[4];
+    if (ret < 4 || symbols_code_bytes(syms, ret - 4, b, 4) != 4)
+        return false;
+    uint32_t w = le32(b);
+    if (machine == EM_AARCH64)
+        return (w & 0xfc000000) == 0x94000000 || (w & 0xfffffc1f) == 0xd63f0000 || (w & 0xfefff800) == 0xd63f0800;
+    uint16_t h = (uint16_t)(b[2] | b[3] << 8);
+    if ((h & 3) != 3 && (h & 0xf07f) == 0x9002 && (h >> 7 & 0x1f))
+        return true;
+    unsigned opcode = w & 0x7f, rd = w >> 7 & 0x1f;
+    return (w & 3) == 3 && rd == 1 && (opcode == 0x6f || (opcode == 0x67 && !(w >> 12 & 7)));
+}
+
+/* Whether a store of value by the instruction at pc saves a return
+ * address. */
+static bool saves_return(struct callstacks *cs, uint64_t pc, uint64_t value, int *err)
+{
+    if (cs->machine == EM_X86_64)
+        return value - pc >= 2 && value - pc <= 15; /* the call's own push */
+    bool added;
+    uint64_t *known = u64map_insert(&cs->is_ret, value, &added);
+    if (!known) {
+        *err = -1;
+        return false;
+    }
+    if (added)
+        *known = after_call(cs->syms, cs->machine, value) ? 1 : 2;
+    return *known == 1;
+}
+
+int callstack_store(struct callstacks *cs, struct callstack *st, uint64_t pc, uint64_t addr, uint32_t size,
+                    uint64_t value, uint64_t value_hi)
+{
+    int err = 0;
+    if (size == 16) {
+        addr += 8;
+        value = value_hi;
+    } else if (size != 8) {
+        return 0;
+    }
+    if ((st->hi && (addr < st->lo || addr >= st->hi)) || !saves_return(cs, pc, value, &err))
+        return err;
+    /* Frames at or below where this one is stored have ended. */
+    while (st->n && st->v[st->n - 1].sp <= addr)
+        st->n--;
+    if (st->n == CALLSTACK_MAX)
+        return 0;
+    if (room(&st->v, &st->cap, st->n, sizeof *st->v) < 0)
+        return -1;
+    st->v[st->n++] = (struct callstack_frame){ addr, value };
+    return 0;
+}
+
+size_t callstack_calls(const struct callstacks *cs, const struct callstack *st, uint64_t *out, size_t max)
+{
+    /* An address inside the call: x86's ends at ret - 1, arm64's bl is
+     * ret - 4, and ret - 2 is inside a riscv jal or a c.jalr. */
+    uint64_t back = cs->machine == EM_X86_64 ? 1 : cs->machine == EM_AARCH64 ? 4 : 2;
+    size_t n = 0;
+    for (size_t i = st->n; i-- > 0 && n < max;)
+        out[n++] = st->v[i].ret - back;
+    return n;
+}

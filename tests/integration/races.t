@@ -1,0 +1,125 @@
+#!/bin/sh
+# tcgtrace races on every race guest (tests/guests/race_*.c, omp_*.c,
+# mutex_counter.c), built for x86_64 (PIE and not), aarch64 and riscv64,
+# each run under QEMU and analysed in one go, with its expected verdict:
+# race_counter and omp_race_sum reported (both accesses, their function and
+# line, sizes, the global, where the threads were created), every other one
+# silent (exit status 0, no report).
+#
+# One known cause makes a silent guest's analysis report a race about once
+# in 300 runs: two read-modify-writes of one location recorded in the
+# opposite order to the one they took effect in (docs/races.md, "Order of
+# events"), which the values cannot settle when they are a lock's 0, 1 and
+# 2 again and again. A silent guest that is reported is therefore run once
+# more, and passes when that second run is silent; the retry is shown as a
+# TAP comment. A real false report comes back on the second run.
+. tests/integration/lib.sh
+plan 60
+
+# q FILE EXPR: a Python expression over the JSON document d; r(fn) is the
+# list of reports whose both accesses' innermost frames are in function fn.
+q() {
+    python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+def r(fn): return [x for x in d["races"] if x["current"]["frames"][0]["function"] == fn and x["previous"]["frames"][0]["function"] == fn]
+print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# race ARCH GUEST [ARGS]: runs tcgtrace races --json on the guest, the
+# document in $T/ARCH-GUEST.json; returns its exit status.
+race() {
+    _a=$1 _g=$2
+    shift 2
+    "$TCGTRACE" races -q --json -- "$GUESTS/$_a/$_g" "$@" >"$T/$_a-$_g.json" 2>"$T/$_a-$_g.err"
+}
+
+line_of() { grep -n "$2" "tests/guests/$1.c" | head -1 | cut -d: -f1; }
+counter_line=$(line_of race_counter 'counter++;')
+create_line=$(line_of race_counter 'pthread_create(')
+sum_line=$(line_of omp_race_sum 'sum += a')
+
+silent="mutex_counter race_spin_xchg race_spin_cas race_flag race_publish_rmw race_condvar race_barrier
+        race_join race_detached race_tls race_malloc_reuse omp_reduction"
+
+for arch in x86_64 x86_64-nopie aarch64 riscv64; do
+    # The racy counter: its threads meet at a barrier, then increment
+    # counter with no lock, so the race shows whatever the scheduling.
+    race "$arch" race_counter
+    is "$?" 66 "$arch race_counter: races reported (exit status 66)"
+    f=$T/$arch-race_counter.json
+    is "$(q "$f" 'len(r("worker")) >= 1, d["summary"]["races"] == len(d["races"]), d["state"]')" \
+        "(True, True, 'complete')" "$arch race_counter: a race between two accesses in worker"
+    is "$(q "$f" 'sorted(set((s["frames"][0]["file"].split("/")[-1], s["frames"][0]["line"], s["size"]) for x in r("worker") for s in (x["current"], x["previous"])))')" \
+        "[('race_counter.c', $counter_line, 8)]" "$arch race_counter: both at race_counter.c:$counter_line (counter++), 8 bytes"
+    is "$(q "$f" 'all(x["current"]["write"] or x["previous"]["write"] for x in d["races"])')" \
+        "True" "$arch race_counter: a write in every race"
+    is "$(q "$f" 'set((x["location"]["kind"], x["location"]["name"], x["location"]["size"]) for x in r("worker"))')" \
+        "{('global', 'counter', 8)}" "$arch race_counter: the memory is global 'counter' of size 8"
+    is "$(q "$f" 'set(x["current"]["thread"] != x["previous"]["thread"] and 0 not in (x["current"]["thread"], x["previous"]["thread"]) for x in r("worker"))')" \
+        "{True}" "$arch race_counter: two worker threads, neither of them main"
+    is "$(q "$f" 'sorted(set((t["parent"], [(g["function"], g["file"].split("/")[-1], g["line"]) for g in t["created_at"] if g["function"] == "main"][0]) for t in d["threads"][1:]))')" \
+        "[(0, ('main', 'race_counter.c', $create_line))]" \
+        "$arch race_counter: the threads were created by main at race_counter.c:$create_line"
+
+    # OpenMP parallel for with no reduction: the race is on sum, in the
+    # outlined body of the second parallel region.
+    race "$arch" omp_race_sum
+    is "$?" 66 "$arch omp_race_sum: races reported (exit status 66)"
+    f=$T/$arch-omp_race_sum.json
+    is "$(q "$f" 'set((x["location"]["kind"], x["location"]["name"]) for x in r("main._omp_fn.1"))')" \
+        "{('global', 'sum')}" "$arch omp_race_sum: a race on global 'sum' in main._omp_fn.1"
+    # Its loop's load of sum may carry the line of the for (the pragma's
+    # next line) rather than the body's.
+    is "$(q "$f" 'all(s["frames"][0]["file"].endswith("omp_race_sum.c") and '$((sum_line - 1))' <= s["frames"][0]["line"] <= '$sum_line' and s["size"] == 8 for x in r("main._omp_fn.1") for s in (x["current"], x["previous"]))')" \
+        "True" "$arch omp_race_sum: both accesses at omp_race_sum.c:$((sum_line - 1))-$sum_line, 8 bytes"
+
+    failed=
+    retried=
+    for g in $silent; do
+        race "$arch" "$g"
+        rc=$?
+        if [ $rc = 66 ]; then
+            retried="$retried $g ($(q "$T/$arch-$g.json" '"; ".join(x["current"]["frames"][0]["location"] + " vs " + x["previous"]["frames"][0]["location"] for x in d["races"])'))"
+            race "$arch" "$g"
+            rc=$?
+        fi
+        [ $rc = 0 ] && [ "$(q "$T/$arch-$g.json" 'len(d["races"])')" = 0 ] || failed="$failed $g($rc)"
+    done
+    [ -n "$retried" ] && echo "# $arch: run again after a report:$retried"
+    is "${failed:-none}" none "$arch: no race reported in$(echo $silent | sed 's/ /, /g')"
+done
+
+# The guest's own output passes through; tcgtrace's report follows it on
+# standard output, ThreadSanitizer's way, and ends with the summary line.
+"$TCGTRACE" races -q -- "$GUESTS/x86_64/race_counter" 2 500 >"$T/text" 2>"$T/err"
+is "$?" 66 "text report: exit status 66"
+is "$(head -1 "$T/text")" "2 threads added 500 each" "text report: the guest's output first"
+is "$(sed -n 2p "$T/text")" "==================" "text report: then the first report's rule"
+ok "$(grep -q '^WARNING: data race' "$T/text"; echo $?)" "text report: WARNING: data race"
+ok "$(grep -Eq "^  (Read|Write) of size 8 at 0x[0-9a-f]+ by thread T[12] \(tid [0-9]+\):$" "$T/text"; echo $?)" \
+    "text report: the access, its size, address and thread"
+ok "$(grep -Eq "^  Previous (read|write) of size 8 at 0x[0-9a-f]+ by thread T[12] \(tid [0-9]+\):$" "$T/text"; echo $?)" \
+    "text report: the previous access"
+ok "$(grep -Eq "^    #0 worker\+0x[0-9a-f]+ \(race_counter.c:$counter_line\)$" "$T/text"; echo $?)" \
+    "text report: frame #0 is worker at race_counter.c:$counter_line"
+ok "$(grep -Eq "^  Location is global 'counter' of size 8 at 0x[0-9a-f]+ \(race_counter\+0x[0-9a-f]+\)$" "$T/text"; echo $?)" \
+    "text report: Location is global 'counter'"
+ok "$(grep -Eq "^  Thread T1 \(tid [0-9]+, finished\) created by main thread at:$" "$T/text"; echo $?)" \
+    "text report: where thread T1 was created"
+ok "$(grep -Eq "^    #1 main\+0x[0-9a-f]+ \(race_counter.c:$create_line\)$" "$T/text"; echo $?)" \
+    "text report: by main at race_counter.c:$create_line"
+ok "$(grep -q "^SUMMARY: tcgtrace: data race race_counter.c:$counter_line in worker$" "$T/text"; echo $?)" \
+    "text report: the SUMMARY line"
+ok "$(tail -1 "$T/text" | grep -Eq '^tcgtrace races: [12] data races? \([0-9]+ occurrences?\) in race_counter$'; echo $?)" \
+    "text report: ends with the summary line"
+is "$(cat "$T/err")" "memtrace: $(sed -n 's/^memtrace: \([0-9]*\) memory accesses traced$/\1/p' "$T/err") memory accesses traced" \
+    "text report: nothing on stderr but the plugin's count"
+
+# With --json, standard output is the document alone.
+"$TCGTRACE" races -q --json -- "$GUESTS/x86_64/race_counter" 2 500 >"$T/json" 2>"$T/err"
+is "$?" 66 "--json: exit status 66"
+is "$(q "$T/json" 'd["tcgtrace_races"], d["trace"], d["summary"]["races"] > 0')" "(1, None, True)" \
+    "--json: one document, no trace kept"
+ok "$(grep -q '^2 threads added 500 each$' "$T/err"; echo $?)" "--json: the guest's output went to standard error"
+
+done_testing

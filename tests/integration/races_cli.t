@@ -1,0 +1,112 @@
+#!/bin/sh
+# tcgtrace races as a command: a trace recorded by tcgtrace record or kept
+# with -o gives the verdict of the run that recorded it; the temporary trace
+# goes; the program's exit status passes on when there is no race; --all;
+# traces cut short (analysed, with a warning) and corrupt (an error); traces
+# it cannot use; usage errors.
+. tests/integration/lib.sh
+plan 29
+
+G=$GUESTS/x86_64
+q() {
+    python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# A program run, its trace kept, then analysed again from the file.
+"$TCGTRACE" races -q --json -o "$T/rc.tct" -- "$G/race_counter" 2 500 >"$T/run.json" 2>/dev/null
+is "$?" 66 "-o: races reported"
+is "$(q "$T/run.json" 'd["trace"]')" "$T/rc.tct" "-o: the document names the trace kept"
+"$TCGTRACE" races --json "$T/rc.tct" >"$T/file.json" 2>"$T/err"
+is "$?:$(cat "$T/err")" "66:" "TRACE: exit status 66, nothing on stderr"
+is "$(q "$T/file.json" '[(x["count"], x["current"]["frames"][0]["location"], x["previous"]["frames"][0]["location"]) for x in d["races"]]')" \
+    "$(q "$T/run.json" '[(x["count"], x["current"]["frames"][0]["location"], x["previous"]["frames"][0]["location"]) for x in d["races"]]')" \
+    "TRACE: the same races as the run that recorded it"
+"$TCGTRACE" races "$T/rc.tct" >"$T/text1" && :
+"$TCGTRACE" races "$T/rc.tct" >"$T/text2" && :
+same_file "$T/text2" "$T/text1" "TRACE: the analysis is deterministic"
+
+# A trace recorded by tcgtrace record (with LD_BIND_NOW, as races sets it:
+# docs/races.md) and a program named without '--'.
+LD_BIND_NOW=1 "$TCGTRACE" record -q -o "$T/rec.tct" -- "$G/mutex_counter" 2 200 >/dev/null 2>&1
+"$TCGTRACE" races "$T/rec.tct" >"$T/out" 2>&1
+is "$?:$(tail -1 "$T/out")" "0:tcgtrace races: 0 data races in mutex_counter" "a trace of tcgtrace record: no race"
+"$TCGTRACE" races -q "$G/race_counter" 2 300 >"$T/out" 2>/dev/null
+is "$?:$(head -1 "$T/out")" "66:2 threads added 300 each" "PROG ARGS without '--': the program runs"
+
+# The temporary trace goes, whatever the outcome.
+mkdir "$T/tmp"
+TMPDIR=$T/tmp "$TCGTRACE" races -q -- "$G/race_counter" 2 200 >/dev/null 2>&1
+is "$?:$(ls "$T/tmp")" "66:" "no trace left behind after a run with races"
+TMPDIR=$T/tmp "$TCGTRACE" races -q -- "$G/rec_exit" 3 >/dev/null 2>&1
+is "$?:$(ls "$T/tmp")" "3:" "no race: the program's exit status passes on, no trace left behind"
+TMPDIR=$T/tmp "$TCGTRACE" races -q -- "$G/rec_exit" -15 >/dev/null 2>&1
+is "$?" 143 "a program killed by signal 15: status 143"
+
+# --all adds the races inside the C library, the loader and libgomp that
+# the default leaves out, and no other.
+"$TCGTRACE" races -q --json -o "$T/omp.tct" -- "$G/omp_race_sum" >"$T/omp.json" 2>/dev/null
+"$TCGTRACE" races --all --json "$T/omp.tct" >"$T/omp-all.json"
+is "$(q "$T/omp-all.json" 'len(d["races"]), d["summary"]["hidden"]')" \
+    "($(q "$T/omp.json" 'len(d["races"]) + d["summary"]["hidden"]'), 0)" "--all: the hidden races too"
+is "$(q "$T/omp.json" 'all(any(not s["frames"][0]["module"].split("/")[-1].startswith(("libc.so", "ld-linux", "libgomp")) for s in (x["current"], x["previous"])) for x in d["races"])')" \
+    "True" "default: every race shown has an access outside the runtime libraries"
+
+# A trace cut short is analysed up to where it stops, and says so.
+size=$(stat -c %s "$T/rc.tct")
+head -c $((size / 2)) "$T/rc.tct" >"$T/cut.tct"
+"$TCGTRACE" races --json "$T/cut.tct" >"$T/cut.json" 2>"$T/err"
+rc=$?
+ok "$([ $rc = 0 ] || [ $rc = 66 ]; echo $?)" "cut short: status 0 or 66 ($rc)"
+is "$(q "$T/cut.json" 'd["state"]')" "cut-short" "cut short: state cut-short"
+ok "$(grep -q "^tcgtrace races: warning: .*cut short" "$T/err"; echo $?)" "cut short: a warning"
+
+# A corrupt one is an error, after what could be read.
+cp "$T/rc.tct" "$T/bad.tct"
+printf '\377\377\377\377' | dd of="$T/bad.tct" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+"$TCGTRACE" races "$T/bad.tct" >/dev/null 2>"$T/err"
+is "$?" 1 "corrupt: exit status 1"
+ok "$(grep -q "^tcgtrace races: .*bad.tct" "$T/err"; echo $?)" "corrupt: the reader's error, naming the trace"
+
+# Traces it cannot use.
+"$TCGTRACE" record -q --tool=exec -o "$T/exec.tct" -- "$G/rec_exit" 0 >/dev/null 2>&1
+"$TCGTRACE" races "$T/exec.tct" >/dev/null 2>"$T/err"
+is "$?:$(cat "$T/err")" \
+    "1:tcgtrace races: cannot look for races in '$T/exec.tct': it is not a memory trace with values, threads and synchronisation events (record it with 'tcgtrace record' or 'tcgtrace races -- PROG')" \
+    "an execution trace: refused"
+"$TCGTRACE" record -q --no-read -o "$T/noread.tct" -- "$G/rec_exit" 0 >/dev/null 2>&1
+"$TCGTRACE" races "$T/noread.tct" >/dev/null 2>"$T/err"
+is "$?:$(cat "$T/err")" "1:tcgtrace races: cannot look for races in '$T/noread.tct': it was recorded without loads (--no-read)" \
+    "a trace without loads: refused"
+printf 'hello\n' >"$T/text.txt"
+chmod +x "$T/text.txt"
+"$TCGTRACE" races "$T/text.txt" >/dev/null 2>"$T/err"
+is "$?:$(cat "$T/err")" "1:tcgtrace races: '$T/text.txt' is not an ELF file" "neither a trace nor a program: refused"
+"$TCGTRACE" races "$T/none" >/dev/null 2>"$T/err"
+is "$?:$(cat "$T/err")" "1:tcgtrace races: cannot run '$T/none': No such file or directory" "a missing file: refused"
+
+# Usage.
+"$TCGTRACE" races >/dev/null 2>"$T/err"
+is "$?:$(head -1 "$T/err")" "2:tcgtrace races: no trace or program given" "no argument: usage error"
+"$TCGTRACE" races -o "$T/x.tct" "$T/rc.tct" >/dev/null 2>"$T/err"
+is "$?:$(head -1 "$T/err")" "2:tcgtrace races: --output applies when running a program, not to trace '$T/rc.tct'" \
+    "-o with a trace: usage error"
+"$TCGTRACE" races --bogus >/dev/null 2>&1
+is "$?" 2 "an unknown option: usage error"
+"$TCGTRACE" races --help >"$T/out"
+is "$?:$(head -1 "$T/out")" "0:usage: tcgtrace races [OPTIONS] TRACE" "--help"
+"$TCGTRACE" races -q --qemu "$T/none" -- "$G/rec_exit" 0 >/dev/null 2>"$T/err"
+is "$?:$(cat "$T/err")" "1:tcgtrace races: cannot run QEMU '$T/none': No such file or directory" "a bad --qemu: refused"
+"$TCGTRACE" races -q -o "$T/nodir/x.tct" -- "$G/rec_exit" 0 >/dev/null 2>"$T/err"
+is "$?:$(cat "$T/err")" "1:tcgtrace races: cannot write '$T/nodir/x.tct': No such file or directory" "an -o it cannot write: refused"
+
+# --verbose says what was analysed.
+"$TCGTRACE" races -v "$T/rc.tct" >/dev/null 2>"$T/err"
+ok "$(grep -Eq '^tcgtrace races: [0-9]+ records, 3 threads, [0-9]+ accesses .* M accesses/s\)$' "$T/err"; echo $?)" \
+    "--verbose: records, threads, accesses, speed"
+# And the JSON's analysis numbers agree with the trace.
+is "$(q "$T/file.json" 'd["analysis"]["threads"], d["analysis"]["lost"], d["state"], d["error"]')" "(3, 0, 'complete', None)" \
+    "--json: the analysis counts"
+
+done_testing
