@@ -142,14 +142,16 @@ static void on_access_text(unsigned idx, qemu_plugin_meminfo_t info, uint64_t va
 }
 
 static inline void record(struct vcpu *v, qemu_plugin_meminfo_t info, uint64_t vaddr, unsigned shift,
-                          uint64_t pc)
+                          bool store, uint64_t pc)
 {
-    qemuapi_put_mem(v->s, info, pc, vaddr, shift);
+    qemuapi_put_mem_rw(v->s, info, pc, vaddr, shift, store);
     v->traced++;
 }
 
-/* udata is the instruction's pc. */
-static void on_access_bin(unsigned idx, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
+/* udata is the instruction's pc. Inlined into a callback for loads and one
+ * for stores, so that no access asks QEMU which it is. */
+static inline __attribute__((always_inline)) void trace_bin(unsigned idx, qemu_plugin_meminfo_t info,
+                                                             uint64_t vaddr, void *udata, bool store)
 {
     unsigned shift = qemu_plugin_mem_size_shift(info);
     if (!writable(vaddr, shift))
@@ -160,7 +162,17 @@ static void on_access_bin(unsigned idx, qemu_plugin_meminfo_t info, uint64_t vad
             atomic_fetch_add_explicit(&untraced, 1, memory_order_relaxed);
         return;
     }
-    record(v, info, vaddr, shift, (uint64_t)(uintptr_t)udata);
+    record(v, info, vaddr, shift, store, (uint64_t)(uintptr_t)udata);
+}
+
+static void on_load_bin(unsigned idx, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
+{
+    trace_bin(idx, info, vaddr, udata, false);
+}
+
+static void on_store_bin(unsigned idx, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
+{
+    trace_bin(idx, info, vaddr, udata, true);
 }
 
 /* --- Synchronising instructions (binary traces) --- */
@@ -234,7 +246,7 @@ static void on_access_sync(unsigned idx, qemu_plugin_meminfo_t info, uint64_t va
     unsigned shift = qemu_plugin_mem_size_shift(info);
     bool store = qemu_plugin_mem_is_store(info);
     if ((store ? opt.writes : opt.reads) && writable(vaddr, shift))
-        record(v, info, vaddr, shift, si->pc);
+        record(v, info, vaddr, shift, store, si->pc);
     if (si->exclusive == LOAD_EXCLUSIVE)
         tt_put_sync(v->s, TT_SYNC_LOAD_RESERVED, si->pc, vaddr, si->flags);
     else if (si->exclusive == STORE_EXCLUSIVE) {
@@ -264,8 +276,12 @@ static void translate_bin(struct qemu_plugin_insn *insn)
     uint64_t pc = qemu_plugin_insn_vaddr(insn);
     unsigned flags = tt_syncinsn_classify(arch->elf_machine, bytes, len);
     if (!flags) {
-        qemu_plugin_register_vcpu_mem_cb(insn, on_access_bin, QEMU_PLUGIN_CB_NO_REGS, traced_rw(),
-                                         (void *)(uintptr_t)pc);
+        if (opt.reads)
+            qemu_plugin_register_vcpu_mem_cb(insn, on_load_bin, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_R,
+                                             (void *)(uintptr_t)pc);
+        if (opt.writes)
+            qemu_plugin_register_vcpu_mem_cb(insn, on_store_bin, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_W,
+                                             (void *)(uintptr_t)pc);
         return;
     }
     /* Kept for as long as the translation may run: never freed. */

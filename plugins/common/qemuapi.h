@@ -60,15 +60,26 @@ int qemuapi_refuse(const char *plugin, const char *option, const char *release,
 /* Copies the instruction's first bytes, at most size: how many. */
 size_t qemuapi_insn_data(const struct qemu_plugin_insn *insn, void *buf, size_t size);
 
-/* A memory access of 1 << shift bytes (shift <= TT_MEM_SHIFT_MAX) into a
- * trace stream, with its value where the API gives one (TT_FEAT_MEM_VALUES
- * says whether a trace has them). */
-static inline void qemuapi_put_mem(struct tt_stream *s, qemu_plugin_meminfo_t info, uint64_t pc,
-                                   uint64_t vaddr, unsigned shift)
+/* A memory access of 1 << shift bytes (shift <= TT_MEM_SHIFT_MAX), a load
+ * or a store, into a trace stream, with its value where the API gives one
+ * (TT_FEAT_MEM_VALUES says whether a trace has them). */
+static inline void qemuapi_put_mem_rw(struct tt_stream *s, qemu_plugin_meminfo_t info, uint64_t pc,
+                                      uint64_t vaddr, unsigned shift, bool store)
 {
 #if QEMUAPI_MEM_VALUES
     qemu_plugin_mem_value val = qemu_plugin_mem_get_value(info);
     uint64_t lo, hi = 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* The value's low bytes, whatever its type: the encoder keeps only the
+     * access's size of them. Cheaper than a switch on the type, whose load
+     * waits for QEMU's copy of the value (a store-forwarding stall). */
+    if (shift < TT_MEM_SHIFT_MAX) {
+        lo = val.data.u64;
+    } else {
+        lo = val.data.u128.low;
+        hi = val.data.u128.high;
+    }
+#else
     switch (val.type) {
     case QEMU_PLUGIN_MEM_VALUE_U8: lo = val.data.u8; break;
     case QEMU_PLUGIN_MEM_VALUE_U16: lo = val.data.u16; break;
@@ -79,10 +90,18 @@ static inline void qemuapi_put_mem(struct tt_stream *s, qemu_plugin_meminfo_t in
         hi = val.data.u128.high;
         break;
     }
-    tt_put_mem_value(s, pc, vaddr, shift, qemu_plugin_mem_is_store(info), lo, hi);
-#else
-    tt_put_mem(s, pc, vaddr, shift, qemu_plugin_mem_is_store(info));
 #endif
+    tt_put_mem_value(s, pc, vaddr, shift, store, lo, hi);
+#else
+    (void)info;
+    tt_put_mem(s, pc, vaddr, shift, store);
+#endif
+}
+
+static inline void qemuapi_put_mem(struct tt_stream *s, qemu_plugin_meminfo_t info, uint64_t pc,
+                                   uint64_t vaddr, unsigned shift)
+{
+    qemuapi_put_mem_rw(s, info, pc, vaddr, shift, qemu_plugin_mem_is_store(info));
 }
 
 /* TT_FEAT_MEM_VALUES when the API gives memory values, else 0. */
