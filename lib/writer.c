@@ -38,7 +38,10 @@ struct totals {
 
 /* A vCPU index this large is a bug in the caller, not a machine. */
 #define STREAMS_MAX (1u << 20)
-#define DEFAULT_LEVEL 1
+/* zstd's fastest level but one: on memtrace's records it compresses about
+ * twice as fast as level 1 into files 4-10% larger, and its time comes out
+ * of the cores the guest's threads run on. */
+#define DEFAULT_LEVEL -1
 #define DEFAULT_QUEUE 8
 
 struct tt_writer {

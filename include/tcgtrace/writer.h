@@ -33,7 +33,7 @@
 struct tt_writer;
 
 struct tt_writer_options {
-    int level;           /* zstd level; 0: default (1, fast); ignored if raw */
+    int level;           /* zstd level; 0: default (-1, fast); ignored if raw */
     bool raw;            /* store chunks uncompressed */
     size_t chunk_size;   /* raw bytes a chunk; 0: 1 MiB (64 KiB .. 64 MiB) */
     unsigned queue;      /* full buffers waiting for the writer; 0: 8 */
