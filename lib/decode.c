@@ -287,9 +287,14 @@ static int mem(struct tt_dstate *st, struct tt_defs *defs, struct in *in, uint8_
         if (!residual(in, vcode, &z))
             return bad(in, "memory record cut short");
         unsigned cut = shift < TT_MEM_SHIFT_MAX ? 64 - (8u << shift) : 0;
-        uint64_t v = (m->val + m->val_stride + (uint64_t)tt_unzigzag(z)) & (~0ull >> cut);
+        uint64_t by_stride = m->val + m->val_stride, by_link = st->last_val + m->val_link;
+        uint64_t v = ((m->val_mode ? by_link : by_stride) + (uint64_t)tt_unzigzag(z)) & (~0ull >> cut);
+        if (z && !((v - (m->val_mode ? by_stride : by_link)) << cut))
+            m->val_mode ^= 1;
         m->val_stride = v - m->val;
+        m->val_link = v - st->last_val;
         m->val = v;
+        st->last_val = v;
         r->mem.value[0] = v;
     }
     if (in->p < in->end && *in->p == TT_TAG_MEM_PHYS) {

@@ -35,6 +35,7 @@ void tt_defs_free(struct tt_defs *d);
 struct tt_dstate {
     uint64_t next_insn;
     uint64_t last_pc, last_vaddr, last_phys, last_gseq, last_def_pc;
+    uint64_t last_val;
     uint32_t prev_mslot;
     unsigned run_done; /* records of the current run returned so far */
     struct tt_mslot mslot[TT_MSLOTS];

@@ -502,6 +502,7 @@ static void stream_reset(struct tt_stream *s)
     s->nrec = 0;
     s->next_insn = 0;
     s->last_pc = s->last_vaddr = s->last_phys = s->last_gseq = 0;
+    s->last_val = 0;
     s->prev_mslot = 0;
     s->run_end = NULL;
     memset(s->mslot, 0, sizeof s->mslot);

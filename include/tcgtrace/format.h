@@ -138,9 +138,11 @@ struct tt_mslot {
     uint64_t next_pc;   /* the pc of the access that followed this one */
     uint64_t addr, addr_stride;
     uint64_t val, val_stride;
+    uint64_t val_link;  /* the value minus the stream's last value */
     /* Not uint8_t: a store through a character type may alias anything,
      * and the encoder would load its state again after it. */
-    uint64_t next_key;  /* the key byte (store, shift) of that access */
+    uint32_t next_key;  /* the key byte (store, shift) of that access */
+    uint32_t val_mode;  /* 1: the value is predicted by link, 0: by stride */
 };
 
 static inline unsigned tt_mslot(uint64_t pc, unsigned store)

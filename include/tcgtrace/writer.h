@@ -98,6 +98,7 @@ struct tt_stream {
     uint64_t last_vaddr;
     uint64_t last_phys;
     uint64_t last_gseq;
+    uint64_t last_val;   /* of the last memory access of at most 8 bytes */
     uint32_t prev_mslot; /* the slot of the last memory access */
     /* Just past the last record when that record is a predicted memory
      * access or a run of them (its tag, one byte), which the next such
@@ -179,7 +180,8 @@ static inline __attribute__((always_inline)) void tt_put_mem_(struct tt_stream *
                                                                uint64_t lo, uint64_t hi)
 {
     uint8_t *p = tt_stream_begin_(s);
-    uint64_t last_pc = s->last_pc, key = (uint64_t)store | shift << 1;
+    uint64_t last_pc = s->last_pc;
+    uint32_t key = (uint32_t)store | shift << 1;
     struct tt_mslot *prev = &s->mslot[s->prev_mslot];
     bool key_miss = ((prev->next_pc ^ pc) | (prev->next_key ^ key)) != 0;
     prev->next_pc = pc;
@@ -200,11 +202,17 @@ static inline __attribute__((always_inline)) void tt_put_mem_(struct tt_stream *
     uint64_t z = 0;
     if (has_value && shift < TT_MEM_SHIFT_MAX) {
         unsigned cut = 64 - (8u << shift);
+        uint64_t last_val = s->last_val, v = m->val;
+        uint64_t by_stride = v + m->val_stride, by_link = last_val + m->val_link;
+        unsigned mode = m->val_mode;
         lo &= ~0ull >> cut;
-        z = tt_zigzag((int64_t)((lo - m->val - m->val_stride) << cut) >> cut);
+        z = tt_zigzag((int64_t)((lo - (mode ? by_link : by_stride)) << cut) >> cut);
         vcode = z ? (unsigned)(71 - __builtin_clzll(z)) >> 3 : 0;
-        m->val_stride = lo - m->val;
+        m->val_mode = mode ^ (z && !((lo - (mode ? by_stride : by_link)) << cut));
+        m->val_stride = lo - v;
+        m->val_link = lo - last_val;
         m->val = lo;
+        s->last_val = lo;
     }
 
     unsigned tag = TT_TAG_MEM | vcode | (key_miss ? TT_MEM_KEY : 0) | (ares ? TT_MEM_ADDR : 0);

@@ -56,10 +56,12 @@ struct gen_access {
     uint64_t pc, addr, stride, val, vstride;
     unsigned shift;
     bool store;
+    bool link; /* the value is the previous access's plus vstride */
 };
 struct gen_loop {
     struct gen_access a[6];
     unsigned n, i;
+    uint64_t last_val;
 };
 static _Thread_local struct gen_loop gen_loops[8];
 
@@ -79,6 +81,7 @@ static inline void gen_loop_new(struct gen_loop *l, uint64_t *rng)
         a->stride = rng_below(rng, 4) ? (uint64_t)1 << rng_below(rng, 13) : (uint64_t)-8;
         a->val = rng_value(rng, 0);
         a->vstride = rng_below(rng, 3) ? rng_below(rng, 5) : rng_next(rng);
+        a->link = k && rng_below(rng, 3) == 0;
     }
 }
 
@@ -173,7 +176,10 @@ static inline void gen_record(struct tt_writer *w, struct tt_stream *s, struct g
             struct gen_access *a = &l->a[l->i];
             l->i = rng_below(rng, 20) ? (l->i + 1) % l->n : (unsigned)rng_below(rng, l->n);
             a->addr += rng_below(rng, 30) ? a->stride : rng_value(rng, a->addr);
-            a->val += rng_below(rng, 10) ? a->vstride : rng_value(rng, a->val);
+            a->val = rng_below(rng, 10) == 0 ? rng_value(rng, a->val)
+                     : a->link            ? l->last_val + a->vstride
+                                          : a->val + a->vstride;
+            l->last_val = a->val;
             shift = a->shift;
             r.mem.size = (uint8_t)(1u << shift);
             r.mem.store = a->store;
