@@ -39,18 +39,20 @@ struct ev {
 #define BOUND 1
 #define LATE 2
 
-/* An access flag of the glue's own, beside the detector's: a load of a
- * value no store in the trace wrote (the value memory held before the
- * recording saw it, a global's initial value) never waits: its store is
- * not to come, and a load delivered after the store that overwrote it is
- * no reason to hold a thread. */
-#define NO_WAIT (1u << 24)
+/* A LATE load goes at once when its stream has this many events held
+ * behind it and still no sync event: the next one is too far to tell
+ * anything (a loop with no synchronisation). */
+#define LATE_SPAN 256
 
-/* Which values were stored where, learnt: a Bloom filter of (address,
- * size, value) over every store with its value, the kernel's at clone
- * and exit included. A false positive only lets a load wait as it would
- * without the filter. */
-#define STORED_BITS (1u << 25)
+/* Which values were stored where, learnt, so that a load of a value no
+ * store in the trace wrote (what memory held before the recording saw it,
+ * a global's initial value) never waits: its store is not to come, and a
+ * load delivered after the store that overwrote it is no reason to hold a
+ * thread. A blocked Bloom filter of (address, size, value) over every
+ * store with its value, the kernel's at clone and exit included: two bits
+ * in one 64-bit word, one cache miss per store. A false positive only
+ * lets a load wait as it would without the filter. */
+#define STORED_WORDS (1u << 19)
 
 /* One stream of the trace: a vCPU, and the guest thread it runs now. */
 struct stream {
@@ -95,7 +97,8 @@ struct racetrace {
     uint64_t insn_bits[INSN_BITS / 64];
     struct u64map exit_word; /* tid -> its clear_child_tid word, learnt */
     struct u64map rmw_words; /* words read-modify-writes update, learnt */
-    uint64_t *stored;        /* STORED_BITS bits */
+    uint64_t rmw_bits[INSN_BITS / 64]; /* in front of rmw_words */
+    uint64_t *stored;        /* STORED_WORDS words */
 
     struct stream *streams; /* by vCPU index */
     size_t nstreams;
@@ -177,7 +180,7 @@ struct racetrace *racetrace_new(const struct tt_header *h, struct symbols *syms)
     rt->syms = syms;
     callstacks_init(&rt->calls, machine, syms);
     rt->det = tt_race_new(&(struct tt_race_config){ .elf_machine = machine, .learn = true });
-    rt->stored = calloc(STORED_BITS / 64, sizeof *rt->stored);
+    rt->stored = calloc(STORED_WORDS, sizeof *rt->stored);
     if (!rt->det || !rt->stored) {
         tt_race_free(rt->det);
         free(rt->stored);
@@ -269,29 +272,36 @@ static bool is_fence_event(unsigned kind)
 
 /* --- Values stored ----------------------------------------------------- */
 
-static void stored_bits(uint64_t addr, uint32_t size, uint64_t value, uint32_t bit[2])
+/* The word of the filter and the two bits in it for a key. */
+static uint64_t *stored_word(const struct racetrace *rt, uint64_t addr, uint32_t size, uint64_t value,
+                             uint64_t *bits)
 {
     uint64_t h = (addr * UINT64_C(0x9e3779b97f4a7c15)) ^ (value * UINT64_C(0xc2b2ae3d27d4eb4f)) ^ size;
     h ^= h >> 29;
     h *= UINT64_C(0xbf58476d1ce4e5b9);
     h ^= h >> 32;
-    bit[0] = (uint32_t)h % STORED_BITS;
-    bit[1] = (uint32_t)(h >> 32) % STORED_BITS;
+    *bits = UINT64_C(1) << (h >> 58) | UINT64_C(1) << (h >> 52 & 63);
+    return &rt->stored[h % STORED_WORDS];
 }
 
 static void stored_add(struct racetrace *rt, uint64_t addr, uint32_t size, uint64_t value)
 {
-    uint32_t b[2];
-    stored_bits(addr, size, value, b);
-    rt->stored[b[0] / 64] |= UINT64_C(1) << (b[0] % 64);
-    rt->stored[b[1] / 64] |= UINT64_C(1) << (b[1] % 64);
+    uint64_t bits;
+    *stored_word(rt, addr, size, value, &bits) |= bits;
 }
 
 static bool stored_maybe(const struct racetrace *rt, uint64_t addr, uint32_t size, uint64_t value)
 {
-    uint32_t b[2];
-    stored_bits(addr, size, value, b);
-    return (rt->stored[b[0] / 64] >> (b[0] % 64) & 1) && (rt->stored[b[1] / 64] >> (b[1] % 64) & 1);
+    uint64_t bits;
+    return (*stored_word(rt, addr, size, value, &bits) & bits) == bits;
+}
+
+/* Whether read-modify-writes update the word of addr (learnt). */
+static bool rmw_word(const struct racetrace *rt, uint64_t addr)
+{
+    uint64_t w = addr & ~UINT64_C(7);
+    unsigned b = insn_bit(w);
+    return (rt->rmw_bits[b / 64] >> (b % 64) & 1) && u64map_find(&rt->rmw_words, w);
 }
 
 /* --- Threads and streams ---------------------------------------------- */
@@ -485,12 +495,15 @@ static int apply(struct racetrace *rt, struct stream *s, const struct ev *e, boo
     int rc;
     switch (e->type) {
     case EV_ACCESS: {
-        unsigned f = e->flags & ~NO_WAIT;
-        if (can_wait && !(f & TT_RACE_WRITE) && !(e->flags & NO_WAIT))
-            f |= TT_RACE_CAN_WAIT;
+        unsigned f = e->flags | (can_wait && !(e->flags & TT_RACE_WRITE) ? TT_RACE_CAN_WAIT : 0);
         if (!rt->detecting && (f & (TT_RACE_WRITE | TT_RACE_VALUE)) == (TT_RACE_WRITE | TT_RACE_VALUE) && e->size <= 8)
             stored_add(rt, e->addr, e->size, e->value);
         rc = tt_race_access(rt->det, s->tid, e->pc, e->addr, e->size, f, e->value);
+        /* A value no store wrote: nothing to wait for. Read-modify-writes
+         * store values QEMU does not say: any value of their words may be
+         * one still to come. */
+        if (rc == TT_RACE_WAIT && !rmw_word(rt, e->addr) && !stored_maybe(rt, e->addr, e->size, e->value))
+            rc = tt_race_access(rt->det, s->tid, e->pc, e->addr, e->size, f & ~TT_RACE_CAN_WAIT, e->value);
         if (rc || !rt->detecting || (rc = note_reports(rt, s, e->addr)) < 0)
             return rc;
         if (!(f & TT_RACE_WRITE))
@@ -556,13 +569,7 @@ static bool to_event(struct racetrace *rt, struct stream *s, const struct tt_rec
             value = rmw_stored(rt, s, rec, &f);
         else if (rec->mem.has_value && !(rec->mem.store && (f & TT_SYNCINSN_RMW)))
             f |= TT_RACE_VALUE;
-        bool rmw_word = rt->rmw_words.n && u64map_find(&rt->rmw_words, rec->mem.vaddr & ~UINT64_C(7));
-        bool late = !(f & TT_SYNCINSN_ATOMIC) && !rec->mem.store && rmw_word;
-        /* Read-modify-writes store values QEMU does not say: any value of
-         * their words may be one still to come. */
-        if (rt->detecting && !rec->mem.store && (f & TT_RACE_VALUE) && !rmw_word &&
-            !stored_maybe(rt, rec->mem.vaddr, rec->mem.size, rec->mem.value[0]))
-            f |= NO_WAIT;
+        bool late = !(f & TT_SYNCINSN_ATOMIC) && !rec->mem.store && rt->detecting && rmw_word(rt, rec->mem.vaddr);
         *e = (struct ev){ .type = EV_ACCESS, .kind = f & TT_SYNCINSN_ATOMIC ? BOUND : late ? LATE : 0,
                           .size = rec->mem.size,
                           .flags = f, .pc = rec->mem.pc,
@@ -634,8 +641,13 @@ static int learn_insn(struct racetrace *rt, struct stream *s, const struct tt_re
     unsigned b = insn_bit(rec->sync.pc);
     rt->insn_bits[b / 64] |= UINT64_C(1) << (b % 64);
     bool word_added;
-    if ((flags & TT_SYNCINSN_RMW) && !u64map_insert(&rt->rmw_words, rec->sync.addr & ~UINT64_C(7), &word_added))
-        return -ENOMEM;
+    if (flags & TT_SYNCINSN_RMW) {
+        uint64_t w = rec->sync.addr & ~UINT64_C(7);
+        unsigned wb = insn_bit(w);
+        if (!u64map_insert(&rt->rmw_words, w, &word_added))
+            return -ENOMEM;
+        rt->rmw_bits[wb / 64] |= UINT64_C(1) << (wb % 64);
+    }
     if (!added || is_fence_event(rec->sync.kind))
         return 0;
     uint32_t size = s->last_pc == rec->sync.pc ? s->last_size : 1;
@@ -691,6 +703,10 @@ static int push(struct racetrace *rt, struct stream *s, const struct ev *e)
     for (size_t i = s->n - 1; e->type == EV_SYSCALL && i-- > s->head && s->q[i].type == EV_ACCESS;)
         if (s->q[i].kind == LATE)
             s->q[i].kind = 0;
+    if (s->first_sync == UINT64_MAX && s->n - s->head == LATE_SPAN)
+        for (size_t i = s->head; i < s->n; i++)
+            if (s->q[i].kind == LATE)
+                s->q[i].kind = 0;
     if (++rt->held > rt->st.max_held)
         rt->st.max_held = rt->held;
     return 0;
@@ -887,8 +903,9 @@ static int detect_event(struct racetrace *rt, struct stream *s, const struct ev 
      * ones are held (the reader gives them in order: any held is earlier). */
     if (s->head < s->n || (e->type == EV_SYNC && first_held_sync(rt) != UINT64_MAX) ||
         (e->type == EV_ACCESS && e->kind)) {
-        if ((rc = push(rt, s, e)) == 0 && e->type == EV_SYSCALL)
-            rc = drain(rt); /* the loads before it may go now */
+        /* After a system call or a long run, LATE loads go now. */
+        if ((rc = push(rt, s, e)) == 0 && (e->type == EV_SYSCALL || s->n - s->head == LATE_SPAN))
+            rc = drain(rt);
     } else if ((rc = apply(rt, s, e, true)) == TT_RACE_WAIT) {
         if ((rc = push(rt, s, e)) == 0)
             set_waiting(rt, s, true);
