@@ -20,8 +20,7 @@ struct ev {
     uint32_t flags; /* access: TT_RACE_* and TT_SYNCINSN_*; sync: TT_SYNCINSN_* */
     uint64_t pc;    /* access, sync; syscall: its number */
     uint64_t addr;  /* access, sync; map: start; syscall: second argument */
-    uint64_t value; /* access; sync: argument; map: length; syscall: first
-                       argument; thread start: tid */
+    uint64_t value; /* access; sync: argument; map: length; thread start: tid */
     uint64_t seq;   /* sync: global sequence number; access: arrival */
     uint64_t value_hi; /* access of 16 bytes: the high half */
 };
@@ -68,8 +67,9 @@ struct stream {
     uint64_t first_sync; /* seq of the first sync event held, or UINT64_MAX */
     /* The last system call (a clone's arguments), and the last access
      * (the size of an atomic instruction's access, for its sync event). */
-    uint64_t sys_num, sys_arg0, sys_arg1;
+    uint64_t sys_num, sys_arg1;
     struct callstack stack;
+    uint64_t accesses; /* delivered so far, in the stream's order */
     uint64_t last_pc, last_addr, last_value;
     uint32_t last_size;
     bool last_load; /* with a value */
@@ -109,6 +109,12 @@ struct racetrace {
 
     struct racetrace_report *reports;
     size_t nreports, reports_cap;
+    /* Per report: the stream of its earlier access, and how many accesses
+     * that stream had delivered when the race was found. */
+    struct earlier {
+        uint32_t vcpu;
+        uint64_t before;
+    } *earlier;
 
     /* The detecting pass's held events. */
     uint64_t held;       /* in every queue */
@@ -216,6 +222,7 @@ void racetrace_free(struct racetrace *rt)
     u64map_free(&rt->thread_of);
     mapset_free(&rt->maps);
     free(rt->reports);
+    free(rt->earlier);
     free(rt);
 }
 
@@ -416,7 +423,9 @@ static int note_reports(struct racetrace *rt, const struct stream *s, uint64_t a
     size_t n;
     const struct tt_race_report *v = tt_race_reports(rt->det, &n);
     for (; rt->nreports < n; rt->nreports++) {
-        if (room(&rt->reports, &rt->reports_cap, rt->nreports, sizeof *rt->reports) < 0)
+        size_t cap = rt->reports_cap;
+        if (room(&rt->reports, &rt->reports_cap, rt->nreports, sizeof *rt->reports) < 0 ||
+            room(&rt->earlier, &cap, rt->nreports, sizeof *rt->earlier) < 0)
             return -ENOMEM;
         const struct mapset_range *m = mapset_find(&rt->maps, addr);
         rt->reports[rt->nreports] = (struct racetrace_report){
@@ -426,6 +435,13 @@ static int note_reports(struct racetrace *rt, const struct stream *s, uint64_t a
             .mapping = m ? *m : (struct mapset_range){ 0 },
         };
         take_calls(rt, s, &rt->reports[rt->nreports].second_calls);
+        int32_t t = rt->reports[rt->nreports].first_thread;
+        uint32_t vcpu = t >= 0 ? rt->threads[t].vcpu : UINT32_MAX;
+        /* The current access is counted already: the earlier one came
+         * before it. */
+        rt->earlier[rt->nreports] = (struct earlier){
+            vcpu, vcpu < rt->nstreams ? rt->streams[vcpu].accesses - (&rt->streams[vcpu] == s) : 0
+        };
     }
     return 0;
 }
@@ -504,7 +520,10 @@ static int apply(struct racetrace *rt, struct stream *s, const struct ev *e, boo
          * one still to come. */
         if (rc == TT_RACE_WAIT && !rmw_word(rt, e->addr) && !stored_maybe(rt, e->addr, e->size, e->value))
             rc = tt_race_access(rt->det, s->tid, e->pc, e->addr, e->size, f & ~TT_RACE_CAN_WAIT, e->value);
-        if (rc || !rt->detecting || (rc = note_reports(rt, s, e->addr)) < 0)
+        if (rc || !rt->detecting)
+            return rc;
+        s->accesses++;
+        if ((rc = note_reports(rt, s, e->addr)) < 0)
             return rc;
         if (!(f & TT_RACE_WRITE))
             callstack_load(&s->stack, e->addr, e->size, e->value, e->value_hi);
@@ -517,7 +536,6 @@ static int apply(struct racetrace *rt, struct stream *s, const struct ev *e, boo
         return sync_event(rt, s, e);
     case EV_SYSCALL:
         s->sys_num = e->pc;
-        s->sys_arg0 = e->value;
         s->sys_arg1 = e->addr;
         /* A system call orders like a full fence. */
         return tt_race_fence(rt->det, s->tid, TT_SYNCINSN_ACQUIRE | TT_SYNCINSN_RELEASE);
@@ -592,8 +610,7 @@ static bool to_event(struct racetrace *rt, struct stream *s, const struct tt_rec
             e->flags = event_flags(rt, rec);
         return true;
     case TT_SYSCALL:
-        *e = (struct ev){ .type = EV_SYSCALL, .pc = rec->syscall.num, .addr = rec->syscall.args[1],
-                          .value = rec->syscall.args[0] };
+        *e = (struct ev){ .type = EV_SYSCALL, .pc = rec->syscall.num, .addr = rec->syscall.args[1] };
         return true;
     case TT_MAP:
         *e = (struct ev){ .type = EV_MAP, .kind = rec->map.cause, .flags = rec->map.prot, .addr = rec->map.start,
@@ -947,19 +964,71 @@ int racetrace_detect(struct racetrace *rt, struct tt_reader *r, struct tt_error 
             return read_error(drc, err);
     }
     /* The end (or as far as the trace could be read): what is held goes,
-     * waiting loads first as the order allows. */
+     * waiting loads first as the order allows; an atomic instruction whose
+     * sync event the trace lost (cut short) goes where it stands. */
     while (rt->queued) {
         uint64_t before = rt->held;
         if ((drc = drain(rt)) < 0 || (rt->queued && (drc = force(rt)) < 0))
             return read_error(drc, err);
-        if (rt->held == before)
-            break;
+        for (size_t i = 0; rt->held == before && i < rt->nstreams; i++)
+            for (size_t j = rt->streams[i].head; j < rt->streams[i].n; j++)
+                if (rt->streams[i].q[j].type == EV_ACCESS)
+                    rt->streams[i].q[j].kind = 0;
     }
     size_t n;
     const struct tt_race_report *v = tt_race_reports(rt->det, &n);
     for (size_t i = 0; i < n && i < rt->nreports; i++)
         rt->reports[i].race = v[i]; /* the final counts */
     return rc;
+}
+
+/* --- The earlier accesses' stacks --------------------------------------- */
+
+static bool overlap(uint64_t a, uint32_t an, uint64_t b, uint32_t bn)
+{
+    return a < b + bn && b < a + an;
+}
+
+int racetrace_previous(struct racetrace *rt, struct tt_reader *r, struct tt_error *err)
+{
+    uint64_t pcs[INSN_BITS / 64] = { 0 };
+    for (size_t i = 0; i < rt->nreports; i++) {
+        unsigned b = insn_bit(rt->reports[i].race.first.pc);
+        pcs[b / 64] |= UINT64_C(1) << (b % 64);
+    }
+    streams_free(rt);
+    struct tt_record rec;
+    int rc;
+    while (rt->nreports && (rc = tt_reader_next(r, &rec, err)) > 0) {
+        struct stream *s;
+        if (rec.stream == TT_STREAM_META || (rec.kind != TT_MEM && rec.kind != TT_THREAD_START))
+            continue;
+        if (!(s = stream_of(rt, rec.stream)))
+            return read_error(-ENOMEM, err);
+        if (rec.kind == TT_THREAD_START) {
+            int32_t t = thread_index(rt, rec.thread.tid);
+            callstack_reset(&s->stack, t >= 0 ? rt->threads[t].stack_start : 0, t >= 0 ? rt->threads[t].stack_end : 0);
+            continue;
+        }
+        s->accesses++;
+        unsigned b = insn_bit(rec.mem.pc);
+        for (size_t i = 0; pcs[b / 64] >> (b % 64) & 1 && i < rt->nreports; i++) {
+            const struct tt_race_access *a = &rt->reports[i].race.first;
+            const struct earlier *w = &rt->earlier[i];
+            if (w->vcpu == rec.stream && s->accesses <= w->before && a->pc == rec.mem.pc &&
+                overlap(rec.mem.vaddr, rec.mem.size, a->addr, a->size))
+                take_calls(rt, s, &rt->reports[i].first_calls);
+        }
+        int drc = 0;
+        if (!rec.mem.store)
+            callstack_load(&s->stack, rec.mem.vaddr, rec.mem.size, rec.mem.value[0], rec.mem.value[1]);
+        else if (rec.mem.has_value)
+            drc = callstack_store(&rt->calls, &s->stack, rec.mem.pc, rec.mem.vaddr, rec.mem.size, rec.mem.value[0],
+                                  rec.mem.value[1]);
+        if (drc < 0)
+            return read_error(-ENOMEM, err);
+    }
+    return rt->nreports ? rc : 0;
 }
 
 const struct racetrace_report *racetrace_reports(const struct racetrace *rt, size_t *n)

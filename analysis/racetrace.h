@@ -17,6 +17,7 @@
  *   struct racetrace *rt = racetrace_new(tt_reader_header(r), syms);
  *   rc = racetrace_learn(rt, r, &err);      // r: a TT_READ_MERGED reader
  *   rc = racetrace_detect(rt, r2, &err);    // r2: a second one, same trace
+ *   rc = racetrace_previous(rt, r3, &err);  // optional: the earlier accesses' stacks
  *   ... racetrace_reports(rt, &n), rt->threads ...
  *   racetrace_free(rt);
  */
@@ -60,8 +61,9 @@ struct racetrace_report {
     struct tt_race_report race;
     /* Thread indices of race.first and race.second when it was found. */
     int32_t first_thread, second_thread;
-    /* The calls that led to race.second (race.first's are long gone). */
-    struct racetrace_calls second_calls;
+    /* The calls that led to race.second, and to race.first once
+     * racetrace_previous found them. */
+    struct racetrace_calls second_calls, first_calls;
     /* The mapping holding the address then (cause 0: none recorded). */
     struct mapset_range mapping;
 };
@@ -95,6 +97,12 @@ void racetrace_free(struct racetrace *rt);
  * it was used, or TT_E_NOMEM. */
 int racetrace_learn(struct racetrace *rt, struct tt_reader *r, struct tt_error *err);
 int racetrace_detect(struct racetrace *rt, struct tt_reader *r, struct tt_error *err);
+
+/* After racetrace_detect, when it reported races: the call stacks of the
+ * earlier access of each race, gone when the race was found, from a third
+ * reading (r: any order, TT_READ_MERGED or not): the last access of that
+ * thread at that pc and address before the race. Returns as the passes. */
+int racetrace_previous(struct racetrace *rt, struct tt_reader *r, struct tt_error *err);
 
 /* After racetrace_detect: the reports in the order found, the threads by
  * number, and the counts. */
