@@ -139,6 +139,16 @@ static void name_stack(struct report *rp, struct stack *st, uint64_t pc, const s
     memmove(st->code, st->code + first, st->n * sizeof *st->code);
 }
 
+/* Whether a race is shown: one of its accesses is outside the runtime
+ * libraries, or --all. */
+static bool shows(struct report *rp, const struct racetrace_report *r, bool all)
+{
+    struct sym_code first, second;
+    symbols_code(rp->syms, r->race.first.pc, &first);
+    symbols_code(rp->syms, r->race.second.pc, &second);
+    return all || !in_runtime(&first) || !in_runtime(&second);
+}
+
 static void name_side(struct report *rp, struct side *s, const struct tt_race_access *a, int32_t thread,
                       const struct racetrace_calls *calls)
 {
@@ -536,11 +546,13 @@ static int analyse(const char *path, bool temporary, const struct options *o)
         else
             rc = racetrace_detect(rt, r2, &err);
     }
-    /* The earlier accesses' stacks: a third reading, only for races. */
-    size_t n;
-    racetrace_reports(rt, &n);
+    /* The earlier accesses' stacks: a third reading, only for races shown. */
+    size_t n, nshows = 0;
+    const struct racetrace_report *reps = racetrace_reports(rt, &n);
+    for (size_t i = 0; i < n; i++)
+        nshows += shows(&rp, &reps[i], o->all);
     struct tt_error err3;
-    struct tt_reader *r3 = n && r2 ? tt_reader_open(path, 0, &err3) : NULL;
+    struct tt_reader *r3 = nshows && r2 ? tt_reader_open(path, 0, &err3) : NULL;
     if (r3 && racetrace_previous(rt, r3, &err3) == TT_E_NOMEM)
         msg_die("%s", err3.msg);
     tt_reader_close(r3);
@@ -561,19 +573,18 @@ static int analyse(const char *path, bool temporary, const struct options *o)
     racetrace_stats(rt, &rp.st);
     rp.threads = racetrace_threads(rt, &rp.nthreads);
 
-    const struct racetrace_report *reps = racetrace_reports(rt, &n);
     struct shown *shown = calloc(n ? n : 1, sizeof *shown);
     if (!shown)
         msg_die("out of memory");
     for (size_t i = 0; i < n; i++) {
         struct shown *s = &shown[rp.nshown];
-        s->rep = &reps[i];
-        name_side(&rp, &s->cur, &reps[i].race.second, reps[i].second_thread, &reps[i].second_calls);
-        name_side(&rp, &s->prev, &reps[i].race.first, reps[i].first_thread, &reps[i].first_calls);
-        if (!o->all && in_runtime(&s->cur.stack.code[0]) && in_runtime(&s->prev.stack.code[0])) {
+        if (!shows(&rp, &reps[i], o->all)) {
             rp.hidden++;
             continue;
         }
+        s->rep = &reps[i];
+        name_side(&rp, &s->cur, &reps[i].race.second, reps[i].second_thread, &reps[i].second_calls);
+        name_side(&rp, &s->prev, &reps[i].race.first, reps[i].first_thread, &reps[i].first_calls);
         name_location(&rp, s);
         rp.occurrences += reps[i].race.count;
         rp.nshown++;
