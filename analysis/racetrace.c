@@ -998,7 +998,7 @@ int racetrace_previous(struct racetrace *rt, struct tt_reader *r, struct tt_erro
     }
     streams_free(rt);
     struct tt_record rec;
-    int rc;
+    int rc = 0;
     while (rt->nreports && (rc = tt_reader_next(r, &rec, err)) > 0) {
         struct stream *s;
         if (rec.stream == TT_STREAM_META || (rec.kind != TT_MEM && rec.kind != TT_THREAD_START))
@@ -1028,7 +1028,7 @@ int racetrace_previous(struct racetrace *rt, struct tt_reader *r, struct tt_erro
         if (drc < 0)
             return read_error(-ENOMEM, err);
     }
-    return rt->nreports ? rc : 0;
+    return rc;
 }
 
 const struct racetrace_report *racetrace_reports(const struct racetrace *rt, size_t *n)
