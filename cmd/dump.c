@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../analysis/u64map.h"
 #include "cmd.h"
 #include "json.h"
 #include "tcgtrace/reader.h"
@@ -40,10 +41,20 @@ static void line_done(struct line *l, char *end)
     l->len = (size_t)(end - l->s);
 }
 
+/* execlog: a vCPU's pending line. */
+struct vcpu_line {
+    uint32_t vcpu;
+    struct line l;
+};
+
 struct dump {
     struct tt_reader *r;
-    struct line *lines; /* execlog: pending line per vCPU */
-    uint32_t nlines;
+    /* In order of first appearance, found by vCPU index (the last one used
+     * first): a trace names its vCPUs, so their count (not their largest
+     * index) sizes this. */
+    struct vcpu_line *lines;
+    uint32_t nlines, cap, last;
+    struct u64map index;
     struct line out;    /* scratch for one record */
 };
 
@@ -69,16 +80,32 @@ static bool execlog_wants(unsigned kind)
 
 static struct line *vcpu_line(struct dump *d, uint32_t vcpu)
 {
-    if (vcpu >= d->nlines) {
-        uint32_t n = vcpu + 16;
-        struct line *l = realloc(d->lines, n * sizeof *l);
-        if (!l)
-            msg_die("out of memory");
-        memset(l + d->nlines, 0, (n - d->nlines) * sizeof *l);
-        d->lines = l;
-        d->nlines = n;
+    if (d->last < d->nlines && d->lines[d->last].vcpu == vcpu)
+        return &d->lines[d->last].l;
+    bool added;
+    uint64_t *slot = u64map_insert(&d->index, vcpu, &added);
+    if (!slot)
+        msg_die("out of memory");
+    if (added) {
+        if (d->nlines == d->cap) {
+            size_t cap = d->cap ? 2 * (size_t)d->cap : 16;
+            struct vcpu_line *l = realloc(d->lines, cap * sizeof *l);
+            if (!l)
+                msg_die("out of memory");
+            d->lines = l;
+            d->cap = (uint32_t)cap;
+        }
+        d->lines[d->nlines] = (struct vcpu_line){ .vcpu = vcpu };
+        *slot = d->nlines++;
     }
-    return &d->lines[vcpu];
+    d->last = (uint32_t)*slot;
+    return &d->lines[d->last].l;
+}
+
+static int by_vcpu(const void *a, const void *b)
+{
+    const struct vcpu_line *x = a, *y = b;
+    return x->vcpu < y->vcpu ? -1 : x->vcpu > y->vcpu;
 }
 
 static void execlog_record(struct dump *d, const struct tt_record *r)
@@ -119,16 +146,20 @@ static void execlog_record(struct dump *d, const struct tt_record *r)
 /* Each vCPU's last line, in vCPU order, as execlog prints at exit. */
 static void execlog_end(struct dump *d)
 {
+    if (d->nlines)
+        qsort(d->lines, d->nlines, sizeof *d->lines, by_vcpu);
     for (uint32_t i = 0; i < d->nlines; i++) {
-        if (d->lines[i].len) {
-            put(d->lines[i].s, d->lines[i].len);
+        struct line *l = &d->lines[i].l;
+        if (l->len) {
+            put(l->s, l->len);
             put("\n", 1);
         }
-        free(d->lines[i].s);
+        free(l->s);
     }
     free(d->lines);
+    u64map_free(&d->index);
     d->lines = NULL;
-    d->nlines = 0;
+    d->nlines = d->cap = 0;
 }
 
 /* --- memtrace: `T<vcpu> R|W 0x<16 hex> <size>` ------------------------- */

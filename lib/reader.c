@@ -56,7 +56,7 @@ struct tt_reader {
     uint64_t off; /* the next chunk header, in file order */
     struct cursor seq;
     struct cursor *curs;
-    uint32_t ncurs;
+    uint32_t ncurs, curs_cap;
     int cur;              /* the cursor running, or -1 */
     uint32_t unstarted;   /* cursors from here on have not run yet */
     uint32_t *heap, nheap; /* parked cursors */
@@ -406,13 +406,17 @@ static struct cursor *cursor_for(struct tt_reader *r, uint32_t stream)
         return NULL;
     if (s->cursor >= 0)
         return &r->curs[s->cursor];
-    struct cursor *a = realloc(r->curs, (r->ncurs + 1) * sizeof *a);
-    if (!a)
-        return NULL;
-    r->curs = a;
-    a[r->ncurs] = (struct cursor){ .stream = stream };
+    if (r->ncurs == r->curs_cap) {
+        uint32_t cap = r->curs_cap ? r->curs_cap * 2 : 8;
+        struct cursor *a = realloc(r->curs, cap * sizeof *a);
+        if (!a)
+            return NULL;
+        r->curs = a;
+        r->curs_cap = cap;
+    }
+    r->curs[r->ncurs] = (struct cursor){ .stream = stream };
     s->cursor = (int32_t)r->ncurs;
-    return &a[r->ncurs++];
+    return &r->curs[r->ncurs++];
 }
 
 /* The first pass: every chunk header checked and indexed by stream, every
