@@ -4,6 +4,8 @@
 #   make check    all tests (unit and integration, real QEMU)
 #   make demo     set-up, then the main job on a bundled demo program
 #   make bench    benchmarks (never part of `make check`)
+#   make sanitize the tests again with ASan and UBSan (build-san/)
+#   make fuzz     libFuzzer on the trace reader and commands (build-fuzz/)
 #
 # Sources are found by wildcard, so a new plugin, subcommand, analysis, unit
 # test or guest needs no change here:
@@ -13,6 +15,7 @@
 #   tests/unit/NAME.c    -> build/tests/NAME (a TAP program)
 #   tests/guests/NAME.c  -> build/guests/{x86_64,x86_64-nopie,aarch64,riscv64}/NAME
 #   bench/NAME.c         -> build/bench/NAME (micro-benchmarks)
+#   tests/fuzz/NAME.c    -> build/fuzz/NAME (fuzz targets)
 # B=DIR builds elsewhere (sanitizer builds, parallel work trees).
 
 VERSION := 0.1.0
@@ -62,7 +65,7 @@ guest_cc = $(if $(filter aarch64,$(1)),aarch64-linux-gnu-gcc,$(if $(filter riscv
 guest_flags = $(if $(filter x86_64-nopie,$(1)),-no-pie -fno-pie) $(if $(filter omp_%,$(2)),-fopenmp)
 BAREMETAL := $(B)/guests/riscv64-virt/uart.elf
 
-.PHONY: all deps qemu check unit integration demo bench bench-quick clean
+.PHONY: all deps qemu check unit integration sanitize fuzz demo bench bench-quick clean
 # Objects are intermediates of chained pattern rules: keep them, so a second
 # `make` rebuilds nothing and `make check` ends with prove's summary.
 .SECONDARY:
@@ -139,9 +142,19 @@ $(BAREMETAL): $(wildcard tests/guests/baremetal/*) | deps
 	    -Wl,--no-warn-rwx-segments -T tests/guests/baremetal/link.ld \
 	    tests/guests/baremetal/start.S tests/guests/baremetal/uart.c -o $@
 
+# Fuzz targets (tests/fuzz/NAME.c, LLVMFuzzerTestOneInput) -> $(B)/fuzz/NAME,
+# with a plain main (tests/fuzz/driver.c runs the files it is given) unless
+# FUZZ_MAIN is emptied and FUZZ_LDFLAGS brings libFuzzer's (make fuzz).
+FUZZ_PROGS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(filter-out tests/fuzz/driver.c,$(wildcard tests/fuzz/*.c)))
+FUZZ_MAIN ?= $(B)/obj/tests/fuzz/driver.o
+$(B)/fuzz/%: $(B)/obj/tests/fuzz/%.o $(FUZZ_MAIN) $(ANALYSIS_OBJS) $(filter-out $(B)/obj/cmd/main.o,$(CMD_OBJS)) $(LIBTT)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(FUZZ_LDFLAGS) -o $@ $^ $(CMD_LIBS)
+
 # The test command of the README. prove runs every test (C unit tests and
-# shell integration tests, all TAP) and ends with its summary.
-check: all $(UNIT_TESTS)
+# shell integration tests, all TAP) and ends with its summary. The fuzz
+# targets are built so that they keep building (test_mutate runs their code).
+check: all $(UNIT_TESTS) $(FUZZ_PROGS)
 	prove -j2 --exec '' $(UNIT_TESTS) $(sort $(wildcard tests/integration/*.t))
 
 unit: all $(UNIT_TESTS)
@@ -149,6 +162,51 @@ unit: all $(UNIT_TESTS)
 
 integration: all
 	prove -j2 --exec '' $(sort $(wildcard tests/integration/*.t))
+
+# Sanitizer build (docs/robustness.md): the library, the command, the unit
+# tests and the plugins with AddressSanitizer and UndefinedBehaviorSanitizer
+# in build-san/, then every test but qemu72.t (Debian's own QEMU 7.2, which
+# cannot preload the runtime the way tests/sanitize/qemu-wrappers.sh does
+# for ours). Any sanitizer report fails the run, even one a test did not
+# notice: reports go to build-san/san-logs/.
+SAN_B := build-san
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_LOGS := $(CURDIR)/$(SAN_B)/san-logs
+SAN_SHIM := $(SAN_B)/sanitize/libasan_first.so
+sanitize:
+	$(MAKE) B=$(SAN_B) OPT=-O1 SAN='$(SAN_FLAGS)' all $(UNIT_TESTS:$(B)/%=$(SAN_B)/%) $(FUZZ_PROGS:$(B)/%=$(SAN_B)/%)
+	@mkdir -p $(dir $(SAN_SHIM))
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -fPIC -shared -o $(SAN_SHIM) tests/sanitize/asan_first.c \
+	    $$($(CC) -print-file-name=libasan.so) -ldl
+	tests/sanitize/qemu-wrappers.sh $(QEMU_DIR) $(CURDIR)/$(SAN_B)/qemu $(CURDIR)/$(SAN_SHIM)
+	rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
+	B=$(SAN_B) TCGTRACE_QEMU_DIR=$(CURDIR)/$(SAN_B)/qemu \
+	ASAN_OPTIONS=log_path=$(SAN_LOGS)/asan:detect_stack_use_after_return=1 \
+	UBSAN_OPTIONS=log_path=$(SAN_LOGS)/ubsan:print_stacktrace=1 \
+	    prove -j2 --exec '' $(UNIT_TESTS:$(B)/%=$(SAN_B)/%) \
+	    $(filter-out tests/integration/qemu72.t,$(sort $(wildcard tests/integration/*.t))); \
+	status=$$?; \
+	if [ -n "$$(ls $(SAN_LOGS))" ]; then head -n 60 $(SAN_LOGS)/*; echo "sanitize: sanitizer reports in $(SAN_LOGS)"; exit 1; fi; \
+	exit $$status
+
+# libFuzzer (clang) on the fuzz targets, FUZZ_TIME seconds each, in
+# build-fuzz/; corpora are kept there between runs, seeded from the golden
+# traces, writer-made traces and tests/corrupt/. A finding stops the run;
+# its input is build-fuzz/crash-* (or leak-, timeout-, oom-): keep it in
+# tests/corrupt/ once fixed.
+FUZZ_B := build-fuzz
+FUZZ_TIME ?= 300
+fuzz:
+	$(MAKE) B=$(FUZZ_B) CC=clang OPT=-O1 WERROR= SAN='$(SAN_FLAGS) -fsanitize=fuzzer-no-link' \
+	    FUZZ_MAIN= FUZZ_LDFLAGS=-fsanitize=fuzzer $(FUZZ_PROGS:$(B)/%=$(FUZZ_B)/%) $(FUZZ_B)/tests/test_mutate
+	mkdir -p $(FUZZ_B)/seeds && $(FUZZ_B)/tests/test_mutate --write-seeds $(FUZZ_B)/seeds
+	cp tests/golden/*.tct tests/corrupt/* $(FUZZ_B)/seeds/
+	for t in $(notdir $(FUZZ_PROGS)); do \
+	    mkdir -p $(FUZZ_B)/corpus/$$t && \
+	    $(FUZZ_B)/fuzz/$$t -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
+	        -close_fd_mask=3 -print_final_stats=1 -artifact_prefix=$(FUZZ_B)/ \
+	        $(FUZZ_B)/corpus/$$t $(FUZZ_B)/seeds </dev/null || exit 1; \
+	done
 
 demo: all
 	@scripts/demo.sh

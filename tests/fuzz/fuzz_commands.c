@@ -1,3 +1,8 @@
+/* Fuzz target: the commands that read traces, as a user runs them (dump in
+ * each format, with definitions, stats in text and JSON, races), on each
+ * input as it is and with its checksums repaired. Their output goes to
+ * /dev/null; their messages to stderr (run libFuzzer with -close_fd_mask=2
+ * to silence them). A crash, a sanitizer report, a hang or an exit() is
  * the finding (libFuzzer reports "fuzz target exited"; the plain driver
  * exits non-zero): only a usage error may exit, and the command lines here
  * are valid. */
