@@ -21,6 +21,12 @@ void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void msg_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A usage error: the message, then a hint to run --help; exits with 2. */
 noreturn void msg_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The usage error for an option getopt_long refused (it returned c, '?' or
+ * ':'; opterr 0 and ':' first in the short options): names the option and
+ * what is wrong with it (unknown, a value missing, a value given to a
+ * flag). opts: the long options given to getopt_long. */
+struct option;
+noreturn void msg_bad_option(int c, char **argv, const struct option *opts);
 
 /* Where QEMU is: $TCGTRACE_QEMU_DIR or ~/.cache/tcgtrace/qemu-10.0.
  * Returns a static buffer. */

@@ -439,7 +439,8 @@ int cmd_dump(int argc, char **argv)
     size_t nthreads = 0;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:jt:k:h", opts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":f:jt:k:h", opts, NULL)) != -1) {
         switch (c) {
         case 'f':
             if (!(fmt = format_named(optarg)))
@@ -474,8 +475,7 @@ int cmd_dump(int argc, char **argv)
             usage(stdout);
             return 0;
         default:
-            usage(stderr);
-            return 2;
+            msg_bad_option(c, argv, opts);
         }
     }
     if (optind != argc - 1)

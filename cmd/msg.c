@@ -1,7 +1,9 @@
 /* The one set of message helpers: every line tcgtrace writes to stderr
  * about a problem goes through here, with the same prefix. */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd.h"
 
@@ -55,4 +57,21 @@ void msg_usage(const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "try 'tcgtrace%s%s --help' for more information\n", command ? " " : "", command ? command : "");
     exit(2);
+}
+
+void msg_bad_option(int c, char **argv, const struct option *opts)
+{
+    const char *arg = argv[optind - 1];
+    if (c == ':')
+        msg_usage("option '%s' needs a value", arg);
+    if (optopt && !strncmp(arg, "--", 2)) {
+        /* A long option getopt knew: it was given a value it takes none of
+         * (optopt is its code, which may be no character at all). */
+        for (const struct option *o = opts; o->name; o++)
+            if (o->val == optopt && !o->flag)
+                msg_usage("option '--%s' takes no value", o->name);
+    }
+    if (optopt)
+        msg_usage("unknown option '-%c'", optopt);
+    msg_usage("unknown option '%.*s'", (int)strcspn(arg, "="), arg);
 }

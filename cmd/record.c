@@ -183,11 +183,8 @@ static void parse_options(int argc, char **argv, struct cmdline *o)
             fputs(usage_text, stdout);
             exit(0);
         case ':':
-            msg_usage("option '%s' needs a value", argv[optind - 1]);
         case '?':
-            if (optopt)
-                msg_usage("unknown option '-%c'", optopt);
-            msg_usage("unknown option '%s'", argv[optind - 1]);
+            msg_bad_option(c, argv, long_opts);
         default: {
             /* A plugin option: checked against the tool once all are read. */
             char *end;
