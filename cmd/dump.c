@@ -461,7 +461,12 @@ int cmd_dump(int argc, char **argv)
             break;
         }
         case 'k': {
+            /* An empty list would select nothing and so, silently, all. */
+            if (!optarg[strspn(optarg, ",")])
+                msg_usage("--kind needs a record kind, not '%s'", optarg);
             char *list = strdup(optarg), *save = NULL;
+            if (!list)
+                msg_die("out of memory");
             for (char *k = strtok_r(list, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
                 unsigned kind = tt_kind_from_name(k);
                 if (!kind)
