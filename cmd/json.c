@@ -29,3 +29,16 @@ void json_hex(const char *key, uint64_t v)
 {
     printf(",\"%s\":\"0x%" PRIx64 "\"", key, v);
 }
+
+void json_u64(const char *key, uint64_t v)
+{
+    printf(",\"%s\":%" PRIu64, key, v);
+}
+
+void json_str_or_null(const char *key, const char *s)
+{
+    if (s)
+        json_str(key, s);
+    else
+        printf(",\"%s\":null", key);
+}

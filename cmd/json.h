@@ -13,5 +13,9 @@ void json_str(const char *key, const char *s);
 /* ,"key":"0x1f": addresses and values are strings, as JSON numbers lose
  * 64-bit precision in most readers. */
 void json_hex(const char *key, uint64_t v);
+/* ,"key":123 */
+void json_u64(const char *key, uint64_t v);
+/* ,"key":"s", or null when s is NULL. */
+void json_str_or_null(const char *key, const char *s);
 
 #endif

@@ -221,7 +221,7 @@ static void text_stack(const struct stack *st)
         printf("    #%zu %s\n", i, frame_text(&st->code[i], st->pc[i], frame, sizeof frame));
 }
 
-static void text_access(const struct report *rp, const struct side *s, bool previous)
+static void text_access(const struct side *s, bool previous)
 {
     char tname[32];
     const char *kind = s->a->write ? "write" : "read";
@@ -230,10 +230,9 @@ static void text_access(const struct report *rp, const struct side *s, bool prev
            thread_name(s->thread, tname, sizeof tname));
     printf(" (tid %" PRIu64 "):\n", s->a->tid);
     text_stack(&s->stack);
-    (void)rp;
 }
 
-static void text_location(const struct report *rp, const struct shown *s)
+static void text_location(const struct shown *s)
 {
     const struct location *l = &s->loc;
     char buf[512], tname[32];
@@ -260,7 +259,6 @@ static void text_location(const struct report *rp, const struct shown *s)
         printf("  Location is 0x%" PRIx64 ", in no mapping the trace recorded\n", addr);
         break;
     }
-    (void)rp;
 }
 
 static void text_thread(struct report *rp, int32_t t)
@@ -288,11 +286,11 @@ static void text_race(struct report *rp, const struct shown *s, size_t i)
     if (s->rep->race.count > 1)
         printf(" (%" PRIu64 " times between these two instructions)", s->rep->race.count);
     printf("\n");
-    text_access(rp, &s->cur, false);
+    text_access(&s->cur, false);
     printf("\n");
-    text_access(rp, &s->prev, true);
+    text_access(&s->prev, true);
     printf("\n");
-    text_location(rp, s);
+    text_location(s);
     text_thread(rp, s->cur.thread);
     if (s->prev.thread != s->cur.thread)
         text_thread(rp, s->prev.thread);
@@ -322,19 +320,6 @@ static void text_end(const struct report *rp)
 }
 
 /* --- json: one document for tools (keys in docs/races.md) -------------- */
-
-static void json_u64(const char *key, uint64_t v)
-{
-    printf(",\"%s\":%" PRIu64, key, v);
-}
-
-static void json_str_or_null(const char *key, const char *s)
-{
-    if (s)
-        json_str(key, s);
-    else
-        printf(",\"%s\":null", key);
-}
 
 static void json_thread_or_null(const char *key, int32_t t)
 {

@@ -400,20 +400,6 @@ static void text_end(const struct report *rp)
 
 /* --- json: one document for tools (keys in docs/stats.md) --------------- */
 
-static void json_u64(const char *key, uint64_t v)
-{
-    printf(",\"%s\":%" PRIu64, key, v);
-}
-
-/* ,"key":"s", or null when s is NULL. */
-static void json_str_or_null(const char *key, const char *s)
-{
-    if (s)
-        json_str(key, s);
-    else
-        printf(",\"%s\":null", key);
-}
-
 static void json_counts(const struct stats_counts *c)
 {
     json_u64("instructions", c->insns);
