@@ -9,16 +9,19 @@
  * order and the global order of synchronisation events, but not the order
  * of plain accesses across threads, and on x86_64 a C11 release store or
  * acquire load is a plain access. So the detecting pass delivers the
- * events of each thread in order and holds back a thread whose load of a
+ * events of each thread in order, atomic instructions' accesses at their
+ * sync event's place, and holds back a thread whose load of a
  * synchronisation location saw a value no delivered store wrote
  * (TT_RACE_WAIT) until another thread's store is delivered; when nothing
- * can go on, the oldest waiting load goes first (racetrace_stats.forced).
+ * can go on, the load the global order wants first goes
+ * (racetrace_stats.forced). docs/races.md, "From a trace to the
+ * detector's events", says it all.
  *
  *   struct racetrace *rt = racetrace_new(tt_reader_header(r), syms);
  *   rc = racetrace_learn(rt, r, &err);      // r: a TT_READ_MERGED reader
  *   rc = racetrace_detect(rt, r2, &err);    // r2: a second one, same trace
  *   rc = racetrace_previous(rt, r3, &err);  // optional: the earlier accesses' stacks
- *   ... racetrace_reports(rt, &n), rt->threads ...
+ *   ... racetrace_reports(rt, &n), racetrace_threads(rt, &n) ...
  *   racetrace_free(rt);
  */
 #ifndef TCGTRACE_RACETRACE_H
