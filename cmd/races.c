@@ -731,9 +731,10 @@ int cmd_races(int argc, char **argv)
     struct options o = { .fmt = &formats[0] };
     int c;
     optind = 0;
+    opterr = 0;
     /* '+': the first non-option is the trace or PROG; PROG's options are
      * its own. */
-    while ((c = getopt_long(argc, argv, "+jao:qvh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:jao:qvh", opts, NULL)) != -1) {
         switch (c) {
         case 'j':
             o.fmt = &formats[1];
@@ -760,8 +761,7 @@ int cmd_races(int argc, char **argv)
             usage(stdout);
             return 0;
         default:
-            usage(stderr);
-            return 2;
+            msg_bad_option(c, argv, opts);
         }
     }
     if (optind == argc)

@@ -92,8 +92,8 @@ is "$?:$(head -1 "$T/err")" "2:tcgtrace races: no trace or program given" "no ar
 "$TCGTRACE" races -o "$T/x.tct" "$T/rc.tct" >/dev/null 2>"$T/err"
 is "$?:$(head -1 "$T/err")" "2:tcgtrace races: --output applies when running a program, not to trace '$T/rc.tct'" \
     "-o with a trace: usage error"
-"$TCGTRACE" races --bogus >/dev/null 2>&1
-is "$?" 2 "an unknown option: usage error"
+"$TCGTRACE" races --bogus >/dev/null 2>"$T/err"
+is "$?:$(head -1 "$T/err")" "2:tcgtrace races: unknown option '--bogus'" "an unknown option: usage error"
 "$TCGTRACE" races --help >"$T/out"
 is "$?:$(head -1 "$T/out")" "0:usage: tcgtrace races [OPTIONS] TRACE" "--help"
 "$TCGTRACE" races -q --qemu "$T/none" -- "$G/rec_exit" 0 >/dev/null 2>"$T/err"
