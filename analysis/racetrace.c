@@ -53,6 +53,11 @@ struct ev {
  * lets a load wait as it would without the filter. */
 #define STORED_WORDS (1u << 19)
 
+/* Filter updates wait in a ring this long, their words prefetched: one
+ * cache miss per store, overlapped with the decoding and detecting that
+ * follow instead of stalling on each (the bits are ORed in, any order). */
+#define STORED_AHEAD 16
+
 /* One stream of the trace: a vCPU, and the guest thread it runs now. */
 struct stream {
     uint64_t tid;
@@ -99,6 +104,10 @@ struct racetrace {
     struct u64map rmw_words; /* words read-modify-writes update, learnt */
     uint64_t rmw_bits[INSN_BITS / 64]; /* in front of rmw_words */
     uint64_t *stored;        /* STORED_WORDS words */
+    struct {
+        uint64_t *word, bits;
+    } stored_ring[STORED_AHEAD]; /* updates not yet made */
+    unsigned stored_next, stored_pending;
 
     struct stream *streams; /* by vCPU index */
     size_t nstreams;
@@ -291,15 +300,30 @@ static uint64_t *stored_word(const struct racetrace *rt, uint64_t addr, uint32_t
     return &rt->stored[h % STORED_WORDS];
 }
 
-static void stored_add(struct racetrace *rt, uint64_t addr, uint32_t size, uint64_t value)
+static void stored_flush(struct racetrace *rt)
 {
-    uint64_t bits;
-    *stored_word(rt, addr, size, value, &bits) |= bits;
+    for (unsigned i = 0; i < STORED_AHEAD && rt->stored_pending; i++, rt->stored_pending--) {
+        unsigned k = (rt->stored_next + STORED_AHEAD - rt->stored_pending) % STORED_AHEAD;
+        *rt->stored_ring[k].word |= rt->stored_ring[k].bits;
+    }
 }
 
-static bool stored_maybe(const struct racetrace *rt, uint64_t addr, uint32_t size, uint64_t value)
+static void stored_add(struct racetrace *rt, uint64_t addr, uint32_t size, uint64_t value)
+{
+    unsigned k = rt->stored_next;
+    if (rt->stored_pending == STORED_AHEAD)
+        *rt->stored_ring[k].word |= rt->stored_ring[k].bits;
+    else
+        rt->stored_pending++;
+    rt->stored_ring[k].word = stored_word(rt, addr, size, value, &rt->stored_ring[k].bits);
+    __builtin_prefetch(rt->stored_ring[k].word, 1);
+    rt->stored_next = (k + 1) % STORED_AHEAD;
+}
+
+static bool stored_maybe(struct racetrace *rt, uint64_t addr, uint32_t size, uint64_t value)
 {
     uint64_t bits;
+    stored_flush(rt);
     return (*stored_word(rt, addr, size, value, &bits) & bits) == bits;
 }
 
@@ -996,15 +1020,36 @@ int racetrace_previous(struct racetrace *rt, struct tt_reader *r, struct tt_erro
         unsigned b = insn_bit(rt->reports[i].race.first.pc);
         pcs[b / 64] |= UINT64_C(1) << (b % 64);
     }
+    /* Per stream, how many accesses the reports need read: the reading
+     * stops when every stream has had its own. */
+    uint32_t nneed = 0;
+    for (size_t i = 0; i < rt->nreports; i++)
+        if (rt->earlier[i].before && rt->earlier[i].vcpu >= nneed)
+            nneed = rt->earlier[i].vcpu + 1;
+    uint64_t *need = calloc(nneed ? nneed : 1, sizeof *need);
+    if (!need)
+        return read_error(-ENOMEM, err);
+    size_t pending = 0;
+    for (size_t i = 0; i < rt->nreports; i++) {
+        const struct earlier *w = &rt->earlier[i];
+        if (!w->before)
+            continue;
+        if (!need[w->vcpu])
+            pending++;
+        if (w->before > need[w->vcpu])
+            need[w->vcpu] = w->before;
+    }
     streams_free(rt);
     struct tt_record rec;
     int rc = 0;
-    while (rt->nreports && (rc = tt_reader_next(r, &rec, err)) > 0) {
+    while (pending && (rc = tt_reader_next(r, &rec, err)) > 0) {
         struct stream *s;
         if (rec.stream == TT_STREAM_META || (rec.kind != TT_MEM && rec.kind != TT_THREAD_START))
             continue;
-        if (!(s = stream_of(rt, rec.stream)))
+        if (!(s = stream_of(rt, rec.stream))) {
+            free(need);
             return read_error(-ENOMEM, err);
+        }
         if (rec.kind == TT_THREAD_START) {
             int32_t t = thread_index(rt, rec.thread.tid);
             callstack_reset(&s->stack, t >= 0 ? rt->threads[t].stack_start : 0, t >= 0 ? rt->threads[t].stack_end : 0);
@@ -1025,10 +1070,15 @@ int racetrace_previous(struct racetrace *rt, struct tt_reader *r, struct tt_erro
         else if (rec.mem.has_value)
             drc = callstack_store(&rt->calls, &s->stack, rec.mem.pc, rec.mem.vaddr, rec.mem.size, rec.mem.value[0],
                                   rec.mem.value[1]);
-        if (drc < 0)
+        if (drc < 0) {
+            free(need);
             return read_error(-ENOMEM, err);
+        }
+        if (rec.stream < nneed && s->accesses == need[rec.stream])
+            pending--;
     }
-    return rc;
+    free(need);
+    return rc < 0 ? rc : 0;
 }
 
 const struct racetrace_report *racetrace_reports(const struct racetrace *rt, size_t *n)
