@@ -603,6 +603,18 @@ static int spin_found(struct tt_race *r, uint64_t pc, uint64_t addr, uint32_t si
     return mark(r, addr, size);
 }
 
+void tt_race_prefetch(struct tt_race *r, uint64_t addr)
+{
+    bool created;
+    struct shadow_page *p = shadow_page(&r->shadow, addr, false, &created);
+    if (!p)
+        return;
+    unsigned w = (unsigned)(addr % SHADOW_PAGE_SIZE) / 8;
+    __builtin_prefetch(&p->slot[w]);
+    __builtin_prefetch(&p->level[w]);
+    __builtin_prefetch(&p->syncmask[w]);
+}
+
 int tt_race_access(struct tt_race *r, uint64_t tid, uint64_t pc, uint64_t addr, uint32_t size, unsigned flags,
                    uint64_t value)
 {

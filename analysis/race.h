@@ -112,6 +112,10 @@ int tt_race_futex_wait(struct tt_race *r, uint64_t tid, uint64_t addr);
  * fence makes its later relaxed atomic stores release what it did so far. */
 int tt_race_fence(struct tt_race *r, uint64_t tid, unsigned flags);
 
+/* A hint that an access to addr comes soon: the shadow of its word is
+ * fetched into the cache, when there is one. Changes no state. */
+void tt_race_prefetch(struct tt_race *r, uint64_t addr);
+
 /* A memory access of size bytes (1 to 4096) at addr by the instruction at
  * pc: a load,
  * or a store with TT_RACE_WRITE; with TT_RACE_VALUE, value is what it
