@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "racetrace.h"
+#include "readahead.h"
 #include "room.h"
 #include "sysnames.h"
 #include "tcgtrace/syncinsn.h"
@@ -695,11 +696,11 @@ static int learn_insn(struct racetrace *rt, struct stream *s, const struct tt_re
     return tt_race_access(rt->det, s->tid, rec->sync.pc, rec->sync.addr, size, flags, 0);
 }
 
-int racetrace_learn(struct racetrace *rt, struct tt_reader *r, struct tt_error *err)
+static int learn(struct racetrace *rt, struct readahead *r, struct tt_error *err)
 {
     struct tt_record rec;
     int rc;
-    while ((rc = tt_reader_next(r, &rec, err)) > 0) {
+    while ((rc = readahead_next(r, &rec, err)) > 0) {
         int drc;
         struct stream *s;
         struct ev e;
@@ -971,7 +972,7 @@ static int deliver_ahead(struct racetrace *rt, const struct ev *e, uint32_t vcpu
     return event ? detect_event(rt, s, e) : 0;
 }
 
-int racetrace_detect(struct racetrace *rt, struct tt_reader *r, struct tt_error *err)
+static int detect(struct racetrace *rt, struct readahead *r, struct tt_error *err)
 {
     int rc, drc;
     if ((drc = tt_race_rewind(rt->det)) < 0)
@@ -993,7 +994,7 @@ int racetrace_detect(struct racetrace *rt, struct tt_reader *r, struct tt_error 
     } ahead[AHEAD];
     unsigned next = 0, pending = 0;
     struct tt_record rec;
-    while ((rc = tt_reader_next(r, &rec, err)) > 0) {
+    while ((rc = readahead_next(r, &rec, err)) > 0) {
         struct stream *s;
         rt->st.records++;
         if ((drc = meta_record(rt, &rec)) < 0)
@@ -1107,6 +1108,28 @@ int racetrace_previous(struct racetrace *rt, struct tt_reader *r, struct tt_erro
     }
     free(need);
     return rc < 0 ? rc : 0;
+}
+
+/* The passes decode the trace in a second thread (readahead.h). */
+static int with_readahead(struct racetrace *rt, struct tt_reader *r, struct tt_error *err,
+                          int (*pass)(struct racetrace *, struct readahead *, struct tt_error *))
+{
+    struct readahead *ra = readahead_start(r);
+    if (!ra)
+        return read_error(-ENOMEM, err);
+    int rc = pass(rt, ra, err);
+    readahead_stop(ra);
+    return rc;
+}
+
+int racetrace_learn(struct racetrace *rt, struct tt_reader *r, struct tt_error *err)
+{
+    return with_readahead(rt, r, err, learn);
+}
+
+int racetrace_detect(struct racetrace *rt, struct tt_reader *r, struct tt_error *err)
+{
+    return with_readahead(rt, r, err, detect);
 }
 
 const struct racetrace_report *racetrace_reports(const struct racetrace *rt, size_t *n)

@@ -1,0 +1,150 @@
+/* Records decoded ahead by a second thread: see readahead.h. */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "readahead.h"
+
+/* Batches amortise the hand-over's lock over many records. */
+#define BATCH 1024
+#define NBATCH 4
+
+struct batch {
+    struct tt_record rec[BATCH];
+    size_t n;
+    bool end;             /* the reader answered rc after rec[n - 1] */
+    int rc;
+    struct tt_error err;
+};
+
+struct readahead {
+    struct tt_reader *r;
+    bool threaded;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t filled, emptied;
+    unsigned full; /* batches filled and not yet given back */
+    bool stop;
+    struct batch b[NBATCH];
+    unsigned cur; /* the batch the consumer reads */
+    size_t pos;
+    bool started; /* the consumer holds batch cur */
+};
+
+static void batch_clear(struct batch *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (b->rec[i].kind == TT_MODULE)
+            free((char *)b->rec[i].module.path);
+    b->n = 0;
+}
+
+/* Copies what outlives the reader's next call. false: out of memory. */
+static bool keep(struct tt_record *rec)
+{
+    if (rec->kind == TT_MODULE)
+        return (rec->module.path = strdup(rec->module.path)) != NULL;
+    if (rec->kind == TT_REG)
+        rec->reg.value = NULL;
+    return true;
+}
+
+static void fill(struct readahead *ra, struct batch *b)
+{
+    batch_clear(b);
+    b->end = false;
+    while (b->n < BATCH) {
+        struct tt_record *rec = &b->rec[b->n];
+        int rc = tt_reader_next(ra->r, rec, &b->err);
+        if (rc > 0 && !keep(rec))
+            rc = tt_error_set(&b->err, TT_E_NOMEM, 0, "out of memory");
+        if (rc <= 0) {
+            b->end = true;
+            b->rc = rc;
+            return;
+        }
+        b->n++;
+    }
+}
+
+static void *produce(void *arg)
+{
+    struct readahead *ra = arg;
+    for (unsigned i = 0;; i = (i + 1) % NBATCH) {
+        pthread_mutex_lock(&ra->lock);
+        while (ra->full == NBATCH && !ra->stop)
+            pthread_cond_wait(&ra->emptied, &ra->lock);
+        bool stop = ra->stop;
+        pthread_mutex_unlock(&ra->lock);
+        if (stop)
+            return NULL;
+        fill(ra, &ra->b[i]);
+        pthread_mutex_lock(&ra->lock);
+        ra->full++;
+        pthread_cond_signal(&ra->filled);
+        pthread_mutex_unlock(&ra->lock);
+        if (ra->b[i].end)
+            return NULL;
+    }
+}
+
+struct readahead *readahead_start(struct tt_reader *r)
+{
+    struct readahead *ra = calloc(1, sizeof *ra);
+    if (!ra)
+        return NULL;
+    ra->r = r;
+    pthread_mutex_init(&ra->lock, NULL);
+    pthread_cond_init(&ra->filled, NULL);
+    pthread_cond_init(&ra->emptied, NULL);
+    ra->threaded = pthread_create(&ra->thread, NULL, produce, ra) == 0;
+    return ra;
+}
+
+int readahead_next(struct readahead *ra, struct tt_record *rec, struct tt_error *err)
+{
+    if (!ra->threaded)
+        return tt_reader_next(ra->r, rec, err);
+    for (;;) {
+        struct batch *b = &ra->b[ra->cur];
+        if (ra->started && ra->pos < b->n) {
+            *rec = b->rec[ra->pos++];
+            return 1;
+        }
+        if (ra->started && b->end) {
+            *err = b->err;
+            return b->rc;
+        }
+        pthread_mutex_lock(&ra->lock);
+        if (ra->started) {
+            ra->full--;
+            ra->cur = (ra->cur + 1) % NBATCH;
+            pthread_cond_signal(&ra->emptied);
+        }
+        while (!ra->full)
+            pthread_cond_wait(&ra->filled, &ra->lock);
+        pthread_mutex_unlock(&ra->lock);
+        ra->started = true;
+        ra->pos = 0;
+    }
+}
+
+void readahead_stop(struct readahead *ra)
+{
+    if (!ra)
+        return;
+    if (ra->threaded) {
+        pthread_mutex_lock(&ra->lock);
+        ra->stop = true;
+        pthread_cond_signal(&ra->emptied);
+        pthread_mutex_unlock(&ra->lock);
+        pthread_join(ra->thread, NULL);
+    }
+    for (unsigned i = 0; i < NBATCH; i++)
+        batch_clear(&ra->b[i]);
+    pthread_cond_destroy(&ra->filled);
+    pthread_cond_destroy(&ra->emptied);
+    pthread_mutex_destroy(&ra->lock);
+    free(ra);
+}

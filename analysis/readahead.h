@@ -1,0 +1,25 @@
+/* A reader's records decoded ahead by a second thread, handed over in
+ * batches: decoding (decompression included) overlaps the analysis of the
+ * records before, on a machine with a core to spare.
+ *
+ *   struct readahead *ra = readahead_start(r);  // r: any open reader
+ *   while ((rc = readahead_next(ra, &rec, err)) > 0) ...
+ *   readahead_stop(ra);  // before anything else uses r
+ *
+ * readahead_next answers as tt_reader_next, records in the same order, with
+ * pointers valid as long: definitions until the reader closes, a module's
+ * path until the next call; other pointers into record data (a register's
+ * value) are NULL. Memory: a few batches of records, whatever the trace. */
+#ifndef TCGTRACE_READAHEAD_H
+#define TCGTRACE_READAHEAD_H
+#include "tcgtrace/error.h"
+#include "tcgtrace/reader.h"
+
+struct readahead;
+
+/* NULL when memory runs out; without a thread it reads r itself. */
+struct readahead *readahead_start(struct tt_reader *r);
+int readahead_next(struct readahead *ra, struct tt_record *rec, struct tt_error *err);
+/* Stops the reading thread wherever it is, and frees ra (NULL: nothing). */
+void readahead_stop(struct readahead *ra);
+#endif
