@@ -6,8 +6,9 @@
 
 #include "readahead.h"
 
-/* Batches amortise the hand-over's lock over many records. */
-#define BATCH 1024
+/* Batches amortise the hand-over (a lock, a wake-up when one side waits)
+ * over many records: 1024 made it cost 0.5 s of system time on xz. */
+#define BATCH 4096
 #define NBATCH 4
 
 struct batch {
