@@ -1,5 +1,6 @@
 /* Records decoded ahead by a second thread: see readahead.h. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,14 +100,21 @@ struct readahead *readahead_start(struct tt_reader *r)
     pthread_mutex_init(&ra->lock, NULL);
     pthread_cond_init(&ra->filled, NULL);
     pthread_cond_init(&ra->emptied, NULL);
-    ra->threaded = pthread_create(&ra->thread, NULL, produce, ra) == 0;
+    /* On one CPU the thread would only add hand-overs. */
+    cpu_set_t cpus;
+    bool spare = sched_getaffinity(0, sizeof cpus, &cpus) != 0 || CPU_COUNT(&cpus) > 1;
+    ra->threaded = spare && pthread_create(&ra->thread, NULL, produce, ra) == 0;
     return ra;
 }
 
 int readahead_next(struct readahead *ra, struct tt_record *rec, struct tt_error *err)
 {
-    if (!ra->threaded)
-        return tt_reader_next(ra->r, rec, err);
+    if (!ra->threaded) {
+        int rc = tt_reader_next(ra->r, rec, err);
+        if (rc > 0 && rec->kind == TT_REG)
+            rec->reg.value = NULL; /* as when decoded ahead */
+        return rc;
+    }
     for (;;) {
         struct batch *b = &ra->b[ra->cur];
         if (ra->started && ra->pos < b->n) {

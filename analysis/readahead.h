@@ -17,7 +17,8 @@
 
 struct readahead;
 
-/* NULL when memory runs out; without a thread it reads r itself. */
+/* NULL when memory runs out. Without a thread (none could be made, or the
+ * process may run on one CPU only) it reads r itself. */
 struct readahead *readahead_start(struct tt_reader *r);
 int readahead_next(struct readahead *ra, struct tt_record *rec, struct tt_error *err);
 /* Stops the reading thread wherever it is, and frees ra (NULL: nothing). */

@@ -1,7 +1,9 @@
 /* Records decoded ahead by a second thread (analysis/readahead.c): the
  * same records in the same order as the reader gives, across many
  * batches, every kind; a module's path kept; a trace cut short ends with
- * the reader's error after every record before it; stopping early. */
+ * the reader's error after every record before it; stopping early; the
+ * same on one CPU (no thread). */
+#include <sched.h>
 #include <unistd.h>
 
 #include "../../analysis/readahead.h"
@@ -123,6 +125,14 @@ int main(void)
     readahead_stop(ra);
     ok(got == 10 && tt_reader_next(r, &rec, &err) >= 0, "stopped after 10 records, the reader still usable");
     tt_reader_close(r);
+
+    /* Pinned to one CPU: read without a thread, the same. */
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(sched_getcpu() >= 0 ? sched_getcpu() : 0, &one);
+    ok(sched_setaffinity(0, sizeof one, &one) == 0, "pinned to one CPU");
+    compare(path, "one CPU, whole trace");
+    compare(cut, "one CPU, trace cut short");
 
     for (unsigned i = 0; i < NSTREAMS; i++)
         expect_free(&want[i]);
