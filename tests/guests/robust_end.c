@@ -1,0 +1,138 @@
+/* Every way a traced program ends (tests/integration/robust_end.t). Each
+ * mode first stores and loads memory (work), then stores MARKER to `marker`
+ * (the test looks for that store in the trace: what happened just before
+ * the end was recorded), then ends:
+ *   exit N          main returns N
+ *   thread-exit N   a second thread calls exit_group(N) while main waits
+ *   segv            main stores through a null pointer
+ *   segv-thread     a second thread does, while main waits
+ *   abort           abort()
+ *   execve PATH     execv(PATH), which runs outside QEMU's tracing
+ *   spin            works forever, a little at a time (the test kills
+ *                   QEMU once a few chunks are out)
+ *   signals N       N threads, each interrupted by SIGUSR1 once; the
+ *                   handler runs on the thread's own stack and vCPU and
+ *                   stores to its own slot; prints the handler's and the
+ *                   slots' addresses */
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define MARKER 0x5eed
+#define MAX_THREADS 64
+
+static volatile long cells[64];
+volatile int marker;
+static volatile int slot[MAX_THREADS];
+static volatile sig_atomic_t handled[MAX_THREADS];
+static __thread int self;
+static int ready;
+
+static void work(long n)
+{
+    for (long i = 0; i < n; i++)
+        cells[i & 63] += i;
+}
+
+static void *exit_group_thread(void *arg)
+{
+    work(1000);
+    marker = MARKER;
+    syscall(SYS_exit_group, (int)(long)arg);
+    return NULL;
+}
+
+static void *segv_thread(void *arg)
+{
+    (void)arg;
+    work(1000);
+    marker = MARKER;
+    *(volatile int *)(uintptr_t)arg = 1;
+    return NULL;
+}
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    slot[self] = self + 1;
+    handled[self] = 1;
+}
+
+static void *signalled(void *arg)
+{
+    self = (int)(long)arg;
+    /* Ready for the signal only once the handler can tell who it runs on. */
+    __atomic_add_fetch(&ready, 1, __ATOMIC_RELEASE);
+    work(100);
+    while (!handled[self])
+        usleep(1000);
+    return NULL;
+}
+
+static int signals(int n)
+{
+    pthread_t t[MAX_THREADS];
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    sigemptyset(&sa.sa_mask);
+    if (n < 1 || n >= MAX_THREADS || sigaction(SIGUSR1, &sa, NULL))
+        return 2;
+    for (int i = 1; i <= n; i++)
+        if (pthread_create(&t[i], NULL, signalled, (void *)(long)i))
+            return 2;
+    while (__atomic_load_n(&ready, __ATOMIC_ACQUIRE) < n)
+        usleep(1000);
+    for (int i = 1; i <= n; i++)
+        pthread_kill(t[i], SIGUSR1);
+    for (int i = 1; i <= n; i++)
+        pthread_join(t[i], NULL);
+    /* And the main thread's own. */
+    raise(SIGUSR1);
+    printf("handler %p slots %p\n", (void *)on_usr1, (void *)slot);
+    for (int i = 0; i <= n; i++)
+        if (slot[i] != i + 1)
+            return 3;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "exit";
+    int arg = argc > 2 ? atoi(argv[2]) : 0;
+    pthread_t t;
+    if (!strcmp(mode, "signals"))
+        return signals(arg);
+    work(2000);
+    if (!strcmp(mode, "thread-exit")) {
+        pthread_create(&t, NULL, exit_group_thread, (void *)(long)arg);
+        pthread_join(t, NULL);
+        return 99; /* not reached: the thread ended the process */
+    }
+    if (!strcmp(mode, "segv-thread")) {
+        pthread_create(&t, NULL, segv_thread, NULL);
+        pthread_join(t, NULL);
+        return 99;
+    }
+    if (!strcmp(mode, "spin"))
+        for (;;) {
+            work(20000);
+            usleep(200);
+        }
+    marker = MARKER;
+    fflush(stdout);
+    if (!strcmp(mode, "segv"))
+        *(volatile int *)(uintptr_t)(argc - argc) = 1;
+    if (!strcmp(mode, "abort"))
+        abort();
+    if (!strcmp(mode, "execve") && argc > 2) {
+        execv(argv[2], argv + 2);
+        return 98;
+    }
+    return arg;
+}

@@ -1,0 +1,141 @@
+#!/bin/sh
+# Every way a traced program ends (tests/guests/robust_end.c), under both
+# plugins in bin mode and execlog in text mode: its status passes through
+# QEMU, the trace is whole (it has its trailer) and holds what the program
+# did last (the store of the marker 0x5eed just before the end); QEMU
+# killed with SIGKILL leaves a trace readable up to its last whole chunk
+# that the reader says was cut short (a text log may end in the middle of
+# a line: the kernel stops a write(2) at a page when SIGKILL comes);
+# signal handlers are traced on the thread they run on; execve and fork
+# as docs/robustness.md says.
+. tests/integration/lib.sh
+. tests/integration/execlog_lib.sh
+. tests/integration/robust_lib.sh
+
+MT=$PLUGINS/libmemtrace.so
+
+# bin ARCH PLUGIN MODE...: runs robust_end MODE under PLUGIN (format=bin),
+# the trace in $T/t.tct, status in $st; then dumps it as text into
+# $T/dump (dump's status in $dst, its message in $T/derr).
+bin() {
+    _arch=$1 _plugin=$2
+    shift 2
+    rm -f "$T/t.tct"
+    run_guest "$_arch" -plugin "$_plugin,format=bin,out=$T/t.tct" "$GUESTS/$_arch/robust_end" "$@" \
+        >"$T/out" 2>"$T/err"
+    st=$?
+    "$TCGTRACE" dump --format text "$T/t.tct" >"$T/dump" 2>"$T/derr"
+    dst=$?
+}
+
+# marker_in FILE: the store of 0x5eed (memtrace: with its value; execlog
+# traces the value of every access too).
+marker_in() { grep -q ' mem store 0x[0-9a-f]* 4 pc 0x[0-9a-f]* value 0x00005eed$' "$1"; }
+
+# status: 128 + signal for a guest killed by one (QEMU kills itself with it).
+for a in x86_64 aarch64; do
+    for p in memtrace execlog; do
+        for m in "exit 3:3" "thread-exit 5:5" "segv:139" "segv-thread:139" "abort:134"; do
+            mode=${m%:*} want=${m##*:}
+            # shellcheck disable=SC2086
+            bin "$a" "$PLUGINS/lib$p.so" $mode
+            is "$st:$dst:$(cat "$T/derr")" "$want:0:" "$a $p bin, $mode: status $want, a whole trace"
+            marker_in "$T/dump"
+            ok $? "$a $p bin, $mode: the last store before the end is in it"
+        done
+    done
+done
+
+# memtrace records each thread's start and exit; a thread that dies with
+# the process (exit_group from another thread, a fatal signal) has no exit.
+bin x86_64 "$MT" thread-exit 5
+is "$(grep -c '^[0-9]* thread-start tid' "$T/dump"):$(grep -c '^[0-9]* thread-exit tid' "$T/dump")" "2:1" \
+    "memtrace bin, exit_group from a thread: two threads start, the one that called it exits"
+bin x86_64 "$MT" segv-thread
+is "$(grep -c '^[0-9]* thread-start tid' "$T/dump"):$(grep -c '^[0-9]* thread-exit tid' "$T/dump")" "2:0" \
+    "memtrace bin, SIGSEGV in a thread: two threads start, none exits"
+
+# execlog text: the same lines as QEMU's own execlog in the same run,
+# whatever the end (upstream writes each vCPU's last line at exit too).
+for m in "exit 3" "segv" "abort"; do
+    # shellcheck disable=SC2086
+    both x86_64 "" "$GUESTS/x86_64/robust_end" $m
+    same_log "x86_64 execlog text, $m: the same lines as upstream's"
+done
+for m in "thread-exit 5" "segv-thread"; do
+    # shellcheck disable=SC2086
+    both x86_64 "" "$GUESTS/x86_64/robust_end" $m
+    sort "$T/ours.log" >"$T/ours.sorted"
+    untear "$T/up.log" | sort >"$T/up.sorted"
+    same_file "$T/ours.sorted" "$T/up.sorted" "x86_64 execlog text, $m: the same lines as upstream's (sorted)"
+done
+
+# Signal handlers on every thread: each of 5 threads (main and 4 others)
+# stores its number + 1 into its slot from the handler, on its own vCPU.
+for a in x86_64 aarch64; do
+    run_guest "$a" -plugin "$MT,format=bin,out=$T/m.tct" -plugin "$PLUGINS/libexeclog.so,format=bin,out=$T/e.tct" \
+        "$GUESTS/$a/robust_end" signals 4 >"$T/out" 2>"$T/err"
+    ok $? "$a: signals on 5 threads: the guest's own check"
+    handler=$(cut -d' ' -f2 "$T/out") slots=$(cut -d' ' -f4 "$T/out")
+    "$TCGTRACE" dump --format text "$T/m.tct" | python3 -c '
+import sys
+base = int(sys.argv[1], 16)
+seen = {}
+for l in sys.stdin:
+    f = l.split()
+    if len(f) == 9 and f[1:3] == ["mem", "store"] and base <= int(f[3], 16) < base + 20:
+        seen[int(f[-1], 16)] = f[0]
+print(sorted(seen), len(set(seen.values())))' "$slots" >"$T/slots"
+    is "$(cat "$T/slots")" "[1, 2, 3, 4, 5] 5" "$a memtrace: the 5 handlers' stores, from 5 vCPUs"
+    h=$(printf '%x' "$handler")
+    "$TCGTRACE" dump --format execlog "$T/e.tct" | grep -c "^[0-9]*, 0x0*$h, " >"$T/n"
+    is "$(cat "$T/n")" 5 "$a execlog: the handler's first instruction on 5 vCPUs"
+done
+
+# QEMU killed: the trace reads up to its last whole chunk, then says it
+# was cut short; stats says so too and counts what is there.
+for p in memtrace execlog; do
+    rm -f "$T/k.tct"
+    (exec "$(qemu_for x86_64)" -plugin "$PLUGINS/lib$p.so,format=bin,out=$T/k.tct" "$GUESTS/x86_64/robust_end" spin) \
+        >/dev/null 2>&1 &
+    pid=$!
+    # Until a few chunks are out (or 30 s).
+    i=0
+    while [ "$(stat -c %s "$T/k.tct" 2>/dev/null || echo 0)" -lt 100000 ] && [ $i -lt 300 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    kill -KILL $pid
+    wait $pid 2>/dev/null
+    "$TCGTRACE" dump --format text "$T/k.tct" >"$T/dump" 2>"$T/derr"
+    is "$?:$(sed 's/at byte [0-9]*/at byte N/' "$T/derr")" \
+        "1:tcgtrace dump: '$T/k.tct': trace cut short at byte N: no trailer (the recording did not finish)" \
+        "$p bin, QEMU killed: dump reads it and says it was cut short"
+    n=$(grep -c . "$T/dump")
+    "$TCGTRACE" stats --json "$T/k.tct" >"$T/stats" 2>/dev/null
+    is "$?:$(python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(d["state"], d["totals"]["records"])' "$T/stats")" \
+        "0:cut-short $n" "$p bin, QEMU killed: stats counts the same $n records, state cut-short"
+    [ "$n" -gt 1000000 ]
+    ok $? "$p bin, QEMU killed: $n records before the cut (more than a chunk)"
+done
+# execve replaces QEMU (the new program runs untraced). Text lines before
+# it are written (memtrace_fork.t, execlog_threads.t); a bin trace keeps its
+# header and says it was cut short.
+for p in memtrace execlog; do
+    bin x86_64 "$PLUGINS/lib$p.so" execve /bin/true
+    is "$st:$(sed 's/at byte [0-9]*/at byte N/' "$T/derr")" \
+        "0:tcgtrace dump: '$T/t.tct': trace cut short at byte N: no trailer (the recording did not finish)" \
+        "$p bin, execve: the status of the new program; the trace is cut short there"
+    marker_in "$T/dump"
+    todo $? "$p bin, execve: the records before execve are in the trace" \
+        "plugins/$p.c flushes its text buffers before execve, not its bin streams: everything since the last chunk (here all but the header) is lost; it should hand every stream to the writer (tt_stream_flush) and wait for it to write them before execve returns to QEMU"
+done
+
+# fork in bin mode: the parent's trace is whole, the child records nothing
+# and says so (execlog_bin.t has execlog's).
+run_guest x86_64 -plugin "$MT,format=bin,out=$T/f.tct" "$GUESTS/x86_64/exec_fork" 1000 exit >/dev/null 2>"$T/err"
+st=$?
+"$TCGTRACE" dump --format text "$T/f.tct" >/dev/null 2>"$T/derr"
+is "$st:$?:$(grep -c 'memtrace: a forked child: format=bin records the first process only' "$T/err")" "0:0:1" \
+    "memtrace bin, fork: the parent's trace is whole; the child says it records nothing"
+finish
