@@ -198,6 +198,21 @@ static int insn(struct tt_dstate *st, struct tt_defs *defs, struct in *in, uint8
     return 1;
 }
 
+void tt_dstate_reset(struct tt_dstate *st)
+{
+    struct tt_mslot *m = st->mslot;
+    if (m && st->mslot_used)
+        memset(m, 0, TT_MSLOTS * sizeof *m);
+    memset(st, 0, sizeof *st);
+    st->mslot = m;
+}
+
+void tt_dstate_free(struct tt_dstate *st)
+{
+    free(st->mslot);
+    st->mslot = NULL;
+}
+
 /* The n-byte little-endian residual of a value. */
 static bool residual(struct in *in, unsigned n, uint64_t *z)
 {
@@ -220,6 +235,9 @@ static int mem(struct tt_dstate *st, struct tt_defs *defs, struct in *in, uint8_
     unsigned vcode = tag & TT_MEM_VCODE;
     uint8_t key;
     uint64_t d, pc;
+    if (!st->mslot && !(st->mslot = calloc(TT_MSLOTS, sizeof *st->mslot)))
+        return nomem(in);
+    st->mslot_used = true;
     struct tt_mslot *prev = &st->mslot[st->prev_mslot];
     if (vcode > TT_MEM_V_WIDE)
         return bad(in, "unknown memory value code %u", vcode);

@@ -31,15 +31,23 @@ struct tt_defs {
 };
 void tt_defs_free(struct tt_defs *d);
 
-/* The decoder's delta state: zero at each chunk start. */
+/* The decoder's delta state: zero at each chunk start (tt_dstate_reset).
+ * The memory-access predictors are allocated at the first memory access
+ * that needs them, not with the state: a reader keeps a state per stream,
+ * and traces of thousands of streams without memory accesses exist. */
 struct tt_dstate {
     uint64_t next_insn;
     uint64_t last_pc, last_vaddr, last_phys, last_gseq, last_def_pc;
     uint64_t last_val;
     uint32_t prev_mslot;
     unsigned run_done; /* records of the current run returned so far */
-    struct tt_mslot mslot[TT_MSLOTS];
+    struct tt_mslot *mslot; /* TT_MSLOTS of them, or NULL */
+    bool mslot_used;        /* since the last reset: zero them at the next */
 };
+
+/* Zero at the start of a chunk; keeps the predictors' memory. */
+void tt_dstate_reset(struct tt_dstate *st);
+void tt_dstate_free(struct tt_dstate *st);
 
 /* A varint at *p (< end): false when cut short or longer than 64 bits. */
 bool tt_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v);

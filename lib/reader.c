@@ -260,7 +260,7 @@ static int load_payload(struct tt_reader *r, struct cursor *c, uint64_t off,
     c->left = c->nrec = h->nrec;
     c->chunk_off = off;
     c->chunk_seq = h->seq;
-    memset(&c->st, 0, sizeof c->st);
+    tt_dstate_reset(&c->st);
     return 0;
 }
 
@@ -549,6 +549,7 @@ static int next_merged(struct tt_reader *r, struct tt_record *rec, struct tt_err
                 /* A stream that ended holds no memory. */
                 free(c->raw);
                 free(c->offs);
+                tt_dstate_free(&c->st);
                 c->raw = NULL;
                 c->offs = NULL;
                 c->raw_cap = 0;
@@ -716,10 +717,12 @@ void tt_reader_close(struct tt_reader *r)
     for (uint32_t i = 0; i < r->ncurs; i++) {
         free(r->curs[i].raw);
         free(r->curs[i].offs);
+        tt_dstate_free(&r->curs[i].st);
     }
     free(r->curs);
     free(r->heap);
     free(r->seq.raw);
+    tt_dstate_free(&r->seq.st);
     free(r->seen);
     free(r->seen_hash);
     free(r->totals);

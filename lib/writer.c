@@ -151,6 +151,7 @@ static void count_lost(struct tt_writer *w, const struct tt_buf *b, struct total
             n++;
         }
     }
+    tt_dstate_free(&st);
     if (t)
         t->lost += b->nrec;
     if (b->stream != TT_STREAM_META)
