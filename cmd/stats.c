@@ -4,6 +4,7 @@
  * counting is analysis/stats.c; this file names and prints, as a readable
  * report or one JSON document (docs/stats.md), through a table of output
  * formats. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -676,15 +677,17 @@ int cmd_stats(int argc, char **argv)
     const char *sysroot = NULL;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "jn:h", opts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":jn:h", opts, NULL)) != -1) {
         switch (c) {
         case 'j':
             fmt = format_named("json");
             break;
         case 'n': {
             char *end;
+            errno = 0;
             unsigned long long v = strtoull(optarg, &end, 10);
-            if (!*optarg || *end || optarg[0] == '-')
+            if (!*optarg || *end || optarg[0] == '-' || errno)
                 msg_usage("--top needs a number, not '%s'", optarg);
             top = v ? (size_t)v : SIZE_MAX;
             break;
@@ -696,8 +699,7 @@ int cmd_stats(int argc, char **argv)
             usage(stdout);
             return 0;
         default:
-            usage(stderr);
-            return 2;
+            msg_bad_option(c, argv, opts);
         }
     }
     if (optind != argc - 1)

@@ -478,14 +478,19 @@ int tt_writer_close(struct tt_writer *w, struct tt_writer_stats *stats, struct t
         *stats = st;
     int rc = 0;
     if (w->werrno) {
+        /* The total is that of the kinds listed (definitions included), as
+         * the trailer counts them and readers report them. */
         char kinds[256] = "";
         size_t n = 0;
-        for (unsigned k = 1; k < TT_KIND_COUNT && n < sizeof kinds; k++)
-            if (w->lost_kind[k])
+        uint64_t total = 0;
+        for (unsigned k = 1; k < TT_KIND_COUNT; k++) {
+            total += w->lost_kind[k];
+            if (w->lost_kind[k] && n < sizeof kinds)
                 n += (size_t)snprintf(kinds + n, sizeof kinds - n, "%s%llu %s", n ? ", " : "",
                                       (unsigned long long)w->lost_kind[k], tt_kind_name(k));
+        }
         rc = tt_error_set(err, TT_E_WRITE, w->offset, "cannot write '%s': %s: %llu records lost%s%s%s",
-                          w->path, strerror(w->werrno), (unsigned long long)st.lost,
+                          w->path, strerror(w->werrno), (unsigned long long)total,
                           n ? " (" : "", kinds, n ? ")" : "");
         if (err)
             err->sys_errno = w->werrno;

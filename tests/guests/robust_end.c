@@ -3,6 +3,7 @@
  * (the test looks for that store in the trace: what happened just before
  * the end was recorded), then ends:
  *   exit N          main returns N
+ *   work N          N iterations of work more, then returns 0
  *   thread-exit N   a second thread calls exit_group(N) while main waits
  *   segv            main stores through a null pointer
  *   segv-thread     a second thread does, while main waits
@@ -119,6 +120,8 @@ int main(int argc, char **argv)
         pthread_join(t, NULL);
         return 99;
     }
+    if (!strcmp(mode, "work"))
+        work(arg);
     if (!strcmp(mode, "spin"))
         for (;;) {
             work(20000);
@@ -134,5 +137,5 @@ int main(int argc, char **argv)
         execv(argv[2], argv + 2);
         return 98;
     }
-    return arg;
+    return strcmp(mode, "exit") ? 0 : arg;
 }
