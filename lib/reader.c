@@ -602,7 +602,9 @@ struct tt_reader *tt_reader_open(const char *path, unsigned flags, struct tt_err
         return NULL;
     }
     r->flags = flags;
-    r->fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO would wait for a writer; it is refused
+     * below as no regular file (on which the flag changes nothing). */
+    r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat st;
     if (r->fd < 0 || fstat(r->fd, &st) != 0) {
         int e = errno;

@@ -126,6 +126,25 @@ for p in memtrace execlog; do
     [ "$n" -gt 1000000 ]
     ok $? "$p bin, QEMU killed: $n records before the cut (more than a chunk)"
 done
+# SIGTERM (kill, timeout, tcgtrace record passing it on) to a guest with no
+# handler for it ends QEMU at once, as SIGKILL does: QEMU runs no plugin
+# exit, so the trace is cut short the same way (docs/robustness.md).
+rm -f "$T/k.tct"
+(exec "$(qemu_for x86_64)" -plugin "$MT,format=bin,out=$T/k.tct" "$GUESTS/x86_64/robust_end" spin) >/dev/null 2>&1 &
+pid=$!
+i=0
+while [ "$(stat -c %s "$T/k.tct" 2>/dev/null || echo 0)" -lt 100000 ] && [ $i -lt 300 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+kill -TERM $pid
+wait $pid
+st=$?
+"$TCGTRACE" dump --format text "$T/k.tct" >/dev/null 2>"$T/derr"
+is "$st:$?:$(sed 's/at byte [0-9]*/at byte N/' "$T/derr")" \
+    "143:1:tcgtrace dump: '$T/k.tct': trace cut short at byte N: no trailer (the recording did not finish)" \
+    "memtrace bin, QEMU sent SIGTERM: status 143, the trace is cut short as with SIGKILL"
+
 # execve replaces QEMU (the new program runs untraced). Text lines before
 # it are written (memtrace_fork.t, execlog_threads.t); a bin trace keeps its
 # header and says it was cut short.
