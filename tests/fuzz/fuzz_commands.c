@@ -5,7 +5,8 @@
  * to silence them). A crash, a sanitizer report, a hang or an exit() is
  * the finding (libFuzzer reports "fuzz target exited"; the plain driver
  * exits non-zero): only a usage error may exit, and the command lines here
- * are valid. */
+ * are valid. TCGTRACE_FUZZ_SKIP=CMD leaves one command out, to fuzz the
+ * others past a finding not fixed yet (tests/corrupt/open/). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -33,7 +34,7 @@ static void run_commands(const uint8_t *data, size_t size)
     int fd = tc_memfd(data, size, path, sizeof path);
     if (fd < 0)
         abort();
-    tc_run_commands(path, size >= 4 && !memcmp(data, "\177ELF", 4));
+    tc_run_commands(path, size >= 4 && !memcmp(data, "\177ELF", 4), getenv("TCGTRACE_FUZZ_SKIP"));
     close(fd);
 }
 

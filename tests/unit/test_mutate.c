@@ -417,7 +417,7 @@ static void quiet_commands(const char *path, const uint8_t *b, size_t n)
     int saved_err = dup(2);
     dup2(null_fd, 1);
     dup2(null_fd, 2);
-    tc_run_commands(path, n >= 4 && !memcmp(b, "\177ELF", 4));
+    tc_run_commands(path, n >= 4 && !memcmp(b, "\177ELF", 4), NULL);
     fflush(stdout);
     fflush(stderr);
     dup2(tap_fd, 1);
@@ -689,6 +689,10 @@ static void regressions(const char *dir, struct tally *t)
             continue;
         char path[600], what[700];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        /* Subdirectories (open/: findings not fixed yet) are not replayed. */
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
         struct buf b = slurp(path);
         snprintf(what, sizeof what, "%s", path);
         run_input(b.b, b.n, what, true, t);
