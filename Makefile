@@ -206,7 +206,7 @@ fuzz:
 	$(MAKE) B=$(FUZZ_B) CC=clang OPT=-O1 WERROR= SAN='$(SAN_FLAGS) -fno-sanitize-recover=all -fsanitize=fuzzer-no-link' \
 	    FUZZ_MAIN= FUZZ_LDFLAGS=-fsanitize=fuzzer $(FUZZ_PROGS:$(B)/%=$(FUZZ_B)/%) $(FUZZ_B)/tests/test_mutate
 	mkdir -p $(FUZZ_B)/seeds && $(FUZZ_B)/tests/test_mutate --write-seeds $(FUZZ_B)/seeds
-	cp tests/golden/*.tct tests/corrupt/* $(FUZZ_B)/seeds/
+	cp tests/golden/*.tct $$(find tests/corrupt -type f -name "*.tct") $(FUZZ_B)/seeds/
 	for t in $(notdir $(FUZZ_PROGS)); do \
 	    mkdir -p $(FUZZ_B)/corpus/$$t && \
 	    $(FUZZ_B)/fuzz/$$t -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
