@@ -4,7 +4,7 @@
 # Every thread is traced (memtrace: its start and exit records, with its
 # own tid; execlog: its first instruction), the traces read in merged
 # order too, and QEMU's peak memory with either plugin does not grow with
-# the number of threads: from 1,000 to 8,000 threads it may grow by
+# the number of threads: from 1,000 to 5,000 threads it may grow by
 # RSS_SLACK KiB at most, where keeping a buffer per thread (1 MiB for a
 # binary stream, 256 KiB for a text one) would take gigabytes
 # (docs/robustness.md has the measurements).
@@ -45,8 +45,8 @@ for p in "memtrace,format=bin" "execlog,format=bin" "memtrace" "execlog"; do
     name=${p%%,*} opts=${p#"$name"}
     label=${opts#,}
     few=$(rss -plugin "$PLUGINS/lib$name.so$opts,out=$T/t" "$G" 1000)
-    many=$(rss -plugin "$PLUGINS/lib$name.so$opts,out=$T/t" "$G" 8000)
+    many=$(rss -plugin "$PLUGINS/lib$name.so$opts,out=$T/t" "$G" 5000)
     [ $((many - few)) -lt $RSS_SLACK ]
-    ok $? "$name ${label:-format=text}: peak RSS $few KiB with 1,000 threads, $many KiB with 8,000"
+    ok $? "$name ${label:-format=text}: peak RSS $few KiB with 1,000 threads, $many KiB with 5,000"
 done
 finish

@@ -138,8 +138,7 @@ while [ "$(stat -c %s "$T/k.tct" 2>/dev/null || echo 0)" -lt 100000 ] && [ $i -l
     i=$((i + 1))
 done
 kill -TERM $pid
-wait $pid
-st=$?
+{ wait $pid; st=$?; } 2>/dev/null
 "$TCGTRACE" dump --format text "$T/k.tct" >/dev/null 2>"$T/derr"
 is "$st:$?:$(sed 's/at byte [0-9]*/at byte N/' "$T/derr")" \
     "143:1:tcgtrace dump: '$T/k.tct': trace cut short at byte N: no trailer (the recording did not finish)" \

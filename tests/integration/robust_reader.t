@@ -11,7 +11,7 @@ for c in dump stats; do
     timeout 20 "$TCGTRACE" "$c" "$T/fifo.tct" >/dev/null 2>"$T/err"
     is "$?:$(cat "$T/err")" "1:tcgtrace $c: cannot read '$T/fifo.tct': not a regular file" "$c: a FIFO is refused at once"
 done
-timeout 3 "$TCGTRACE" races "$T/fifo.tct" >/dev/null 2>"$T/err"
+timeout 2 "$TCGTRACE" races "$T/fifo.tct" >/dev/null 2>"$T/err"
 st=$?
 [ $st = 1 ]
 todo $? "races: a FIFO is refused at once (status $st, 124: timed out)" \
@@ -23,7 +23,7 @@ run_guest x86_64 -plugin "$PLUGINS/libmemtrace.so,format=bin,out=$T/m.tct" "$GUE
 libc=$("$TCGTRACE" dump --kind module --format text "$T/m.tct" | sed -n 's/^[0-9]* module \(\/[^ ]*libc\.so[^ ]*\) .*/\1/p')
 mkdir -p "$T/sysroot$(dirname "$libc")"
 mkfifo "$T/sysroot$libc"
-timeout 3 "$TCGTRACE" stats --sysroot "$T/sysroot" "$T/m.tct" >/dev/null 2>"$T/err"
+timeout 2 "$TCGTRACE" stats --sysroot "$T/sysroot" "$T/m.tct" >/dev/null 2>"$T/err"
 st=$?
 [ $st = 0 ] && grep -q "not a regular file" "$T/err"
 todo $? "stats --sysroot: a FIFO in place of a module ($libc) is skipped with a warning (status $st, 124: timed out)" \
