@@ -28,6 +28,11 @@ ok() { # ok STATUS NAME: passes when STATUS is 0
     fi
 }
 
+skip() { # skip REASON: a TAP test that was not run, and why
+    _n=$((_n + 1))
+    echo "ok $_n # SKIP $1"
+}
+
 is() { # is GOT WANT NAME
     _n=$((_n + 1))
     if [ "$1" = "$2" ]; then

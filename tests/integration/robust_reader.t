@@ -54,9 +54,13 @@ open(sys.argv[2], "wb").write(b)' tests/corrupt/open/races-huge-vcpu.tct "$T/hug
 "$TCGTRACE" dump --format text "$T/huge.tct" >/dev/null 2>"$T/err"
 is "$?:$(cat "$T/err")" "1:tcgtrace dump: '$T/huge.tct': chunk header at byte 1516: raw size above the 64 MiB limit" \
     "dump: a trace naming vCPU 0x2ce0000, corrupt further on"
-(ulimit -v 2000000; timeout 20 "$TCGTRACE" races "$T/huge.tct") >/dev/null 2>"$T/err"
-st=$?
-[ $st = 1 ] && grep -q "raw size above the 64 MiB limit" "$T/err"
-todo $? "races: the same trace is read as far as it goes, in 2 GB (status $st: $(head -n 1 "$T/err"))" \
-    "analysis/racetrace.c stream_of() sizes its stream array by the largest vCPU index and initialises every entry: 47 million entries, 7.9 GB"
+if [ -n "${ASAN_OPTIONS:-}" ]; then
+    skip "races in 2 GB of address space (AddressSanitizer reserves terabytes of shadow)"
+else
+    (ulimit -v 2000000; timeout 20 "$TCGTRACE" races "$T/huge.tct") >/dev/null 2>"$T/err"
+    st=$?
+    [ $st = 1 ] && grep -q "raw size above the 64 MiB limit" "$T/err"
+    todo $? "races: the same trace is read as far as it goes, in 2 GB (status $st: $(head -n 1 "$T/err"))" \
+        "analysis/racetrace.c stream_of() sizes its stream array by the largest vCPU index and initialises every entry: 47 million entries, 7.9 GB"
+fi
 finish
