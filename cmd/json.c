@@ -42,3 +42,14 @@ void json_str_or_null(const char *key, const char *s)
     else
         printf(",\"%s\":null", key);
 }
+
+void json_str_array(const char *key, const char *const *v, int n)
+{
+    printf(",\"%s\":[", key);
+    for (int i = 0; i < n; i++) {
+        if (i)
+            putchar(',');
+        json_string(v[i]);
+    }
+    putchar(']');
+}

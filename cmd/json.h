@@ -17,5 +17,7 @@ void json_hex(const char *key, uint64_t v);
 void json_u64(const char *key, uint64_t v);
 /* ,"key":"s", or null when s is NULL. */
 void json_str_or_null(const char *key, const char *s);
+/* ,"key":["s0","s1",...] */
+void json_str_array(const char *key, const char *const *v, int n);
 
 #endif

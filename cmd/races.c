@@ -363,13 +363,7 @@ static void json_begin(struct report *rp)
     printf("{\"tcgtrace_races\":1");
     json_str_or_null("trace", rp->trace);
     json_str("arch", h->arch);
-    printf(",\"command\":[");
-    for (int i = 0; i < h->argc; i++) {
-        if (i)
-            putchar(',');
-        json_string(h->argv[i]);
-    }
-    printf("]");
+    json_str_array("command", h->argv, h->argc);
     json_str("state", rp->state);
     json_str_or_null("error", rp->problem);
     printf(",\"threads\":[");

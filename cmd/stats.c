@@ -437,13 +437,8 @@ static void json_summary(const struct report *rp)
     json_str("tcgtrace_version", h->tcgtrace_version);
     json_u64("page_size", st->page_size);
     json_u64("start_time_ns", h->start_time_ns);
-    printf(",\"command\":[");
-    for (int i = 0; i < h->argc; i++) {
-        if (i)
-            putchar(',');
-        json_string(h->argv[i]);
-    }
-    printf("]}");
+    json_str_array("command", h->argv, h->argc);
+    putchar('}');
     json_str("state", rp->state);
     json_str_or_null("error", rp->problem);
     printf(",\"totals\":{\"records\":%" PRIu64, st->records);
