@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "symbols.h"
@@ -286,15 +287,20 @@ static void load_file(struct symbols *s, struct file *f)
         if (access(real, R_OK) == 0)
             open_path = real;
     }
-    /* Opened here first for a message naming the errno; libdwfl's own
-     * errors only say "no such file". */
-    int fd = open(open_path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        add_error(s, "cannot open '%s': %s", open_path, strerror(errno));
+    /* Opened here first for a message naming the errno (libdwfl's own
+     * errors only say "no such file"), and to keep libdwfl from opening
+     * what is no regular file: a FIFO would make it wait for a writer
+     * forever, as open(2) does without O_NONBLOCK. */
+    struct stat st;
+    int fd = open(open_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    const char *why = fd < 0 || fstat(fd, &st) < 0 ? strerror(errno) : !S_ISREG(st.st_mode) ? "not a regular file" : NULL;
+    if (fd >= 0)
+        close(fd);
+    if (why) {
+        add_error(s, fd < 0 ? "cannot open '%s': %s" : "cannot read '%s': %s", open_path, why);
         free(real);
         return;
     }
-    close(fd);
     f->dwfl = dwfl_begin(&callbacks);
     if (f->dwfl) {
         const char *base = strrchr(f->path, '/');

@@ -81,6 +81,11 @@ static int find_program(const char *prog, char *out, size_t size)
             msg_error("cannot run '%s': %s", prog, strerror(EISDIR));
             return -1;
         }
+        /* A FIFO would make read_elf() and QEMU wait for a writer. */
+        if (!S_ISREG(st.st_mode)) {
+            msg_error("cannot run '%s': not a regular file", prog);
+            return -1;
+        }
         if (access(prog, X_OK) < 0) {
             msg_error("cannot run '%s': %s", prog, strerror(errno));
             return -1;

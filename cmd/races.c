@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -695,15 +696,20 @@ static void usage(FILE *f)
           f);
 }
 
-/* Whether path is a trace (it starts with the magic), rather than a
- * program to run. */
+/* Whether path is to be analysed as a trace rather than run as a program:
+ * a file starting with the magic, or one that is no regular file (a FIFO, a
+ * device), which no program is and which analyse() then refuses as dump and
+ * stats do: races reads a trace three times, so it cannot take a stream.
+ * O_NONBLOCK: opening a FIFO would wait for a writer. */
 static bool is_trace(const char *path)
 {
     char magic[TT_MAGIC_LEN];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return false;
-    bool yes = read(fd, magic, sizeof magic) == (ssize_t)sizeof magic && !memcmp(magic, TT_MAGIC, TT_MAGIC_LEN);
+    bool yes = fstat(fd, &st) == 0 && (!S_ISREG(st.st_mode) || (read(fd, magic, sizeof magic) == (ssize_t)sizeof magic &&
+                                                                 !memcmp(magic, TT_MAGIC, TT_MAGIC_LEN)));
     close(fd);
     return yes;
 }
