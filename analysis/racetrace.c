@@ -61,6 +61,7 @@ struct ev {
 
 /* One stream of the trace: a vCPU, and the guest thread it runs now. */
 struct stream {
+    uint32_t vcpu;
     uint64_t tid;
     int32_t thread;   /* index in rt->threads, -1 before it is known */
     bool seen;        /* it has had records */
@@ -79,7 +80,13 @@ struct stream {
     uint64_t last_pc, last_addr, last_value;
     uint32_t last_size;
     bool last_load; /* with a value */
+    uint64_t need; /* racetrace_previous: the accesses to read, 0 for none */
 };
+
+/* vCPU indices below this find their stream through a table, the others
+ * through a map: a corrupt trace naming vCPU 47 million costs one stream,
+ * not 47 million. */
+#define STREAM_DIRECT 1024
 
 /* Held events beyond this make the oldest waiting load go on: memory stays
  * bounded whatever the trace. */
@@ -110,8 +117,10 @@ struct racetrace {
     } stored_ring[STORED_AHEAD]; /* updates not yet made */
     unsigned stored_next, stored_pending;
 
-    struct stream *streams; /* by vCPU index */
-    size_t nstreams;
+    struct stream *streams; /* in the order first seen */
+    size_t nstreams, streams_cap;
+    uint32_t stream_direct[STREAM_DIRECT]; /* vCPU -> index + 1, 0: none */
+    struct u64map stream_map;              /* the same, for the others */
     struct racetrace_thread *threads;
     size_t nthreads, threads_cap;
     struct u64map thread_of; /* tid -> index of the last thread with it */
@@ -214,7 +223,9 @@ static void streams_free(struct racetrace *rt)
     }
     free(rt->streams);
     rt->streams = NULL;
-    rt->nstreams = 0;
+    rt->nstreams = rt->streams_cap = 0;
+    memset(rt->stream_direct, 0, sizeof rt->stream_direct);
+    u64map_free(&rt->stream_map);
 }
 
 void racetrace_free(struct racetrace *rt)
@@ -338,19 +349,42 @@ static bool rmw_word(const struct racetrace *rt, uint64_t addr)
 
 /* --- Threads and streams ---------------------------------------------- */
 
+/* vCPU's stream, NULL when it has none. */
+static struct stream *stream_find(const struct racetrace *rt, uint32_t vcpu)
+{
+    uint64_t i;
+    if (vcpu < STREAM_DIRECT) {
+        i = rt->stream_direct[vcpu];
+    } else {
+        const uint64_t *v = u64map_find(&rt->stream_map, vcpu);
+        i = v ? *v : 0;
+    }
+    return i ? &rt->streams[i - 1] : NULL;
+}
+
+/* vCPU's stream, made when new (which moves the others); NULL when memory
+ * runs out. */
 static struct stream *stream_of(struct racetrace *rt, uint32_t vcpu)
 {
-    if (vcpu >= rt->nstreams) {
-        size_t n = (size_t)vcpu + 1;
-        struct stream *v = realloc(rt->streams, n * sizeof *v);
+    if (vcpu < STREAM_DIRECT && rt->stream_direct[vcpu])
+        return &rt->streams[rt->stream_direct[vcpu] - 1];
+    struct stream *s = stream_find(rt, vcpu);
+    if (s)
+        return s;
+    if (room(&rt->streams, &rt->streams_cap, rt->nstreams, sizeof *rt->streams) < 0)
+        return NULL;
+    if (vcpu < STREAM_DIRECT) {
+        rt->stream_direct[vcpu] = (uint32_t)rt->nstreams + 1;
+    } else {
+        bool added;
+        uint64_t *v = u64map_insert(&rt->stream_map, vcpu, &added);
         if (!v)
             return NULL;
-        for (size_t i = rt->nstreams; i < n; i++)
-            v[i] = (struct stream){ .thread = -1, .first_sync = UINT64_MAX };
-        rt->streams = v;
-        rt->nstreams = n;
+        *v = rt->nstreams + 1;
     }
-    return &rt->streams[vcpu];
+    s = &rt->streams[rt->nstreams++];
+    *s = (struct stream){ .vcpu = vcpu, .thread = -1, .first_sync = UINT64_MAX };
+    return s;
 }
 
 static int32_t thread_index(const struct racetrace *rt, uint64_t tid)
@@ -435,7 +469,7 @@ static int thread_start_event(struct racetrace *rt, struct stream *s, const stru
             set_initial_stack(rt, &rt->threads[0]);
     }
     s->thread = idx;
-    rt->threads[idx].vcpu = (uint32_t)(s - rt->streams);
+    rt->threads[idx].vcpu = s->vcpu;
     callstack_reset(&s->stack, rt->threads[idx].stack_start, rt->threads[idx].stack_end);
     return 0;
 }
@@ -464,9 +498,8 @@ static int note_reports(struct racetrace *rt, const struct stream *s, uint64_t a
         uint32_t vcpu = t >= 0 ? rt->threads[t].vcpu : UINT32_MAX;
         /* The current access is counted already: the earlier one came
          * before it. */
-        rt->earlier[rt->nreports] = (struct earlier){
-            vcpu, vcpu < rt->nstreams ? rt->streams[vcpu].accesses - (&rt->streams[vcpu] == s) : 0
-        };
+        const struct stream *w = stream_find(rt, vcpu);
+        rt->earlier[rt->nreports] = (struct earlier){ vcpu, w ? w->accesses - (w == s) : 0 };
     }
     return 0;
 }
@@ -965,9 +998,9 @@ static int detect_event(struct racetrace *rt, struct stream *s, const struct ev 
 /* How many records racetrace_detect reads ahead of the detector. */
 #define AHEAD 8
 
-static int deliver_ahead(struct racetrace *rt, const struct ev *e, uint32_t vcpu, bool event)
+static int deliver_ahead(struct racetrace *rt, const struct ev *e, size_t stream, bool event)
 {
-    struct stream *s = &rt->streams[vcpu];
+    struct stream *s = &rt->streams[stream];
     s->seen = true;
     return event ? detect_event(rt, s, e) : 0;
 }
@@ -989,7 +1022,7 @@ static int detect(struct racetrace *rt, struct readahead *r, struct tt_error *er
      * record into an event reads nothing that delivering changes. */
     struct {
         struct ev e;
-        uint32_t vcpu;
+        size_t stream; /* an index: a new stream moves the others */
         bool event;
     } ahead[AHEAD];
     unsigned next = 0, pending = 0;
@@ -1003,17 +1036,17 @@ static int detect(struct racetrace *rt, struct readahead *r, struct tt_error *er
             continue;
         if (!(s = stream_of(rt, rec.stream)))
             return read_error(-ENOMEM, err);
-        if (pending == AHEAD && (drc = deliver_ahead(rt, &ahead[next].e, ahead[next].vcpu, ahead[next].event)) < 0)
+        if (pending == AHEAD && (drc = deliver_ahead(rt, &ahead[next].e, ahead[next].stream, ahead[next].event)) < 0)
             return read_error(drc, err);
         pending += pending < AHEAD;
-        ahead[next].vcpu = rec.stream;
+        ahead[next].stream = (size_t)(s - rt->streams);
         if ((ahead[next].event = to_event(rt, s, &rec, &ahead[next].e)) && ahead[next].e.type == EV_ACCESS)
             tt_race_prefetch(rt->det, ahead[next].e.addr);
         next = (next + 1) % AHEAD;
     }
     for (; pending; pending--) {
         unsigned k = (next + AHEAD - pending) % AHEAD;
-        if ((drc = deliver_ahead(rt, &ahead[k].e, ahead[k].vcpu, ahead[k].event)) < 0)
+        if ((drc = deliver_ahead(rt, &ahead[k].e, ahead[k].stream, ahead[k].event)) < 0)
             return read_error(drc, err);
     }
     /* The end (or as far as the trace could be read): what is held goes,
@@ -1042,7 +1075,7 @@ static bool overlap(uint64_t a, uint32_t an, uint64_t b, uint32_t bn)
     return a < b + bn && b < a + an;
 }
 
-int racetrace_previous(struct racetrace *rt, struct tt_reader *r, struct tt_error *err)
+static int previous(struct racetrace *rt, struct readahead *r, struct tt_error *err)
 {
     uint64_t pcs[INSN_BITS / 64] = { 0 };
     for (size_t i = 0; i < rt->nreports; i++) {
@@ -1051,34 +1084,28 @@ int racetrace_previous(struct racetrace *rt, struct tt_reader *r, struct tt_erro
     }
     /* Per stream, how many accesses the reports need read: the reading
      * stops when every stream has had its own. */
-    uint32_t nneed = 0;
-    for (size_t i = 0; i < rt->nreports; i++)
-        if (rt->earlier[i].before && rt->earlier[i].vcpu >= nneed)
-            nneed = rt->earlier[i].vcpu + 1;
-    uint64_t *need = calloc(nneed ? nneed : 1, sizeof *need);
-    if (!need)
-        return read_error(-ENOMEM, err);
+    streams_free(rt);
     size_t pending = 0;
     for (size_t i = 0; i < rt->nreports; i++) {
         const struct earlier *w = &rt->earlier[i];
+        struct stream *s;
         if (!w->before)
             continue;
-        if (!need[w->vcpu])
+        if (!(s = stream_of(rt, w->vcpu)))
+            return read_error(-ENOMEM, err);
+        if (!s->need)
             pending++;
-        if (w->before > need[w->vcpu])
-            need[w->vcpu] = w->before;
+        if (w->before > s->need)
+            s->need = w->before;
     }
-    streams_free(rt);
     struct tt_record rec;
     int rc = 0;
-    while (pending && (rc = tt_reader_next(r, &rec, err)) > 0) {
+    while (pending && (rc = readahead_next(r, &rec, err)) > 0) {
         struct stream *s;
         if (rec.stream == TT_STREAM_META || (rec.kind != TT_MEM && rec.kind != TT_THREAD_START))
             continue;
-        if (!(s = stream_of(rt, rec.stream))) {
-            free(need);
+        if (!(s = stream_of(rt, rec.stream)))
             return read_error(-ENOMEM, err);
-        }
         if (rec.kind == TT_THREAD_START) {
             int32_t t = thread_index(rt, rec.thread.tid);
             callstack_reset(&s->stack, t >= 0 ? rt->threads[t].stack_start : 0, t >= 0 ? rt->threads[t].stack_end : 0);
@@ -1099,14 +1126,11 @@ int racetrace_previous(struct racetrace *rt, struct tt_reader *r, struct tt_erro
         else if (rec.mem.has_value)
             drc = callstack_store(&rt->calls, &s->stack, rec.mem.pc, rec.mem.vaddr, rec.mem.size, rec.mem.value[0],
                                   rec.mem.value[1]);
-        if (drc < 0) {
-            free(need);
+        if (drc < 0)
             return read_error(-ENOMEM, err);
-        }
-        if (rec.stream < nneed && s->accesses == need[rec.stream])
+        if (s->accesses == s->need)
             pending--;
     }
-    free(need);
     return rc < 0 ? rc : 0;
 }
 
@@ -1130,6 +1154,11 @@ int racetrace_learn(struct racetrace *rt, struct tt_reader *r, struct tt_error *
 int racetrace_detect(struct racetrace *rt, struct tt_reader *r, struct tt_error *err)
 {
     return with_readahead(rt, r, err, detect);
+}
+
+int racetrace_previous(struct racetrace *rt, struct tt_reader *r, struct tt_error *err)
+{
+    return with_readahead(rt, r, err, previous);
 }
 
 const struct racetrace_report *racetrace_reports(const struct racetrace *rt, size_t *n)
