@@ -18,7 +18,7 @@
 struct sym {
     uint64_t addr; /* in the file's Dwfl address space */
     uint64_t size;
-    const char *name; /* owned by libelf, alive as long as the Dwfl */
+    const char *name; /* owned by libelf, alive as long as the Dwfl, or by the file (unversioned) */
     /* The nearest earlier symbol whose extent covers this one's start, or
      * SIZE_MAX: lets a lookup that misses a small symbol nested in a larger
      * one fall back to the larger one. */
@@ -38,6 +38,8 @@ struct file {
     Dwfl_Module *mod;
     Dwarf_Addr dwbias; /* Dwfl address - ELF virtual address */
     struct symvec code, data;
+    char **names; /* names without their version, owned here */
+    size_t nnames, capnames;
 };
 
 struct range {
@@ -106,6 +108,9 @@ void symbols_free(struct symbols *s)
             dwfl_end(f->dwfl);
         free(f->code.v);
         free(f->data.v);
+        for (size_t j = 0; j < f->nnames; j++)
+            free(f->names[j]);
+        free(f->names);
         free(f->path);
         free(f);
     }
@@ -258,6 +263,29 @@ static const struct sym *symvec_find(const struct symvec *v, uint64_t addr)
     return NULL;
 }
 
+/* The linker writes a versioned symbol's name in .symtab with its version
+ * (pthread_create@@GLIBC_2.34, memcpy@GLIBC_2.2.5); reports show the name
+ * the programmer wrote, which has no '@'. Out of memory keeps the version. */
+static const char *unversioned(struct file *f, const char *name)
+{
+    const char *at = strchr(name, '@');
+    if (!at || at == name)
+        return name;
+    if (f->nnames == f->capnames) {
+        size_t cap = f->capnames ? 2 * f->capnames : 64;
+        char **names = realloc(f->names, cap * sizeof *names);
+        if (!names)
+            return name;
+        f->names = names;
+        f->capnames = cap;
+    }
+    char *copy = strndup(name, (size_t)(at - name));
+    if (!copy)
+        return name;
+    f->names[f->nnames++] = copy;
+    return copy;
+}
+
 static void load_symbols(struct file *f)
 {
     int n = dwfl_module_getsymtab(f->mod);
@@ -271,7 +299,10 @@ static void load_symbols(struct file *f)
             continue;
         int type = GELF_ST_TYPE(sym.st_info);
         struct symvec *v = type == STT_FUNC || type == STT_GNU_IFUNC ? &f->code : type == STT_OBJECT ? &f->data : NULL;
-        if (v && symvec_push(v, (struct sym){ addr, sym.st_size, name, SIZE_MAX, rank_of(&sym, name) }) < 0)
+        if (!v)
+            continue;
+        name = unversioned(f, name);
+        if (symvec_push(v, (struct sym){ addr, sym.st_size, name, SIZE_MAX, rank_of(&sym, name) }) < 0)
             break;
     }
     symvec_index(&f->code);

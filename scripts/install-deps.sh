@@ -3,13 +3,15 @@
 # and to cross-compile its foreign test guests, and Debian's own QEMU 7.2
 # (qemu-user, qemu-system-misc) that tests/integration/qemu72.t runs the
 # plugin API v1 build under. Installs only what is missing.
+# libc6-dbg: the host libc's symbols and lines in reports (and the names
+# with a symbol version that tests check are shown without it).
 set -eu
 
 PKGS="build-essential pkg-config git ca-certificates python3 python3-venv
 libglib2.0-dev libzstd-dev libelf-dev libdw-dev ninja-build flex bison
 libcapstone-dev libfdt-dev libpixman-1-dev dpkg-dev zstd
 gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu
-libc6-dev-arm64-cross libc6-dev-riscv64-cross
+libc6-dev-arm64-cross libc6-dev-riscv64-cross libc6-dbg
 libgomp1-arm64-cross libgomp1-riscv64-cross
 qemu-user qemu-system-misc"
 

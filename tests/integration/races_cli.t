@@ -5,7 +5,7 @@
 # traces cut short (analysed, with a warning) and corrupt (an error); traces
 # it cannot use; usage errors.
 . tests/integration/lib.sh
-plan 29
+plan 30
 
 G=$GUESTS/x86_64
 q() {
@@ -26,6 +26,10 @@ is "$(q "$T/file.json" '[(x["count"], x["current"]["frames"][0]["location"], x["
 "$TCGTRACE" races "$T/rc.tct" >"$T/text1" && :
 "$TCGTRACE" races "$T/rc.tct" >"$T/text2" && :
 same_file "$T/text2" "$T/text1" "TRACE: the analysis is deterministic"
+# libc's .symtab (its debug file) writes a versioned symbol with its version:
+# pthread_create@@GLIBC_2.34.
+ok "$(grep -Eq '^    #0 pthread_create\+0x[0-9a-f]+ ' "$T/text1" && ! grep -q @ "$T/text1" "$T/file.json"; echo $?)" \
+    "names without their symbol version: the threads' creation at pthread_create"
 
 # A trace recorded by tcgtrace record (with LD_BIND_NOW, as races sets it:
 # docs/races.md) and a program named without '--'.

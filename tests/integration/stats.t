@@ -5,7 +5,7 @@
 # access counts, a guest of 6 threads over fewer vCPUs, and an execution
 # trace ranked by instructions.
 . tests/integration/lib.sh
-plan 48
+plan 51
 
 N=20000 # enough for kernel's accesses to outrank the dynamic loader's
 M=5000  # iterations of each of exec_threads' 5 workers
@@ -66,6 +66,10 @@ for arch in $ARCHS; do
         "($N, 256, 1024, 1, $N)" "$arch: data symbols: src read $N times (main wrote it 256 times), dst written $N times (main read it once)"
     is "$(q "$T/$arch.json" '[(s["calls"], s["errors"]) for s in sysc("exit_group")]')" "[(1, 0)]" \
         "$arch: syscalls named for $arch: one exit_group"
+    # libc's .symtab (its debug file) writes a versioned symbol with its
+    # version: __libc_start_main@@GLIBC_2.34.
+    is "$(q "$T/$arch.json" '[e[k] for s in ("hot_code", "hot_functions", "hot_data") for e in d[s]["entries"] for k in ("function", "name", "location") if "@" in (e.get(k) or "")], len(fn("__libc_start_main")["location"]) > 0')" \
+        "([], True)" "$arch: names without their symbol version (__libc_start_main)"
 
     "$TCGTRACE" stats "$T/$arch.tct" >"$T/$arch.txt" 2>&1
     sed -n '/^hottest code/{n;n;p;q}' "$T/$arch.txt" >"$T/first"

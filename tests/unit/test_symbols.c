@@ -108,6 +108,24 @@ static void test_sysroot_libc(const char *sysroot, const char *guest_path)
     symbols_free(s);
 }
 
+/* The linker writes a versioned symbol's name in .symtab with its version
+ * (pthread_create@@GLIBC_2.34): the host's libc has one when its debug file
+ * (libc6-dbg) is found, and .dynsym's plain name otherwise. */
+static void test_unversioned(const char *path, const char *symbol)
+{
+    struct elfinfo m = elf_info(path, symbol);
+    ok(m.ok, "'%s' has %s", path, symbol);
+    if (!m.ok)
+        return;
+    uint64_t bias = 0x7f0000000000ull;
+    struct symbols *s = symbols_new(NULL);
+    symbols_add_module(s, path, bias, bias + m.lo, bias + m.hi);
+    struct sym_code c;
+    symbols_code(s, bias + m.value, &c);
+    is_str(c.function, symbol, "  ... named without its symbol version");
+    symbols_free(s);
+}
+
 static void test_missing_file(void)
 {
     struct symbols *s = symbols_new("/nonexistent-sysroot");
@@ -138,6 +156,7 @@ int main(void)
     test_guest(dir, "riscv64", 0x2aaaaab000ull);
     test_sysroot_libc("/usr/aarch64-linux-gnu", "/lib/libc.so.6");
     test_sysroot_libc("/usr/riscv64-linux-gnu", "/lib/libc.so.6");
+    test_unversioned("/lib/x86_64-linux-gnu/libc.so.6", "pthread_create");
     test_missing_file();
     return tap_done();
 }
