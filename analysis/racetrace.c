@@ -731,22 +731,22 @@ static int learn_insn(struct racetrace *rt, struct stream *s, const struct tt_re
 
 static int learn(struct racetrace *rt, struct readahead *r, struct tt_error *err)
 {
-    struct tt_record rec;
+    const struct tt_record *rec;
     int rc;
     while ((rc = readahead_next(r, &rec, err)) > 0) {
         int drc;
         struct stream *s;
         struct ev e;
-        if ((drc = meta_record(rt, &rec)) < 0)
+        if ((drc = meta_record(rt, rec)) < 0)
             return read_error(drc, err);
-        if (rec.stream == TT_STREAM_META)
+        if (rec->stream == TT_STREAM_META)
             continue;
-        if (!(s = stream_of(rt, rec.stream)))
+        if (!(s = stream_of(rt, rec->stream)))
             return read_error(-ENOMEM, err);
-        if (!to_event(rt, s, &rec, &e))
+        if (!to_event(rt, s, rec, &e))
             continue;
         if (e.type == EV_SYNC && (is_insn_event(e.kind) || is_fence_event(e.kind)) &&
-            (drc = learn_insn(rt, s, &rec, e.flags)) < 0)
+            (drc = learn_insn(rt, s, rec, e.flags)) < 0)
             return read_error(drc, err);
         if ((drc = apply(rt, s, &e, false)) < 0)
             return read_error(drc, err);
@@ -1026,21 +1026,21 @@ static int detect(struct racetrace *rt, struct readahead *r, struct tt_error *er
         bool event;
     } ahead[AHEAD];
     unsigned next = 0, pending = 0;
-    struct tt_record rec;
+    const struct tt_record *rec;
     while ((rc = readahead_next(r, &rec, err)) > 0) {
         struct stream *s;
         rt->st.records++;
-        if ((drc = meta_record(rt, &rec)) < 0)
+        if ((drc = meta_record(rt, rec)) < 0)
             return read_error(drc, err);
-        if (rec.stream == TT_STREAM_META)
+        if (rec->stream == TT_STREAM_META)
             continue;
-        if (!(s = stream_of(rt, rec.stream)))
+        if (!(s = stream_of(rt, rec->stream)))
             return read_error(-ENOMEM, err);
         if (pending == AHEAD && (drc = deliver_ahead(rt, &ahead[next].e, ahead[next].stream, ahead[next].event)) < 0)
             return read_error(drc, err);
         pending += pending < AHEAD;
         ahead[next].stream = (size_t)(s - rt->streams);
-        if ((ahead[next].event = to_event(rt, s, &rec, &ahead[next].e)) && ahead[next].e.type == EV_ACCESS)
+        if ((ahead[next].event = to_event(rt, s, rec, &ahead[next].e)) && ahead[next].e.type == EV_ACCESS)
             tt_race_prefetch(rt->det, ahead[next].e.addr);
         next = (next + 1) % AHEAD;
     }
@@ -1098,34 +1098,34 @@ static int previous(struct racetrace *rt, struct readahead *r, struct tt_error *
         if (w->before > s->need)
             s->need = w->before;
     }
-    struct tt_record rec;
+    const struct tt_record *rec;
     int rc = 0;
     while (pending && (rc = readahead_next(r, &rec, err)) > 0) {
         struct stream *s;
-        if (rec.stream == TT_STREAM_META || (rec.kind != TT_MEM && rec.kind != TT_THREAD_START))
+        if (rec->stream == TT_STREAM_META || (rec->kind != TT_MEM && rec->kind != TT_THREAD_START))
             continue;
-        if (!(s = stream_of(rt, rec.stream)))
+        if (!(s = stream_of(rt, rec->stream)))
             return read_error(-ENOMEM, err);
-        if (rec.kind == TT_THREAD_START) {
-            int32_t t = thread_index(rt, rec.thread.tid);
+        if (rec->kind == TT_THREAD_START) {
+            int32_t t = thread_index(rt, rec->thread.tid);
             callstack_reset(&s->stack, t >= 0 ? rt->threads[t].stack_start : 0, t >= 0 ? rt->threads[t].stack_end : 0);
             continue;
         }
         s->accesses++;
-        unsigned b = insn_bit(rec.mem.pc);
+        unsigned b = insn_bit(rec->mem.pc);
         for (size_t i = 0; pcs[b / 64] >> (b % 64) & 1 && i < rt->nreports; i++) {
             const struct tt_race_access *a = &rt->reports[i].race.first;
             const struct earlier *w = &rt->earlier[i];
-            if (w->vcpu == rec.stream && s->accesses <= w->before && a->pc == rec.mem.pc &&
-                overlap(rec.mem.vaddr, rec.mem.size, a->addr, a->size))
+            if (w->vcpu == rec->stream && s->accesses <= w->before && a->pc == rec->mem.pc &&
+                overlap(rec->mem.vaddr, rec->mem.size, a->addr, a->size))
                 take_calls(rt, s, &rt->reports[i].first_calls);
         }
         int drc = 0;
-        if (!rec.mem.store)
-            callstack_load(&s->stack, rec.mem.vaddr, rec.mem.size, rec.mem.value[0], rec.mem.value[1]);
-        else if (rec.mem.has_value)
-            drc = callstack_store(&rt->calls, &s->stack, rec.mem.pc, rec.mem.vaddr, rec.mem.size, rec.mem.value[0],
-                                  rec.mem.value[1]);
+        if (!rec->mem.store)
+            callstack_load(&s->stack, rec->mem.vaddr, rec->mem.size, rec->mem.value[0], rec->mem.value[1]);
+        else if (rec->mem.has_value)
+            drc = callstack_store(&rt->calls, &s->stack, rec->mem.pc, rec->mem.vaddr, rec->mem.size, rec->mem.value[0],
+                                  rec->mem.value[1]);
         if (drc < 0)
             return read_error(-ENOMEM, err);
         if (s->accesses == s->need)

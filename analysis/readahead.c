@@ -32,6 +32,7 @@ struct readahead {
     unsigned cur; /* the batch the consumer reads */
     size_t pos;
     bool started; /* the consumer holds batch cur */
+    struct tt_record one; /* the record read, without a thread */
 };
 
 static void batch_clear(struct batch *b)
@@ -107,24 +108,27 @@ struct readahead *readahead_start(struct tt_reader *r)
     return ra;
 }
 
-int readahead_next(struct readahead *ra, struct tt_record *rec, struct tt_error *err)
+int readahead_next(struct readahead *ra, const struct tt_record **rec, struct tt_error *err)
 {
     if (!ra->threaded) {
-        int rc = tt_reader_next(ra->r, rec, err);
-        if (rc > 0 && rec->kind == TT_REG)
-            rec->reg.value = NULL; /* as when decoded ahead */
+        int rc = tt_reader_next(ra->r, &ra->one, err);
+        if (rc > 0 && ra->one.kind == TT_REG)
+            ra->one.reg.value = NULL; /* as when decoded ahead */
+        *rec = &ra->one;
         return rc;
     }
     for (;;) {
         struct batch *b = &ra->b[ra->cur];
         if (ra->started && ra->pos < b->n) {
-            *rec = b->rec[ra->pos++];
+            *rec = &b->rec[ra->pos++];
             return 1;
         }
         if (ra->started && b->end) {
             *err = b->err;
             return b->rc;
         }
+        /* The batch goes back to the reading thread: the record handed
+         * out last in it is not used after this call. */
         pthread_mutex_lock(&ra->lock);
         if (ra->started) {
             ra->full--;

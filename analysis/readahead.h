@@ -20,7 +20,9 @@ struct readahead;
 /* NULL when memory runs out. Without a thread (none could be made, or the
  * process may run on one CPU only) it reads r itself. */
 struct readahead *readahead_start(struct tt_reader *r);
-int readahead_next(struct readahead *ra, struct tt_record *rec, struct tt_error *err);
+/* *rec points into ra's batches (no copy: the detector's passes spent a
+ * tenth of their time copying records), valid until the next call. */
+int readahead_next(struct readahead *ra, const struct tt_record **rec, struct tt_error *err);
 /* Stops the reading thread wherever it is, and frees ra (NULL: nothing). */
 void readahead_stop(struct readahead *ra);
 #endif
