@@ -129,10 +129,12 @@ $(B)/bench/%: $(B)/obj/bench/%.o $(ANALYSIS_OBJS) $(LIBTT)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMD_LIBS)
 
+# -MF/-MT: the headers a guest includes (tests/guests/*.h) are its
+# dependencies too; compiling and linking in one step names no object.
 define guest_rule
 $(B)/guests/$(1)/%: tests/guests/%.c | deps
 	@mkdir -p $$(@D)
-	$$(call guest_cc,$(1)) $(GUEST_CFLAGS) $$(call guest_flags,$(1),$$*) -o $$@ $$< -lm
+	$$(call guest_cc,$(1)) $(GUEST_CFLAGS) $$(call guest_flags,$(1),$$*) -MMD -MP -MF $$@.d -MT $$@ -o $$@ $$< -lm
 endef
 $(foreach a,$(GUEST_ARCHS),$(eval $(call guest_rule,$(a))))
 
@@ -226,4 +228,4 @@ bench-quick: all $(BENCH_PROGS)
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B)/obj $(B)/obj-v1 -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj $(B)/obj-v1 $(B)/guests -name '*.d' 2>/dev/null)

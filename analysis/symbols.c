@@ -47,18 +47,17 @@ struct range {
     struct file *file;
 };
 
-/* Direct-mapped caches of recent answers: reports look the same hot
- * addresses up again and again. */
+/* Direct-mapped caches of recent answers, one per kind of lookup: reports
+ * look the same hot addresses up again and again. */
 #define CACHE_SIZE 4096
-struct code_slot {
+union answer {
+    struct sym_code code;
+    struct sym_data data;
+};
+struct slot {
     uint64_t addr;
     int state; /* 0 empty, 1 found, 2 in no module */
-    struct sym_code r;
-};
-struct data_slot {
-    uint64_t addr;
-    int state;
-    struct sym_data r;
+    union answer r;
 };
 
 struct symbols {
@@ -70,8 +69,7 @@ struct symbols {
     int sorted;
     char **errors;
     size_t nerrors;
-    struct code_slot *ccache;
-    struct data_slot *dcache;
+    struct slot *ccache, *dcache;
 };
 
 static char *debuginfo_path;
@@ -386,66 +384,76 @@ static size_t slot_of(uint64_t addr)
     return (size_t)((addr * 0x9e3779b97f4a7c15ull) >> 52) & (CACHE_SIZE - 1);
 }
 
+/* Fills in an answer of one kind once the module f covering the address is
+ * known: offset is the address in its ELF file, dwaddr in its Dwfl (for its
+ * symbols and lines, when the file could be read: f->mod). */
+typedef void namer(union answer *a, const struct file *f, uint64_t offset, uint64_t dwaddr);
+
+static void name_code(union answer *a, const struct file *f, uint64_t offset, uint64_t dwaddr)
+{
+    struct sym_code *c = &a->code;
+    c->module = f->path;
+    c->offset = offset;
+    if (!f->mod)
+        return;
+    const struct sym *sym = symvec_find(&f->code, dwaddr);
+    if (sym) {
+        c->function = sym->name;
+        c->func_offset = dwaddr - sym->addr;
+    }
+    Dwfl_Line *line = dwfl_module_getsrc(f->mod, dwaddr);
+    if (line)
+        c->file = dwfl_lineinfo(line, NULL, &c->line, NULL, NULL, NULL);
+    if (!c->file)
+        c->line = 0;
+}
+
+static void name_data(union answer *a, const struct file *f, uint64_t offset, uint64_t dwaddr)
+{
+    struct sym_data *d = &a->data;
+    d->module = f->path;
+    d->offset = offset;
+    if (!f->mod)
+        return;
+    const struct sym *sym = symvec_find(&f->data, dwaddr);
+    if (sym) {
+        d->name = sym->name;
+        d->name_offset = dwaddr - sym->addr;
+        d->size = sym->size;
+    }
+}
+
+/* A lookup of either kind, through its cache; false when no module covers
+ * addr (the answer is then all zero). */
+static bool lookup(struct symbols *s, struct slot *cache, namer *name, uint64_t addr, union answer *out)
+{
+    struct slot *slot = &cache[slot_of(addr)];
+    if (!slot->state || slot->addr != addr) {
+        const struct range *r = find_range(s, addr);
+        memset(&slot->r, 0, sizeof slot->r);
+        if (r)
+            name(&slot->r, r->file, addr - r->bias, addr - r->bias + r->file->dwbias);
+        slot->addr = addr;
+        slot->state = r ? 1 : 2;
+    }
+    *out = slot->r;
+    return slot->state == 1;
+}
+
 bool symbols_code(struct symbols *s, uint64_t addr, struct sym_code *out)
 {
-    struct code_slot *slot = &s->ccache[slot_of(addr)];
-    if (slot->state && slot->addr == addr) {
-        *out = slot->r;
-        return slot->state == 1;
-    }
-    memset(out, 0, sizeof *out);
-    const struct range *r = find_range(s, addr);
-    if (r) {
-        const struct file *f = r->file;
-        out->module = f->path;
-        out->offset = addr - r->bias;
-        if (f->mod) {
-            uint64_t dwaddr = out->offset + f->dwbias;
-            const struct sym *sym = symvec_find(&f->code, dwaddr);
-            if (sym) {
-                out->function = sym->name;
-                out->func_offset = dwaddr - sym->addr;
-            }
-            Dwfl_Line *line = dwfl_module_getsrc(f->mod, dwaddr);
-            if (line)
-                out->file = dwfl_lineinfo(line, NULL, &out->line, NULL, NULL, NULL);
-            if (!out->file)
-                out->line = 0;
-        }
-    }
-    slot->addr = addr;
-    slot->state = r ? 1 : 2;
-    slot->r = *out;
-    return r != NULL;
+    union answer a;
+    bool found = lookup(s, s->ccache, name_code, addr, &a);
+    *out = a.code;
+    return found;
 }
 
 bool symbols_data(struct symbols *s, uint64_t addr, struct sym_data *out)
 {
-    struct data_slot *slot = &s->dcache[slot_of(addr)];
-    if (slot->state && slot->addr == addr) {
-        *out = slot->r;
-        return slot->state == 1;
-    }
-    memset(out, 0, sizeof *out);
-    const struct range *r = find_range(s, addr);
-    if (r) {
-        const struct file *f = r->file;
-        out->module = f->path;
-        out->offset = addr - r->bias;
-        if (f->mod) {
-            uint64_t dwaddr = out->offset + f->dwbias;
-            const struct sym *sym = symvec_find(&f->data, dwaddr);
-            if (sym) {
-                out->name = sym->name;
-                out->name_offset = dwaddr - sym->addr;
-                out->size = sym->size;
-            }
-        }
-    }
-    slot->addr = addr;
-    slot->state = r ? 1 : 2;
-    slot->r = *out;
-    return r != NULL;
+    union answer a;
+    bool found = lookup(s, s->dcache, name_data, addr, &a);
+    *out = a.data;
+    return found;
 }
 
 size_t symbols_code_bytes(struct symbols *s, uint64_t addr, uint8_t *buf, size_t len)

@@ -1,5 +1,6 @@
 /* Names of guest system calls, for reports: the Linux table of each guest
- * architecture (x86_64 has its own; aarch64 and riscv64 the generic one). */
+ * architecture (x86_64 has its own; aarch64 and riscv64 share the generic
+ * one, with a few numbers each of their own). */
 #ifndef TCGTRACE_SYSNAMES_H
 #define TCGTRACE_SYSNAMES_H
 

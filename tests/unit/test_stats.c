@@ -429,6 +429,10 @@ static void test_sysnames(void)
     is_str(sysname("aarch64", 222), "mmap", "aarch64 syscall 222");
     is_str(sysname("riscv64", 93), "exit", "riscv64 syscall 93");
     is_str(sysname("riscv64", 259), "riscv_flush_icache", "riscv64's own syscall 259");
+    /* One generic table for both, each with its own numbers. */
+    is_str(sysname("aarch64", 38), "renameat", "aarch64's own syscall 38");
+    ok(!sysname("aarch64", 259) && !sysname("riscv64", 38), "neither has the other's own");
+    is_str(sysname("aarch64", 449), "futex_waitv", "aarch64 syscall 449, the generic table's last but one");
     ok(!sysname("x86_64", 100000) && !sysname("sparc", 1), "unknown number or architecture: NULL");
 }
 
