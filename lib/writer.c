@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,13 @@ struct tt_writer {
     struct strent *strtab;
     uint32_t strtab_cap;
     bool closing;
+    /* Sealing (tt_writer_seal): buffers queued and written so far; while
+     * nseals > 0 the writer thread writes no buffer past seal_upto. A seal
+     * request numbered seal_req is done once seal_done reaches it. */
+    uint64_t nqueued, nwritten, seal_upto;
+    unsigned nseals;
+    uint64_t seal_req, seal_done;
+    pthread_cond_t sealed; /* a seal is done */
 
     pthread_t thread;
     bool thread_started;
@@ -78,6 +86,9 @@ struct tt_writer {
     uint8_t *zbuf;
     size_t zcap;
     uint64_t offset;
+    /* A sealed trace's trailer lies at offset, to be cut off before the
+     * next chunk replaces it. */
+    bool provisional;
     int werrno;
     struct totals *tot, meta_tot;
     uint32_t ntot;
@@ -158,8 +169,20 @@ static void count_lost(struct tt_writer *w, const struct tt_buf *b, struct total
         atomic_fetch_add_explicit(&w->st_lost, b->nrec, memory_order_relaxed);
 }
 
+/* Cuts off a sealed trace's trailer: a reader that comes while the next
+ * chunk is written finds a trace cut short, not a chunk half over a
+ * trailer. */
+static void unseal_file(struct tt_writer *w)
+{
+    if (w->provisional && ftruncate(w->fd, (off_t)w->offset) != 0) {
+        /* Not a regular file: nothing of it can be cut off anyway. */
+    }
+    w->provisional = false;
+}
+
 static void write_chunk(struct tt_writer *w, struct tt_buf *b, uint8_t type)
 {
+    unseal_file(w);
     struct totals *t = type == TT_CHUNK_DATA ? totals_for(w, b->stream) : NULL;
     if (w->werrno || (type == TT_CHUNK_DATA && !t)) {
         if (!w->werrno)
@@ -293,13 +316,60 @@ static void write_trailer(struct tt_writer *w)
     free(b);
 }
 
+/* A sealed trace's trailer: written like the last one, synced, but where
+ * the next chunk goes, so that the trace goes on if the process does. */
+static void write_provisional_trailer(struct tt_writer *w)
+{
+    uint64_t end = w->offset, chunks = atomic_load(&w->st_chunks);
+    write_trailer(w);
+    w->provisional = w->offset != end;
+    w->offset = end;
+    atomic_store(&w->st_chunks, chunks);
+    atomic_store(&w->st_bytes, end);
+    if (fdatasync(w->fd) != 0) {
+        /* A file that cannot be synced (a pipe) was written all the same. */
+    }
+}
+
+/* Whether a requested seal can be done: all buffers queued before it
+ * are written (lock held). */
+static bool seal_due(const struct tt_writer *w)
+{
+    return w->seal_done < w->seal_req && w->nwritten >= w->seal_upto;
+}
+
+/* Whether the writer thread may write the next buffer (lock held). */
+static bool may_write(const struct tt_writer *w)
+{
+    return !w->nseals || w->closing || w->nwritten < w->seal_upto;
+}
+
+/* The last seal is lifted (lock held). A sealed writer thread that caught
+ * up writes nothing, so the file is the caller's. */
+static void unseal_locked(struct tt_writer *w)
+{
+    unseal_file(w);
+    pthread_cond_signal(&w->work);
+}
+
 static void *writer_main(void *arg)
 {
     struct tt_writer *w = arg;
     pthread_mutex_lock(&w->lock);
     for (;;) {
-        while (!w->qhead && !w->meta_full && !w->closing)
+        while (!seal_due(w) && !((w->qhead || w->meta_full || w->closing) && may_write(w)))
             pthread_cond_wait(&w->work, &w->lock);
+        if (seal_due(w)) {
+            uint64_t req = w->seal_req;
+            struct tt_buf *meta = take_meta(w);
+            pthread_mutex_unlock(&w->lock);
+            write_meta(w, meta);
+            write_provisional_trailer(w);
+            pthread_mutex_lock(&w->lock);
+            w->seal_done = req;
+            pthread_cond_broadcast(&w->sealed);
+            continue;
+        }
         struct tt_buf *b = w->qhead;
         if (b) {
             w->qhead = b->next;
@@ -315,6 +385,7 @@ static void *writer_main(void *arg)
             write_chunk(w, b, TT_CHUNK_DATA);
         pthread_mutex_lock(&w->lock);
         if (b) {
+            w->nwritten++;
             b->next = w->free;
             w->free = b;
             pthread_cond_signal(&w->freed);
@@ -353,6 +424,7 @@ static void writer_free(struct tt_writer *w)
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->work);
     pthread_cond_destroy(&w->freed);
+    pthread_cond_destroy(&w->sealed);
     free(w);
 }
 
@@ -386,6 +458,7 @@ struct tt_writer *tt_writer_open(const char *path, const struct tt_header *hdr,
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->work, NULL);
     pthread_cond_init(&w->freed, NULL);
+    pthread_cond_init(&w->sealed, NULL);
     w->path = strdup(path);
     w->zcap = ZSTD_compressBound(w->chunk_size);
     w->zbuf = malloc(w->zcap);
@@ -456,6 +529,14 @@ void tt_writer_stats(struct tt_writer *w, struct tt_writer_stats *st)
 
 int tt_writer_close(struct tt_writer *w, struct tt_writer_stats *stats, struct tt_error *err)
 {
+    /* Still sealed (the process exits during another thread's execve):
+     * the flushes below need the writer. */
+    pthread_mutex_lock(&w->lock);
+    if (w->nseals) {
+        w->nseals = 0;
+        unseal_locked(w);
+    }
+    pthread_mutex_unlock(&w->lock);
     for (uint32_t i = 0; i < w->nstreams; i++)
         if (w->streams[i])
             tt_stream_flush(w->streams[i]);
@@ -571,6 +652,7 @@ void tt_stream_handoff(struct tt_stream *s)
         write_meta(w, take_meta(w));
         write_chunk(w, b, TT_CHUNK_DATA);
     } else {
+        w->nqueued++;
         if (w->qtail)
             w->qtail->next = b;
         else
@@ -590,6 +672,88 @@ void tt_stream_handoff(struct tt_stream *s)
 void tt_stream_flush(struct tt_stream *s)
 {
     tt_stream_handoff(s);
+}
+
+/* A stream's gate: running (its owner appends), parked (tt_stream_park),
+ * or claimed by a seal that flushes it. */
+enum { GATE_RUNNING, GATE_PARKED, GATE_CLAIMED };
+
+void tt_stream_park(struct tt_stream *s)
+{
+    atomic_store_explicit(&s->gate, GATE_PARKED, memory_order_release);
+}
+
+void tt_stream_unpark(struct tt_stream *s)
+{
+    uint32_t g = GATE_PARKED;
+    while (!atomic_compare_exchange_weak_explicit(&s->gate, &g, GATE_RUNNING, memory_order_acquire,
+                                                  memory_order_relaxed)) {
+        if (g == GATE_RUNNING)
+            return;
+        if (g == GATE_CLAIMED)
+            sched_yield(); /* a seal is handing the buffer off: briefly */
+        g = GATE_PARKED;
+    }
+}
+
+/* Flushes the parked streams, whose owners cannot append meanwhile. The
+ * array may grow: each stream is looked up under the lock, and streams
+ * are never freed before the writer. */
+static void flush_parked(struct tt_writer *w)
+{
+    for (uint32_t i = 0;; i++) {
+        pthread_mutex_lock(&w->lock);
+        struct tt_stream *s = i < w->nstreams ? w->streams[i] : NULL;
+        bool more = i < w->nstreams;
+        pthread_mutex_unlock(&w->lock);
+        if (!more)
+            break;
+        uint32_t g = GATE_PARKED;
+        if (s && atomic_compare_exchange_strong_explicit(&s->gate, &g, GATE_CLAIMED, memory_order_acquire,
+                                                         memory_order_relaxed)) {
+            tt_stream_handoff(s);
+            atomic_store_explicit(&s->gate, GATE_PARKED, memory_order_release);
+        }
+    }
+}
+
+int tt_writer_seal(struct tt_writer *w, struct tt_error *err)
+{
+    /* Under an earlier seal the writer must go on meanwhile, or the
+     * flushes below could wait for a free buffer forever. */
+    pthread_mutex_lock(&w->lock);
+    w->nseals++;
+    w->seal_upto = UINT64_MAX;
+    pthread_cond_signal(&w->work);
+    pthread_mutex_unlock(&w->lock);
+    flush_parked(w);
+    pthread_mutex_lock(&w->lock);
+    if (w->synchronous) {
+        write_meta(w, take_meta(w));
+        write_provisional_trailer(w);
+    } else {
+        uint64_t req = ++w->seal_req;
+        w->seal_upto = w->nqueued;
+        pthread_cond_signal(&w->work);
+        while (w->seal_done < req)
+            pthread_cond_wait(&w->sealed, &w->lock);
+    }
+    int e = w->werrno;
+    pthread_mutex_unlock(&w->lock);
+    if (!e)
+        return 0;
+    int rc = tt_error_set(err, TT_E_WRITE, w->offset, "cannot write '%s': %s", w->path, strerror(e));
+    if (err)
+        err->sys_errno = e;
+    return rc;
+}
+
+void tt_writer_unseal(struct tt_writer *w)
+{
+    pthread_mutex_lock(&w->lock);
+    if (w->nseals && !--w->nseals)
+        unseal_locked(w);
+    pthread_mutex_unlock(&w->lock);
 }
 
 void tt_put_module(struct tt_stream *s, const char *path, uint64_t bias, uint64_t start,

@@ -374,31 +374,56 @@ static void bin_mem(unsigned int vcpu_index, qemu_plugin_meminfo_t info, uint64_
     }
 }
 
+static bool is_exec(int64_t num)
+{
+    enum guest_sys sys = guest ? guest_arch_sys(guest, num) : GSYS_OTHER;
+    return sys == GSYS_EXECVE || sys == GSYS_EXECVEAT;
+}
+
 /* execve replaces QEMU without any exit callback: what is buffered goes out
  * first. The open line (the execve itself) stays, as upstream's does: it is
  * printed only if execve fails and the guest goes on. On an architecture
- * without a syscall table every system call flushes. */
+ * without a syscall table every system call flushes. A bin trace is
+ * sealed: whole up to here (tt_writer_seal). */
 static void vcpu_syscall(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t num,
                          uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
                          uint64_t a5, uint64_t a6, uint64_t a7, uint64_t a8)
 {
     (void)id, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5, (void)a6, (void)a7, (void)a8;
+    if (vcpu_index >= MAX_VCPUS || !vcpus[vcpu_index])
+        return;
+    struct vcpu *v = vcpus[vcpu_index];
     /* The thread that forks, for fork_prepare: vcpu_init's is not always
      * the vCPU's own (QEMU before 9.0 runs a new thread's in its parent's). */
-    if (vcpu_index < MAX_VCPUS)
-        self = vcpus[vcpu_index];
-    if (guest) {
-        enum guest_sys sys = guest_arch_sys(guest, num);
-        if (sys != GSYS_EXECVE && sys != GSYS_EXECVEAT)
+    self = v;
+    if (bin) {
+        if (!v->s)
             return;
+        /* Nothing more until the call returns: a seal may flush it. */
+        tt_stream_park(v->s);
+        struct tt_error err;
+        if (is_exec(num) && !detached && tt_writer_seal(writer, &err))
+            fprintf(stderr, "execlog: %s\n", err.msg);
+        return;
     }
-    struct vcpu *v = vcpus[vcpu_index];
-    if (!v || bin)
+    if (guest && !is_exec(num))
         return;
     if (v->line)
         v->line = outbuf_flush_keep(&v->out, v->line);
     else
         outbuf_flush(&v->out);
+}
+
+static void vcpu_syscall_ret(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t num, int64_t ret)
+{
+    (void)id, (void)ret;
+    struct vcpu *v = vcpu_index < MAX_VCPUS ? vcpus[vcpu_index] : NULL;
+    if (!v || !v->s)
+        return;
+    tt_stream_unpark(v->s);
+    /* The process goes on: so does its trace. */
+    if (is_exec(num) && !detached)
+        tt_writer_unseal(writer);
 }
 
 /* --- Translation --- */
@@ -638,6 +663,8 @@ static void vcpu_init(qemu_plugin_id_t id, unsigned int vcpu_index)
         if (!v->s)
             fprintf(stderr, "execlog: vCPU %u: %s: not traced\n", vcpu_index, err.msg);
     }
+    if (v->s)
+        tt_stream_unpark(v->s); /* parked by the index's previous thread */
     /* Like upstream, a new thread starts from its own initial values. */
     for (size_t i = 0; i < n_regdefs; i++) {
         struct regval *r = &v->regs[i];
@@ -665,8 +692,12 @@ static void vcpu_finish(struct vcpu *v)
 {
     v->live = false;
     if (bin) {
-        if (v->s)
+        if (v->s) {
+            /* Parked since the thread's exit syscall: execve may flush it. */
+            tt_stream_unpark(v->s);
             tt_stream_flush(v->s);
+            tt_stream_park(v->s);
+        }
         return;
     }
     if (!v->line) {
@@ -903,6 +934,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     qemu_plugin_register_atexit_cb(id, plugin_exit, NULL);
     if (!system_mode) {
         qemu_plugin_register_vcpu_syscall_cb(id, vcpu_syscall);
+        if (bin)
+            qemu_plugin_register_vcpu_syscall_ret_cb(id, vcpu_syscall_ret);
         pthread_atfork(fork_prepare, fork_parent, fork_child);
     }
     return 0;

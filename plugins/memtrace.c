@@ -451,6 +451,7 @@ static void thread_begin(struct vcpu *v, unsigned idx, const uint64_t *sp)
         v->s = tt_stream_get(writer, idx, &e);
     }
     if (v->s) {
+        tt_stream_unpark(v->s); /* parked by the index's previous thread */
         tt_put_thread_start(v->s, v->tid);
         tt_put_sync(v->s, TT_SYNC_THREAD_START, v->s->last_pc, 0, v->tid);
     }
@@ -528,10 +529,14 @@ static void on_vcpu_exit(qemu_plugin_id_t id, unsigned idx)
 {
     (void)id;
     struct vcpu *v = vcpu_get(idx);
-    if (v && v->s)
+    if (v && v->s) {
+        /* Parked since the thread's exit syscall: execve may flush it. */
+        tt_stream_unpark(v->s);
         tt_stream_flush(v->s);
-    else if (v && !opt.bin)
+        tt_stream_park(v->s);
+    } else if (v && !opt.bin) {
         outbuf_flush(&v->out);
+    }
 }
 
 /* --- System calls --- */
@@ -655,11 +660,21 @@ static void on_syscall(qemu_plugin_id_t id, unsigned idx, int64_t num, uint64_t 
         sync_at_entry(v, &v->clone);
     }
     wmap_syscall_entry(&v->call, v);
+    bool exec = v->call.sys == GSYS_EXECVE || v->call.sys == GSYS_EXECVEAT;
     /* What this vCPU traced so far must be written once, not by both the
      * parent and the child; and before execve replaces QEMU without an
      * exit callback. */
-    if (!opt.bin && (v->forking || v->call.sys == GSYS_EXECVE || v->call.sys == GSYS_EXECVEAT))
+    if (!opt.bin && (v->forking || exec))
         outbuf_flush(&v->out);
+    if (v->s) {
+        /* Nothing more until the call returns: a seal may flush it. */
+        tt_stream_park(v->s);
+        if (exec && getpid() == owner_pid) {
+            struct tt_error err;
+            if (tt_writer_seal(writer, &err))
+                fprintf(stderr, "memtrace: %s\n", err.msg);
+        }
+    }
 }
 
 /* In a new child process, the only vCPU left is the caller: what the
@@ -713,6 +728,12 @@ static void on_syscall_ret(qemu_plugin_id_t id, unsigned idx, int64_t num, int64
     struct vcpu *v = vcpu_get(idx);
     if (!v)
         return;
+    if (v->s) {
+        tt_stream_unpark(v->s);
+        /* The process goes on: so does its trace. */
+        if ((v->call.sys == GSYS_EXECVE || v->call.sys == GSYS_EXECVEAT) && getpid() == owner_pid)
+            tt_writer_unseal(writer);
+    }
     if (v->forking && ret == 0)
         forget_parent();
     if (v->s)

@@ -17,10 +17,16 @@
  *   tt_put_insn(s, id, pc); tt_put_mem(s, ...);        // execution
  *   tt_stream_flush(s);                                // vcpu_exit
  *   rc = tt_writer_close(w, &stats, &err);             // atexit
+ *
+ * execve replaces the process without any exit callback: the vCPU that
+ * calls it seals the trace (tt_writer_seal), which is then whole up to
+ * there; the other vCPUs' streams are flushed too if parked
+ * (tt_stream_park: their thread is in a system call or gone).
  */
 #ifndef TCGTRACE_WRITER_H
 #define TCGTRACE_WRITER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -68,6 +74,18 @@ int tt_writer_close(struct tt_writer *w, struct tt_writer_stats *stats, struct t
 /* A snapshot of the counters, from any thread. */
 void tt_writer_stats(struct tt_writer *w, struct tt_writer_stats *stats);
 
+/* Makes the file a whole trace of what was recorded so far, for a process
+ * about to be replaced (execve): flushes every parked stream, waits until
+ * the writer has written everything handed to it and the definitions,
+ * writes a trailer and syncs the file. From then on the writer holds what
+ * it is given (appending threads wait once the queue is full) until
+ * tt_writer_unseal. In synchronous mode the next hand-off unseals. 0, or
+ * < 0 when a write had failed (err as for tt_writer_close). */
+int tt_writer_seal(struct tt_writer *w, struct tt_error *err);
+/* The process goes on (execve failed): the trailer is cut off again and
+ * writing resumes once every tt_writer_seal has its tt_writer_unseal. */
+void tt_writer_unseal(struct tt_writer *w);
+
 /* --- Definitions (take the writer's mutex; translation time) ----------- */
 
 /* Ids are dense from 0, one sequence per kind. Bytes and strings are
@@ -109,6 +127,8 @@ struct tt_stream {
     uint32_t seq;
     struct tt_writer *w;
     struct tt_buf *buf;
+    /* Whether another thread may flush the stream: see tt_stream_park. */
+    _Atomic uint32_t gate;
     /* Interned string pointer -> id, so region names cost no lock. */
     const char *scache_key[TT_STRING_CACHE];
     uint32_t scache_id[TT_STRING_CACHE];
@@ -125,6 +145,13 @@ struct tt_stream *tt_stream_get(struct tt_writer *w, uint32_t vcpu, struct tt_er
 void tt_stream_flush(struct tt_stream *s);
 /* Out of line: the buffer is nearly full. */
 void tt_stream_handoff(struct tt_stream *s);
+/* The owner appends nothing until tt_stream_unpark (its thread is in a
+ * system call, or has exited): meanwhile tt_writer_seal may flush the
+ * stream from another thread. Not for the hot path: a system call's cost. */
+void tt_stream_park(struct tt_stream *s);
+/* Before the owner appends again; waits while a seal flushes the stream.
+ * A stream not parked is left as it is. */
+void tt_stream_unpark(struct tt_stream *s);
 /* Out of line: the id for a string whose pointer missed the cache. */
 uint32_t tt_stream_string_slow(struct tt_stream *s, const char *str);
 
