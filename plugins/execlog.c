@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +25,7 @@
 
 #include <glib.h>
 #include <qemu-plugin.h>
+#include <zstd.h>
 
 #include "common/guestarch.h"
 #include "common/outbuf.h"
@@ -46,6 +46,7 @@ static char *out_path;          /* NULL: QEMU's log, as upstream */
 static int out_fd = -1;
 static bool bin;                /* format=bin */
 static int level;               /* level=: zstd level of a bin trace, 0: default */
+static bool level_given;
 static bool system_mode;
 static struct tt_writer *writer; /* format=bin */
 /* format=bin, in a forked child: nothing is recorded (the writer's thread
@@ -674,7 +675,8 @@ static void vcpu_init(qemu_plugin_id_t id, unsigned int vcpu_index)
             size = 0;
         r->last = g_realloc(r->last, (size_t)size);
         r->size = size;
-        memcpy(r->last, v->scratch->data, (size_t)size);
+        if (size) /* r->last is NULL then */
+            memcpy(r->last, v->scratch->data, (size_t)size);
     }
     v->live = true;
     vcpus[vcpu_index] = v;
@@ -866,11 +868,14 @@ static int parse_option(const char *opt)
         char *end;
         errno = 0;
         long l = strtol(val, &end, 10);
-        if (!*val || *end || errno || l == 0 || l < INT_MIN || l > INT_MAX) {
-            fprintf(stderr, "execlog: bad value '%s' for 'level' (a zstd level)\n", val);
+        /* Negative levels are zstd's fastest; 0 is the writer's default. */
+        if (!*val || *end || errno || l < ZSTD_minCLevel() || l > ZSTD_maxCLevel()) {
+            fprintf(stderr, "execlog: bad value '%s' for 'level' (a zstd level from %d to %d)\n", val,
+                    ZSTD_minCLevel(), ZSTD_maxCLevel());
             return -1;
         }
         level = (int)l;
+        level_given = true;
     } else {
         fprintf(stderr, "execlog: unknown option '%s' (known: reg, rdisas, ifilter, afilter, "
                         "out, format, level)\n", key);
@@ -885,7 +890,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     for (int i = 0; i < argc; i++)
         if (parse_option(argv[i]) != 0)
             return -1;
-    if (level && !bin) {
+    if (level_given && !bin) {
         fprintf(stderr, "execlog: 'level' applies to format=bin only\n");
         return -1;
     }

@@ -37,6 +37,7 @@
 #include "common/guestarch.h"
 #include "common/guestmem.h"
 #include "common/outbuf.h"
+#include "common/outfile.h"
 #include "common/qemuapi.h"
 #include "common/traceheader.h"
 #include "common/wmap.h"
@@ -833,6 +834,33 @@ static int parse_bool(const char *key, const char *val, bool *b)
     return qemu_plugin_bool_parse(key, val, b) ? 0 : bad_value(key, val, "on or off");
 }
 
+/* Each setting may be given once: a second value would silently win. read
+ * and noread (write and nowrite) are one setting. */
+static bool given_twice(const char *key)
+{
+    static const char *const settings[][2] = {
+        { "out", NULL }, { "regions", NULL }, { "read", "noread" }, { "write", "nowrite" },
+        { "all", NULL }, { "format", NULL }, { "level", NULL },
+    };
+    static const char *seen[sizeof settings / sizeof settings[0]];
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+        int j = !strcmp(key, settings[i][0]) ? 0 : settings[i][1] && !strcmp(key, settings[i][1]) ? 1 : -1;
+        if (j < 0)
+            continue;
+        const char *name = settings[i][j];
+        if (!seen[i]) {
+            seen[i] = name;
+            return false;
+        }
+        if (seen[i] == name)
+            fprintf(stderr, "memtrace: option '%s' given twice\n", name);
+        else
+            fprintf(stderr, "memtrace: options '%s' and '%s' set the same thing: give one\n", seen[i], name);
+        return true;
+    }
+    return false;
+}
+
 static int parse_option(const char *arg)
 {
     const char *eq = strchr(arg, '=');
@@ -844,6 +872,8 @@ static int parse_option(const char *arg)
         klen = sizeof(key) - 1;
     memcpy(key, arg, klen);
     key[klen] = '\0';
+    if (given_twice(key))
+        return -1;
 
     if (!strcmp(key, "out") || !strcmp(key, "regions")) {
         char **path = key[0] == 'o' ? &opt.out : &opt.regions;
@@ -851,7 +881,6 @@ static int parse_option(const char *arg)
             fprintf(stderr, "memtrace: option '%s' needs a path: %s=PATH\n", key, key);
             return -1;
         }
-        free(*path);
         *path = strdup(val); /* QEMU may reuse argv's memory */
         return *path ? 0 : -1;
     }
@@ -903,20 +932,28 @@ static int parse_option(const char *arg)
     return -1;
 }
 
-/* Creates or truncates path now, so that a bad path refuses the plugin;
- * a binary trace is opened for writing at the first vCPU, once the guest's
- * command line can go into its header. */
-static int open_output(void)
+/* Opens out= and regions= now, all or none, so that a bad path refuses
+ * the plugin before anything is written; a binary trace is opened again by
+ * its writer at the first vCPU, once the guest's command line can go into
+ * its header. */
+static int open_outputs(void)
 {
-    int fd = open(opt.out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        fprintf(stderr, "memtrace: cannot open '%s': %s\n", opt.out, strerror(errno));
+    struct outfile f[2];
+    size_t n = 0;
+    if (opt.out)
+        f[n++] = (struct outfile){ .path = opt.out };
+    if (opt.regions)
+        f[n++] = (struct outfile){ .path = opt.regions };
+    if (outfile_open_all("memtrace", f, n, 0))
+        return -1;
+    if (opt.out && opt.bin)
+        close(f[0].fd);
+    else if (opt.out)
+        out_fd = f[0].fd;
+    if (opt.regions && !(regions_file = fdopen(f[n - 1].fd, "w"))) {
+        fprintf(stderr, "memtrace: cannot open '%s': %s\n", opt.regions, strerror(errno));
         return -1;
     }
-    if (opt.bin)
-        close(fd);
-    else
-        out_fd = fd;
     return 0;
 }
 
@@ -955,12 +992,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         fprintf(stderr, "memtrace: out of memory\n");
         return -1;
     }
-    if (opt.out && open_output())
+    if (open_outputs())
         return -1;
-    if (opt.regions && !(regions_file = fopen(opt.regions, "we"))) {
-        fprintf(stderr, "memtrace: cannot open '%s': %s\n", opt.regions, strerror(errno));
-        return -1;
-    }
     owner_pid = getpid();
     qemu_plugin_register_vcpu_init_cb(id, on_vcpu_init);
     qemu_plugin_register_vcpu_exit_cb(id, on_vcpu_exit);
