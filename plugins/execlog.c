@@ -781,12 +781,12 @@ static void plugin_exit(qemu_plugin_id_t id, void *udata)
             continue;
         if (v->live)
             vcpu_finish(v);
-        lost += v->out.lost_bytes;
+        lost += v->out.lost_lines;
         if (!error)
             error = v->out.error;
     }
     if (lost)
-        fprintf(stderr, "execlog: cannot write '%s': %s (%" PRIu64 " bytes lost)\n",
+        fprintf(stderr, "execlog: cannot write '%s': %s: %" PRIu64 " lines lost\n",
                 out_path, strerror(error), lost);
     if (out_fd >= 0 && close(out_fd) != 0)
         fprintf(stderr, "execlog: cannot write '%s': %s\n", out_path, strerror(errno));

@@ -784,7 +784,7 @@ static void plugin_exit(qemu_plugin_id_t id, void *udata)
             continue;
         if (!opt.bin) {
             outbuf_flush(&v->out);
-            lost += v->out.lost_bytes;
+            lost += v->out.lost_lines;
             if (!error)
                 error = v->out.error;
         }
@@ -796,8 +796,8 @@ static void plugin_exit(qemu_plugin_id_t id, void *udata)
     else
         fprintf(stderr, "memtrace: %" PRIu64 " memory accesses traced\n", traced);
     if (lost)
-        fprintf(stderr, "memtrace: %" PRIu64 " bytes of trace lost writing '%s': %s\n", lost,
-                opt.out ? opt.out : "standard error", strerror(error));
+        fprintf(stderr, "memtrace: cannot write '%s': %s: %" PRIu64 " lines lost\n",
+                opt.out ? opt.out : "standard error", strerror(error), lost);
     if (writer && owner) {
         struct tt_writer_stats stats;
         struct tt_error err;

@@ -1,6 +1,7 @@
 /* Per-vCPU text output buffers: see outbuf.h. */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "outbuf.h"
@@ -16,7 +17,7 @@ void outbuf_init(struct outbuf *b, int fd)
     b->limit = b->start + OUTBUF_SIZE - OUTBUF_SLACK;
     b->fd = fd;
     b->sink = NULL;
-    b->lost_bytes = 0;
+    b->lost_lines = 0;
     b->error = 0;
 }
 
@@ -24,6 +25,25 @@ void outbuf_init_sink(struct outbuf *b, outbuf_sink *sink)
 {
     outbuf_init(b, -1);
     b->sink = sink;
+}
+
+/* A write that failed after storing [from, to) of a buffer: if that
+ * ends the file in the middle of a line, the file is cut back to the end
+ * of the line before (a reader of a full disk's trace then never sees half
+ * a line). Only when this write ends the file: another vCPU's write, or a
+ * stream that is no regular file, is left alone. */
+static void cut_partial_line(int fd, const char *from, const char *to)
+{
+    const char *nl = to;
+    while (nl > from && nl[-1] != '\n')
+        nl--;
+    off_t tail = to - nl, end = lseek(fd, 0, SEEK_CUR);
+    struct stat st;
+    if (!tail || end < tail || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != end)
+        return;
+    /* Without O_APPEND the next write goes to the offset: moved back too. */
+    if (ftruncate(fd, end - tail) == 0)
+        lseek(fd, end - tail, SEEK_SET);
 }
 
 static void write_out(struct outbuf *b, char *end)
@@ -45,7 +65,10 @@ static void write_out(struct outbuf *b, char *end)
         if (n <= 0) {
             if (!b->error)
                 b->error = n < 0 ? errno : ENOSPC;
-            b->lost_bytes += (uint64_t)(end - q);
+            cut_partial_line(b->fd, b->start, q);
+            /* The line cut short ends in what is left. */
+            for (const char *p = q; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+                b->lost_lines++;
             break;
         }
         q += n;

@@ -29,14 +29,17 @@ struct outbuf {
     char *start;
     int fd;
     outbuf_sink *sink; /* when set, used instead of fd */
-    /* Bytes a failed write(2) could not store; reported at exit. */
-    uint64_t lost_bytes;
+    /* Lines a failed write(2) could not store whole (the line it cut
+     * short included: the file is cut back to the line before); reported
+     * at exit. */
+    uint64_t lost_lines;
     int error;        /* errno of the first failed write, 0 if none */
 };
 
 void outbuf_init(struct outbuf *b, int fd);
 void outbuf_init_sink(struct outbuf *b, outbuf_sink *sink);
-/* Writes out everything buffered; failures are counted, never fatal. */
+/* Writes out everything buffered; failures are counted, never fatal, and
+ * leave a regular file ending with a whole line. */
 void outbuf_flush(struct outbuf *b);
 /* For a caller in the middle of an event that started at keep: writes out
  * what precedes keep and moves the unfinished event to the start of the
