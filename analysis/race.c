@@ -23,7 +23,18 @@ struct rthread {
     struct vclock acq_pending;
     struct vclock rel_fence;
     struct spin spin;
+    /* The last page whose owner (tt_race.owner) this thread's accesses
+     * need not look up: in the learning pass, one it is recorded on; in
+     * the detecting pass, one private to it. UINT64_MAX: none. */
+    uint64_t own_pn;
+    /* Who the thread is in tt_race.owner: its tid, and above bit 32 how
+     * many threads had that tid before it (the kernel reuses a tid; the
+     * threads with one tid follow each other in both passes). */
+    uint64_t owner_id;
 };
+
+/* In tt_race.owner: a page more than one thread touched. */
+#define OWNER_SHARED UINT64_MAX
 
 struct tt_race {
     struct tt_race_config cfg;
@@ -44,6 +55,13 @@ struct tt_race {
      * answers "no" for most loads without a lookup. */
     struct u64map spin_pcs;
     uint64_t spin_pc_bits[64];
+    /* Page number -> owner_id of the only thread that touched it in the
+     * whole trace, or OWNER_SHARED: learnt, then kept. No race is possible
+     * on a page one thread alone touched, so the detecting pass skips its
+     * plain accesses before any shadow work, and gives it no shadow. Most
+     * of a program's accesses (its stacks, each thread's own buffers) are
+     * there. */
+    struct u64map owner;
     struct reports reports;
     struct tt_race_stats st;
 };
@@ -83,6 +101,7 @@ void tt_race_free(struct tt_race *r)
     shadow_free(&r->shadow);
     syncvars_free(&r->sync);
     u64map_free(&r->spin_pcs);
+    u64map_free(&r->owner);
     reports_free(&r->reports);
     free(r);
 }
@@ -131,8 +150,11 @@ static struct rthread *thread_new(struct tt_race *r, uint64_t tid)
         r->threads[*slot]->exited = true;
         r->live--;
     }
+    t->owner_id = (added ? 0 : (r->threads[*slot]->owner_id & ~UINT64_C(0xffffffff)) + (UINT64_C(1) << 32)) +
+                  (tid & 0xffffffff) + 1;
     t->tid = tid;
     t->idx = r->nthreads;
+    t->own_pn = UINT64_MAX;
     *slot = t->idx;
     r->threads[r->nthreads++] = t;
     r->st.threads++;
@@ -232,9 +254,13 @@ static uint8_t bytes_mask(uint64_t off, uint64_t len)
     return (uint8_t)(((1u << len) - 1) << off);
 }
 
+static int share_page(struct tt_race *r, uint64_t pn);
+
 static int mark(struct tt_race *r, uint64_t addr, uint32_t size)
 {
     FOR_EACH_WORD(addr, size, a, off, len) {
+        if (share_page(r, a >> SHADOW_PAGE_SHIFT) < 0)
+            return -ENOMEM;
         struct syncvar *v = syncvar_get(&r->sync, a & ~UINT64_C(7), true);
         if (!v)
             return -ENOMEM;
@@ -603,6 +629,68 @@ static int spin_found(struct tt_race *r, uint64_t pc, uint64_t addr, uint32_t si
     return mark(r, addr, size);
 }
 
+/* --- Pages one thread alone touched ------------------------------------ */
+
+/* A synchronisation location's page is never private: the kernel's stores
+ * (a thread's exit clearing its tid word) and futex wakes order its loads
+ * with other threads, though no other thread's access shows there. */
+static int share_page(struct tt_race *r, uint64_t pn)
+{
+    bool added;
+    uint64_t *o = u64map_insert(&r->owner, pn, &added);
+    if (!o)
+        return -ENOMEM;
+    if (*o == OWNER_SHARED && !added)
+        return 0;
+    *o = OWNER_SHARED;
+    for (uint32_t i = 0; i < r->nthreads; i++)
+        if (!r->cfg.learn && r->threads[i]->own_pn == pn)
+            r->threads[i]->own_pn = UINT64_MAX;
+    return 0;
+}
+
+/* Learning: t touched page pn. */
+static int own_page(struct tt_race *r, struct rthread *t, uint64_t pn)
+{
+    if (pn == t->own_pn)
+        return 0;
+    bool added;
+    uint64_t *o = u64map_insert(&r->owner, pn, &added);
+    if (!o)
+        return -ENOMEM;
+    if (added)
+        *o = t->owner_id;
+    else if (*o != t->owner_id)
+        *o = OWNER_SHARED;
+    t->own_pn = pn;
+    return 0;
+}
+
+static int own(struct tt_race *r, struct rthread *t, uint64_t addr, uint32_t size)
+{
+    uint64_t first = addr >> SHADOW_PAGE_SHIFT, last = (addr + size - 1) >> SHADOW_PAGE_SHIFT;
+    int rc = own_page(r, t, first);
+    return rc < 0 || last == first ? rc : own_page(r, t, last);
+}
+
+/* Detecting: whether only t touches page pn in the whole trace. */
+static bool private_page(struct tt_race *r, struct rthread *t, uint64_t pn)
+{
+    if (pn == t->own_pn)
+        return true;
+    const uint64_t *o = u64map_find(&r->owner, pn);
+    if (!o || *o != t->owner_id)
+        return false;
+    t->own_pn = pn;
+    return true;
+}
+
+static bool private(struct tt_race *r, struct rthread *t, uint64_t addr, uint32_t size)
+{
+    uint64_t first = addr >> SHADOW_PAGE_SHIFT, last = (addr + size - 1) >> SHADOW_PAGE_SHIFT;
+    return private_page(r, t, first) && (last == first || private_page(r, t, last));
+}
+
 void tt_race_prefetch(struct tt_race *r, uint64_t addr)
 {
     bool created;
@@ -626,6 +714,8 @@ int tt_race_access(struct tt_race *r, uint64_t tid, uint64_t pc, uint64_t addr, 
     bool write = flags & TT_RACE_WRITE;
     int atomic = (flags & TT_SYNCINSN_ATOMIC) != 0, rc;
     if (r->cfg.learn) {
+        if ((rc = own(r, t, addr, size)) < 0)
+            return rc;
         if (atomic)
             return mark(r, addr, size);
         if (write)
@@ -639,6 +729,10 @@ int tt_race_access(struct tt_race *r, uint64_t tid, uint64_t pc, uint64_t addr, 
     if (atomic) {
         if ((rc = marked(r, addr, size)) < 0 || (!rc && (rc = mark(r, addr, size)) < 0))
             return rc;
+    } else if (private(r, t, addr, size)) {
+        r->st.accesses++;
+        r->st.private_accesses++;
+        return 0;
     } else if ((addr & 7) + size <= 8) {
         /* Within one word (nearly every access): one page lookup. */
         struct shadow_page *p = page_of(r, addr);
@@ -693,7 +787,8 @@ void tt_race_stats(const struct tt_race *r, struct tt_race_stats *st)
 {
     *st = r->st;
     st->shadow_pages = r->shadow.npages;
-    uint64_t mem = sizeof *r + r->shadow.bytes + r->shadow.pages.n * 16 + r->reports.cap * sizeof *r->reports.v;
+    uint64_t mem = sizeof *r + r->shadow.bytes + r->shadow.pages.n * 16 + (r->owner.mask + 1) * 16 +
+                   r->reports.cap * sizeof *r->reports.v;
     for (uint32_t i = 0; i < r->nthreads; i++) {
         const struct rthread *t = r->threads[i];
         mem += sizeof *t + (uint64_t)(t->vc.cap + t->acq_pending.cap + t->rel_fence.cap) * 4;

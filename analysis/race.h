@@ -65,6 +65,7 @@ enum {
 
 struct tt_race_stats {
     uint64_t accesses;        /* plain accesses checked */
+    uint64_t private_accesses; /* of them, to pages one thread alone touched */
     uint64_t atomic_accesses; /* accesses to synchronisation locations */
     uint64_t races;           /* races found, before deduplication */
     uint64_t waits;           /* TT_RACE_WAIT answers */

@@ -635,6 +635,42 @@ static void test_tls_reuse(void)
     }
 }
 
+/* --- pages one thread alone touches ---------------------------------------- */
+
+/* Each thread writes its own page 100 times and one word of a shared
+ * page; variant 1: T2 exits unjoined and a new thread with T2's tid (the
+ * kernel reused it) writes T2's page, with nothing ordering the two. */
+static void private_pages(struct tt_race *r, unsigned arch, int variant)
+{
+    spawn2(r);
+    for (int i = 0; i < 100; i++) {
+        ST(r, T1, PC_ST, 0x20000 + 8 * (uint64_t)i, 8, (uint64_t)i);
+        ST(r, T2, PC_ST2, 0x30000 + 8 * (uint64_t)i, 8, (uint64_t)i);
+    }
+    ST(r, T1, PC_ST, DATA, 8, 1);
+    ST(r, T2, PC_ST2, DATA + 8, 8, 2);
+    if (variant) {
+        EXIT(r, T2, 0);
+        START(r, T1, T2, 0);
+        ST(r, T2, PC_ST, 0x30000, 8, 7);
+    }
+    exit_join2(r, arch);
+}
+
+static void test_private_pages(void)
+{
+    struct tt_race *r = run(EM_X86_64, private_pages, 0);
+    struct tt_race_stats st;
+    tt_race_stats(r, &st);
+    is(nreports(r), 0, "pages of one thread each: no report");
+    is(st.private_accesses, 200, "their 200 accesses skip the shadow, the shared page's 2 do not");
+    is(st.shadow_pages, 3, "shadow for the shared page and the tid words' two pages alone");
+    tt_race_free(r);
+    r = run(EM_X86_64, private_pages, 1);
+    is(nreports(r), 1, "a page of two threads with one tid (reused): the race is reported");
+    tt_race_free(r);
+}
+
 /* --- OpenMP parallel for ------------------------------------------------ */
 
 /* Two team threads sum their half of an array. Variant 0 (reduction):
@@ -742,6 +778,7 @@ int main(void)
     test_condvar_barrier();
     test_join_detached();
     test_tls_reuse();
+    test_private_pages();
     test_openmp();
     test_dedup();
     return tap_done();
