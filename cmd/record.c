@@ -31,9 +31,12 @@ enum tool { TOOL_MEM = 1, TOOL_EXEC = 2 };
 static const struct tool_info {
     const char *name;
     const char *plugin; /* lib<plugin>.so in plugin_dir() */
+    /* The option that silences the plugin's own line at exit, or NULL:
+     * record's summary says more, and --quiet asks for nothing. */
+    const char *quiet;
 } tools[] = {
-    [TOOL_MEM] = { "mem", "memtrace" },
-    [TOOL_EXEC] = { "exec", "execlog" },
+    [TOOL_MEM] = { "mem", "memtrace", "quiet" },
+    [TOOL_EXEC] = { "exec", "execlog", NULL },
 };
 
 /* Long options that become plugin options, in the order given. */
@@ -276,6 +279,9 @@ static void plugin_argument(const struct record_opts *o, const char *plugin, con
     arg_add(a, plugin, true);
     arg_option(a, "out", out);
     arg_option(a, "format", o->format);
+    for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++)
+        if (tools[i].quiet && !strcmp(tools[i].plugin, o->plugin))
+            arg_option(a, tools[i].quiet, "on");
     for (int i = 0; i < o->nplugin_opts; i++)
         arg_option(a, o->plugin_opts[i].key, o->plugin_opts[i].value);
 }

@@ -16,8 +16,8 @@
  * format=text|bin, noread[=on|off], nowrite[=on|off] (QEMU turns a bare
  * `noread` into `read=off`, so read=on|off and write=on|off are accepted
  * too), all=on (no filter: every data access), level=N (zstd level),
- * regions=PATH (the writable regions known at exit, for checking). See
- * docs/memtrace.md. */
+ * regions=PATH (the writable regions known at exit, for checking),
+ * quiet=on (no count at exit). See docs/memtrace.md. */
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +55,7 @@ static struct {
     char *out;     /* NULL: standard error (text only) */
     char *regions; /* where to list the writable regions at exit, or NULL */
     bool reads, writes, all, bin;
+    bool quiet;    /* no count at exit (tcgtrace record prints its own) */
     bool level_given;
     int level;
 } opt = { .reads = true, .writes = true };
@@ -793,7 +794,7 @@ static void plugin_exit(qemu_plugin_id_t id, void *udata)
     bool owner = getpid() == owner_pid;
     if (opt.bin && !owner)
         fprintf(stderr, "memtrace: a forked child: format=bin records the first process only\n");
-    else
+    else if (!opt.quiet)
         fprintf(stderr, "memtrace: %" PRIu64 " memory accesses traced\n", traced);
     if (lost)
         fprintf(stderr, "memtrace: cannot write '%s': %s: %" PRIu64 " lines lost\n",
@@ -840,7 +841,7 @@ static bool given_twice(const char *key)
 {
     static const char *const settings[][2] = {
         { "out", NULL }, { "regions", NULL }, { "read", "noread" }, { "write", "nowrite" },
-        { "all", NULL }, { "format", NULL }, { "level", NULL },
+        { "all", NULL }, { "format", NULL }, { "level", NULL }, { "quiet", NULL },
     };
     static const char *seen[sizeof settings / sizeof settings[0]];
     for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
@@ -906,6 +907,8 @@ static int parse_option(const char *arg)
         return parse_bool(key, val, &opt.writes);
     if (!strcmp(key, "all"))
         return parse_bool(key, val, &opt.all);
+    if (!strcmp(key, "quiet"))
+        return parse_bool(key, val, &opt.quiet);
     if (!strcmp(key, "format")) {
         if (val && (!strcmp(val, "text") || !strcmp(val, "bin"))) {
             opt.bin = val[0] == 'b';
@@ -927,7 +930,7 @@ static int parse_option(const char *arg)
         return 0;
     }
     fprintf(stderr, "memtrace: unknown option '%s' (known: out, format, noread, nowrite, all, level, "
-                    "regions)\n",
+                    "regions, quiet)\n",
             arg);
     return -1;
 }

@@ -4,7 +4,7 @@
 # bare `noread` into `read=off`), the seed's line format and default
 # output, the count at exit and output it could not write.
 . tests/integration/lib.sh
-plan 28
+plan 30
 
 MT=$PLUGINS/libmemtrace.so
 G=$GUESTS/x86_64/mem_ops
@@ -20,7 +20,7 @@ refused() {
     fi
 }
 
-refused "bogus=1" "memtrace: unknown option 'bogus=1' (known: out, format, noread, nowrite, all, level, regions)"
+refused "bogus=1" "memtrace: unknown option 'bogus=1' (known: out, format, noread, nowrite, all, level, regions, quiet)"
 refused "noread=maybe" "memtrace: bad value 'maybe' for option 'noread' (expected on or off)"
 refused "all=2" "memtrace: bad value '2' for option 'all' (expected on or off)"
 refused "format=xml" "memtrace: bad value 'xml' for option 'format' (expected text or bin)"
@@ -50,6 +50,9 @@ n=$(wc -l <"$T/lines" | tr -d ' ')
 [ "$n" -gt 1000 ] && ! grep -vqE '^T[0-9]+ [RW] 0x[0-9a-f]{16} (1|2|4|8|16)$' "$T/lines"
 ok $? "no options: $n seed lines on standard error, T<vcpu> R|W 0x<16 hex digits> <size>"
 is "$(grep -v '^T' "$T/err")" "memtrace: $n memory accesses traced" "no options: then the count, nothing else"
+run_guest aarch64 -plugin "$MT,quiet=on" "$GUESTS/aarch64/mem_ops" >"$T/out" 2>"$T/err"
+is "$(grep -c '^T' "$T/err"):$(grep -vc '^T' "$T/err")" "$n:0" "quiet=on: the same lines, no count"
+refused "quiet=maybe" "memtrace: bad value 'maybe' for option 'quiet' (expected on or off)"
 
 # noread, nowrite: one run, four instances (copies load independently).
 for i in 1 2 3; do cp "$MT" "$T/libmemtrace$i.so"; done

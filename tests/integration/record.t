@@ -3,7 +3,7 @@
 # log, binary traces of both tools, the guest's exit status (and death by a signal) passed on, its
 # standard streams untouched, the end summary.
 . tests/integration/lib.sh
-plan 44
+plan 50
 
 skip() { # skip COUNT REASON
     _i=0
@@ -15,7 +15,7 @@ skip() { # skip COUNT REASON
 }
 
 if [ ! -f "$PLUGINS/libexeclog.so" ]; then
-    skip 44 "no execlog plugin yet"
+    skip 50 "no execlog plugin yet"
     done_testing
 fi
 
@@ -59,6 +59,12 @@ for arch in $ARCHS; do
         grep -q "^tcgtrace record: '$T/$arch.$tool.tct': $n records from 1 vCPU, none lost writing, " "$T/err"
         ok $? "  ... the summary counts the $n records dump reads"
     done
+    # The plugin's own count at exit is silenced (quiet=on): the summary
+    # says more, and --quiet asks for nothing at all.
+    "$TCGTRACE" record -o "$T/q.tct" -- "$GUESTS/$arch/loop" 10 >/dev/null 2>"$T/err"
+    is "$(grep -c . "$T/err"):$(grep -c '^memtrace:' "$T/err")" "1:0" "$arch: --tool=mem: the summary, not memtrace's count"
+    "$TCGTRACE" record -q --format=text -o "$T/q.log" -- "$GUESTS/$arch/loop" 10 >/dev/null 2>"$T/err"
+    is "$(cat "$T/err")" "" "$arch: --tool=mem --format=text -q: nothing on stderr"
 done
 
 # A signal sent to tcgtrace alone (kill, timeout) reaches the guest.

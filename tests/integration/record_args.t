@@ -59,10 +59,10 @@ fi
 if [ -f "$PLUGINS/libmemtrace.so" ]; then
     (cd "$T" && "$top/$TCGTRACE" record --qemu "$T/qemu" --no-read --all-memory -- "$top/$GUESTS/riscv64/loop")
     lines -L /usr/riscv64-linux-gnu -0 "$top/$GUESTS/riscv64/loop" -plugin \
-        "$plugins/libmemtrace.so,out=$T/tcgtrace.tct,format=bin,noread=on,all=on" "$top/$GUESTS/riscv64/loop" >"$T/want"
+        "$plugins/libmemtrace.so,out=$T/tcgtrace.tct,format=bin,quiet=on,noread=on,all=on" "$top/$GUESTS/riscv64/loop" >"$T/want"
     same_file "$T/argv" "$T/want" "the memory tool by default, its options, tcgtrace.tct by default"
     "$TCGTRACE" record --qemu "$T/qemu" --tool=mem --no-write -o "$T/m.tct" -- "$GUESTS/aarch64/loop"
-    grep -q "^$plugins/libmemtrace.so,out=$T/m.tct,format=bin,nowrite=on\$" "$T/argv"
+    grep -q "^$plugins/libmemtrace.so,out=$T/m.tct,format=bin,quiet=on,nowrite=on\$" "$T/argv"
     ok $? "--no-write"
 else
     skip 2 "no memtrace plugin yet"
