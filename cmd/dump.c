@@ -187,7 +187,7 @@ static void no_end(struct dump *d)
 
 static bool all_kinds(unsigned kind)
 {
-    return kind < TT_DEF_INSN;
+    return kind < TT_DEF_INSN || kind == TT_HEAP;
 }
 
 static void hexbytes(const uint8_t *b, size_t n)
@@ -273,6 +273,14 @@ static void text_record(struct dump *d, const struct tt_record *r)
         break;
     case TT_LOST:
         printf(" %" PRIu64 " %s", r->lost.count, tt_kind_name(r->lost.kind));
+        break;
+    case TT_HEAP:
+        printf(" %s 0x%" PRIx64, tt_heap_kind_name(r->heap.kind), r->heap.addr);
+        if (r->heap.kind != TT_HEAP_FREE)
+            printf(" size %" PRIu64, r->heap.size);
+        if (r->heap.kind == TT_HEAP_REALLOC)
+            printf(" old 0x%" PRIx64, r->heap.old);
+        printf(" call 0x%" PRIx64 " func 0x%" PRIx64, r->heap.call, r->heap.func);
         break;
     case TT_DEF_INSN:
         printf(" %" PRIu32 " 0x%" PRIx64 " ", r->def_insn.id, r->def_insn.pc);
@@ -374,6 +382,20 @@ static void json_record(struct dump *d, const struct tt_record *r)
         printf(",\"count\":%" PRIu64, r->lost.count);
         json_str("lost", tt_kind_name(r->lost.kind));
         break;
+    case TT_HEAP:
+        json_str("heap", tt_heap_kind_name(r->heap.kind));
+        json_hex("addr", r->heap.addr);
+        if (r->heap.kind != TT_HEAP_FREE)
+            printf(",\"size\":%" PRIu64, r->heap.size);
+        else
+            printf(",\"size\":null");
+        if (r->heap.kind == TT_HEAP_REALLOC)
+            json_hex("old", r->heap.old);
+        else
+            printf(",\"old\":null");
+        json_hex("call", r->heap.call);
+        json_hex("func", r->heap.func);
+        break;
     case TT_DEF_INSN:
         printf(",\"id\":%" PRIu32, r->def_insn.id);
         json_hex("pc", r->def_insn.pc);
@@ -421,7 +443,7 @@ static void usage(FILE *f)
             "  -t, --thread=N     only vCPU N's records (repeatable)\n"
             "  -k, --kind=KIND    only records of KIND (repeatable, or comma-separated):\n"
             "                     insn mem reg thread-start thread-exit syscall sysret map\n"
-            "                     module sync lost def-insn def-reg def-string\n"
+            "                     module sync lost def-insn def-reg def-string heap\n"
             "                     (text and json formats only)\n"
             "  -h, --help         this help\n");
 }

@@ -362,6 +362,29 @@ static int sync_rec(struct tt_dstate *st, struct in *in, struct tt_record *r)
     return 1;
 }
 
+/* A heap event's body, n bytes at b: kind, then the function, call site,
+ * address, size and old address. Bytes after them are for later fields
+ * (skipped), and a kind this version does not know makes the record one
+ * to skip: extensions may grow. Touches no decoding state, which readers
+ * that skip the record would not update. */
+static int heap(struct in *in, bool meta, const uint8_t *b, uint64_t n, struct tt_record *r)
+{
+    struct in body = { b, b + n, in->why, in->whylen };
+    uint8_t kind;
+    if (meta)
+        return bad(in, "heap event in the metadata stream");
+    if (!byte(&body, &kind) || !varint(&body, &r->heap.func) || !varint(&body, &r->heap.call) ||
+        !varint(&body, &r->heap.addr) || !varint(&body, &r->heap.size) || !varint(&body, &r->heap.old))
+        return bad(in, "heap event cut short");
+    if (kind == 0)
+        return bad(in, "heap event of kind 0");
+    if (kind >= TT_HEAP_KIND_COUNT)
+        return 0;
+    r->kind = TT_HEAP;
+    r->heap.kind = kind;
+    return 0;
+}
+
 int tt_decode(struct tt_dstate *st, struct tt_defs *defs, bool meta, const uint8_t **pp,
               const uint8_t *end, struct tt_record *r, char *why, size_t whylen)
 {
@@ -393,7 +416,10 @@ int tt_decode(struct tt_dstate *st, struct tt_defs *defs, bool meta, const uint8
         if (last)
             st->run_done = 0;
     } else if (is_ext) {
-        rc = varint(&in, &a) && bytes(&in, &s, a) ? 0 : bad(&in, "extension record cut short");
+        r->kind = 0;
+        if (!varint(&in, &a) || !bytes(&in, &s, a))
+            return bad(&in, "extension record cut short");
+        rc = tag == TT_TAG_HEAP ? heap(&in, meta, s, a, r) : 0;
     } else {
         rc = 1;
         switch (tag) {

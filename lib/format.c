@@ -132,6 +132,7 @@ static const char *const kind_names[TT_KIND_COUNT] = {
     [TT_SYSCALL] = "syscall", [TT_SYSRET] = "sysret", [TT_MAP] = "map",
     [TT_MODULE] = "module", [TT_SYNC] = "sync", [TT_LOST] = "lost",
     [TT_DEF_INSN] = "def-insn", [TT_DEF_REG] = "def-reg", [TT_DEF_STRING] = "def-string",
+    [TT_HEAP] = "heap",
 };
 
 static const char *const sync_names[TT_SYNC_KIND_COUNT] = {
@@ -150,6 +151,11 @@ static const char *const cause_names[TT_MAP_CAUSE_COUNT] = {
     [TT_MAP_BRK] = "brk", [TT_MAP_SHMAT] = "shmat", [TT_MAP_SHMDT] = "shmdt",
 };
 
+static const char *const heap_names[TT_HEAP_KIND_COUNT] = {
+    [TT_HEAP_MALLOC] = "malloc", [TT_HEAP_CALLOC] = "calloc", [TT_HEAP_REALLOC] = "realloc",
+    [TT_HEAP_FREE] = "free", [TT_HEAP_MEMALIGN] = "memalign",
+};
+
 const char *tt_kind_name(unsigned kind)
 {
     return kind < TT_KIND_COUNT ? kind_names[kind] : NULL;
@@ -163,6 +169,11 @@ const char *tt_sync_kind_name(unsigned kind)
 const char *tt_map_cause_name(unsigned cause)
 {
     return cause < TT_MAP_CAUSE_COUNT ? cause_names[cause] : NULL;
+}
+
+const char *tt_heap_kind_name(unsigned kind)
+{
+    return kind < TT_HEAP_KIND_COUNT ? heap_names[kind] : NULL;
 }
 
 unsigned tt_kind_from_name(const char *name)

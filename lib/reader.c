@@ -276,8 +276,11 @@ static int chunk_next(struct tt_reader *r, struct cursor *c, struct tt_record *r
         if (rc < 0)
             return rerr(r, err, rc, c->chunk_off, "chunk at byte %llu (stream %u, chunk %u), record %u at raw byte %zu: %s",
                         ull(c->chunk_off), c->stream, c->chunk_seq, c->nrec - c->left, at, why);
-        if (rc == 0)
+        if (rc == 0 && rec->kind != TT_HEAP)
             continue;
+        rec->stream = c->stream;
+        if (rc == 0)
+            return 1; /* an extension: not one of the chunk's N records */
         if (!c->left)
             return rerr(r, err, TT_E_CORRUPT, c->chunk_off,
                         "chunk at byte %llu holds more than its %u records", ull(c->chunk_off), c->nrec);
@@ -292,7 +295,6 @@ static int chunk_next(struct tt_reader *r, struct cursor *c, struct tt_record *r
             s->last_gseq = rec->sync.gseq;
         }
         c->left--;
-        rec->stream = c->stream;
         return 1;
     }
     if (c->left)

@@ -45,6 +45,9 @@ enum tt_feature {
     /* The argument of sync events of kinds 1 to 8 is the instruction's
      * TT_SYNCINSN_* flags (tcgtrace/syncinsn.h), not 0. */
     TT_FEAT_SYNC_FLAGS = 1u << 7,
+    /* Heap events (tag TT_TAG_HEAP): allocations and frees, with their
+     * call sites. */
+    TT_FEAT_HEAP = 1u << 8,
 };
 
 /* Chunk header: 36 bytes, all little-endian. */
@@ -89,6 +92,10 @@ enum tt_kind {
     TT_DEF_INSN,
     TT_DEF_REG,
     TT_DEF_STRING,
+    /* An extension record (TT_TAG_HEAP), never counted in a chunk's
+     * records; writers do not name it in records-lost counts either
+     * (readers older than it reject that). */
+    TT_HEAP,
     TT_KIND_COUNT
 };
 
@@ -126,6 +133,8 @@ enum tt_kind {
 #define TT_TAG_DEF_STRING 0x92
 #define TT_TAG_EXT_FIRST 0xf0 /* 0xf0-0xfe: length-prefixed, skipped */
 #define TT_TAG_EXT_LAST 0xfe
+/* The extension tags this version reads. */
+#define TT_TAG_HEAP 0xf0
 
 /* Memory accesses are 1 << shift bytes, shift 0..4 (up to 16 bytes). */
 #define TT_MEM_SHIFT_MAX 4
@@ -168,6 +177,17 @@ enum tt_sync_kind {
     TT_SYNC_THREAD_START,   /* in the child, first event; arg: its tid */
     TT_SYNC_THREAD_EXIT,    /* addr: clear_child_tid word; arg: tid */
     TT_SYNC_KIND_COUNT
+};
+
+/* A heap event: which kind of allocator function returned (or, for free,
+ * was entered). */
+enum tt_heap_kind {
+    TT_HEAP_MALLOC = 1,
+    TT_HEAP_CALLOC,
+    TT_HEAP_REALLOC,  /* realloc, reallocarray */
+    TT_HEAP_FREE,
+    TT_HEAP_MEMALIGN, /* posix_memalign, aligned_alloc, memalign, valloc, pvalloc */
+    TT_HEAP_KIND_COUNT
 };
 
 enum tt_map_cause {
@@ -269,6 +289,7 @@ int tt_chunk_header_decode(const uint8_t in[TT_CHUNK_HEADER], uint64_t offset,
 const char *tt_kind_name(unsigned kind);
 const char *tt_sync_kind_name(unsigned kind);
 const char *tt_map_cause_name(unsigned cause);
+const char *tt_heap_kind_name(unsigned kind);
 /* The tt_kind for a name, or 0. */
 unsigned tt_kind_from_name(const char *name);
 

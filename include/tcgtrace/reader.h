@@ -106,6 +106,14 @@ struct tt_record {
             uint8_t kind; /* tt_kind of the records lost */
             uint64_t count;
         } lost;
+        struct {
+            uint8_t kind;  /* tt_heap_kind */
+            uint64_t func; /* the allocator function's entry */
+            uint64_t call; /* the address it returns to */
+            uint64_t addr; /* the block returned (0: none), or freed */
+            uint64_t size; /* bytes asked for */
+            uint64_t old;  /* realloc: the block given */
+        } heap;
         struct tt_insn_def def_insn;
         struct tt_reg_def def_reg;
         struct {

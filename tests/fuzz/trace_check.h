@@ -101,7 +101,7 @@ static inline void tc_check_record(struct tt_reader *r, unsigned flags, const st
         tc_bad(res, "record %llu: kind %u", (unsigned long long)n, rec->kind);
         return;
     }
-    bool def = rec->kind >= TT_DEF_INSN;
+    bool def = rec->kind >= TT_DEF_INSN && rec->kind <= TT_DEF_STRING;
     if (def != (rec->stream == TT_STREAM_META) || (def && !(flags & TT_READ_DEFS)) ||
         (!def && rec->stream > TT_STREAM_MAX_VCPU))
         tc_bad(res, "record %llu: %s in stream %u", (unsigned long long)n, tt_kind_name(rec->kind), rec->stream);
