@@ -28,7 +28,9 @@
 #include <zstd.h>
 
 #include "common/guestarch.h"
+#include "common/guestmem.h"
 #include "common/outbuf.h"
+#include "common/procrec.h"
 #include "common/qemuapi.h"
 #include "common/traceheader.h"
 #include "tcgtrace/textfmt.h"
@@ -111,11 +113,17 @@ struct vcpu {
     size_t echo_len, echo_cap;
     GByteArray *scratch;        /* register reads; grows once, then reused */
     struct regval *regs;        /* n_regdefs entries */
-    /* format=bin: the vCPU's stream (NULL when detached) and whether an
-     * instruction was recorded that a register check may complete: what
-     * line says in text. */
-    struct tt_stream *s;
+    /* format=bin: the vCPU's thread and stream (t.s NULL when detached),
+     * and whether an instruction was recorded that a register check may
+     * complete: what line says in text. */
+    struct procrec_thread t;
     bool pending;
+    /* format=bin, linux-user: the system call in progress (procrec.h),
+     * and whether the thread start is recorded (QEMU before 9.0 calls
+     * vcpu_init from the parent's thread: then at its first syscall). */
+    enum guest_sys sys;
+    uint64_t args[6];
+    bool begun;
 } __attribute__((aligned(64)));
 
 /* Indexed by vCPU index. An entry is written only by its own vCPU's thread
@@ -231,9 +239,9 @@ static void check_regs_bin(struct vcpu *v)
         if (!reg_changed(v, i, &size))
             continue;
         if (size <= TT_REG_BYTES_MAX)
-            tt_put_reg(v->s, regdefs[i].id, v->scratch->data, (size_t)size);
+            tt_put_reg(v->t.s, regdefs[i].id, v->scratch->data, (size_t)size);
         else
-            tt_put_lost(v->s, TT_REG, 1);
+            tt_put_lost(v->t.s, TT_REG, 1);
     }
 }
 
@@ -323,9 +331,9 @@ static void bin_insn(unsigned int vcpu_index, void *udata)
 {
     struct vcpu *v = vcpus[vcpu_index];
     const struct insn_bin *in = udata;
-    if (__builtin_expect(!v->s, 0))
+    if (__builtin_expect(!v->t.s, 0))
         return;
-    tt_put_insn(v->s, in->id, in->pc);
+    tt_put_insn(v->t.s, in->id, in->pc);
     v->pending = true;
 }
 
@@ -333,11 +341,11 @@ static void bin_insn_regs(unsigned int vcpu_index, void *udata)
 {
     struct vcpu *v = vcpus[vcpu_index];
     const struct insn_bin *in = udata;
-    if (__builtin_expect(!v->s, 0))
+    if (__builtin_expect(!v->t.s, 0))
         return;
     if (v->pending)
         check_regs_bin(v);
-    tt_put_insn(v->s, in->id, in->pc);
+    tt_put_insn(v->t.s, in->id, in->pc);
     v->pending = true;
 }
 
@@ -345,7 +353,7 @@ static void bin_regs_only(unsigned int vcpu_index, void *udata)
 {
     struct vcpu *v = vcpus[vcpu_index];
     (void)udata;
-    if (__builtin_expect(!v->s, 0))
+    if (__builtin_expect(!v->t.s, 0))
         return;
     if (v->pending)
         check_regs_bin(v);
@@ -357,7 +365,7 @@ static void bin_mem(unsigned int vcpu_index, qemu_plugin_meminfo_t info, uint64_
 {
     struct vcpu *v = vcpus[vcpu_index];
     const struct insn_bin *in = udata;
-    struct tt_stream *s = v->s;
+    struct tt_stream *s = v->t.s;
     if (__builtin_expect(!s, 0))
         return;
     unsigned shift = qemu_plugin_mem_size_shift(info);
@@ -375,39 +383,36 @@ static void bin_mem(unsigned int vcpu_index, qemu_plugin_meminfo_t info, uint64_
     }
 }
 
-static bool is_exec(int64_t num)
-{
-    enum guest_sys sys = guest ? guest_arch_sys(guest, num) : GSYS_OTHER;
-    return sys == GSYS_EXECVE || sys == GSYS_EXECVEAT;
-}
-
 /* execve replaces QEMU without any exit callback: what is buffered goes out
  * first. The open line (the execve itself) stays, as upstream's does: it is
  * printed only if execve fails and the guest goes on. On an architecture
- * without a syscall table every system call flushes. A bin trace is
- * sealed: whole up to here (tt_writer_seal). */
+ * without a syscall table every system call flushes. A bin trace records
+ * the call (procrec.h), and execve seals it. */
 static void vcpu_syscall(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t num,
                          uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
                          uint64_t a5, uint64_t a6, uint64_t a7, uint64_t a8)
 {
-    (void)id, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5, (void)a6, (void)a7, (void)a8;
+    (void)id, (void)a7, (void)a8;
     if (vcpu_index >= MAX_VCPUS || !vcpus[vcpu_index])
         return;
     struct vcpu *v = vcpus[vcpu_index];
     /* The thread that forks, for fork_prepare: vcpu_init's is not always
      * the vCPU's own (QEMU before 9.0 runs a new thread's in its parent's). */
     self = v;
+    enum guest_sys sys = guest ? guest_arch_sys(guest, num) : GSYS_OTHER;
     if (bin) {
-        if (!v->s)
-            return;
-        /* Nothing more until the call returns: a seal may flush it. */
-        tt_stream_park(v->s);
-        struct tt_error err;
-        if (is_exec(num) && !detached && tt_writer_seal(writer, &err))
-            fprintf(stderr, "execlog: %s\n", err.msg);
+        if (!v->begun) {
+            v->begun = true;
+            procrec_thread_begin(&v->t);
+        }
+        v->sys = sys;
+        v->args[0] = a1, v->args[1] = a2, v->args[2] = a3;
+        v->args[3] = a4, v->args[4] = a5, v->args[5] = a6;
+        procrec_syscall_entry(&v->t, num, sys, v->args);
+        procrec_syscall_park(&v->t, sys);
         return;
     }
-    if (guest && !is_exec(num))
+    if (guest && sys != GSYS_EXECVE && sys != GSYS_EXECVEAT)
         return;
     if (v->line)
         v->line = outbuf_flush_keep(&v->out, v->line);
@@ -417,14 +422,13 @@ static void vcpu_syscall(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t n
 
 static void vcpu_syscall_ret(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t num, int64_t ret)
 {
-    (void)id, (void)ret;
+    (void)id;
     struct vcpu *v = vcpu_index < MAX_VCPUS ? vcpus[vcpu_index] : NULL;
-    if (!v || !v->s)
+    if (!v)
         return;
-    tt_stream_unpark(v->s);
-    /* The process goes on: so does its trace. */
-    if (is_exec(num) && !detached)
-        tt_writer_unseal(writer);
+    procrec_syscall_unpark(&v->t, v->sys);
+    procrec_syscall_return(&v->t, num, v->sys, v->args, ret);
+    v->sys = GSYS_OTHER;
 }
 
 /* --- Translation --- */
@@ -640,6 +644,32 @@ static struct vcpu *vcpu_new(void)
     return v;
 }
 
+/* A bin trace's linux-user thread: the first one records the modules QEMU
+ * loaded (from its initial stack, read before its first instruction), and
+ * each its start. Before QEMU 9.0 this callback runs too early (in the
+ * parent's thread, the program not loaded yet): threads begin at their
+ * first system call, and the initial modules are not recorded. */
+static void thread_start(struct vcpu *v)
+{
+#if QEMUAPI_REGISTERS
+    static bool started;
+    uint64_t sp;
+    struct guest_initial init = { 0 };
+    const char *err = "cannot read the stack pointer";
+    if (!started && guest) {
+        started = true;
+        if (!guestmem_read_sp(guest, &sp) || guestelf_initial(guest, sp, &init, &err))
+            fprintf(stderr, "execlog: %s: the program, its loader or the vDSO may have no module record\n",
+                    err);
+        procrec_put_initial_modules(v->t.s, &init);
+    }
+    v->begun = true;
+    procrec_thread_begin(&v->t);
+#else
+    v->begun = false;
+#endif
+}
+
 static void vcpu_init(qemu_plugin_id_t id, unsigned int vcpu_index)
 {
     (void)id;
@@ -658,14 +688,16 @@ static void vcpu_init(qemu_plugin_id_t id, unsigned int vcpu_index)
     v->pending = false;
     v->echo_len = 0;
     v->prefix_len = (unsigned)(tf_execlog_vcpu(v->prefix, vcpu_index) - v->prefix);
-    if (writer && !detached && !v->s) {
+    if (writer && !detached && !v->t.s) {
         struct tt_error err;
-        v->s = tt_stream_get(writer, vcpu_index, &err);
-        if (!v->s)
+        v->t.s = tt_stream_get(writer, vcpu_index, &err);
+        if (!v->t.s)
             fprintf(stderr, "execlog: vCPU %u: %s: not traced\n", vcpu_index, err.msg);
     }
-    if (v->s)
-        tt_stream_unpark(v->s); /* parked by the index's previous thread */
+    if (v->t.s)
+        tt_stream_unpark(v->t.s); /* parked by the index's previous thread */
+    if (v->t.s && !system_mode)
+        thread_start(v);
     /* Like upstream, a new thread starts from its own initial values. */
     for (size_t i = 0; i < n_regdefs; i++) {
         struct regval *r = &v->regs[i];
@@ -694,11 +726,11 @@ static void vcpu_finish(struct vcpu *v)
 {
     v->live = false;
     if (bin) {
-        if (v->s) {
+        if (v->t.s) {
             /* Parked since the thread's exit syscall: execve may flush it. */
-            tt_stream_unpark(v->s);
-            tt_stream_flush(v->s);
-            tt_stream_park(v->s);
+            tt_stream_unpark(v->t.s);
+            tt_stream_flush(v->t.s);
+            tt_stream_park(v->t.s);
         }
         return;
     }
@@ -754,7 +786,7 @@ static void fork_child(void)
         struct vcpu *v = vcpus[i];
         if (!v)
             continue;
-        v->s = NULL;
+        v->t.s = NULL;
         if (v != self) {
             v->out.p = v->out.start;
             v->line = NULL;
@@ -908,8 +940,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         uint64_t features = TT_FEAT_INSNS | TT_FEAT_MEMORY | QEMUAPI_FEAT_MEM_VALUES;
         if (reg_specs)
             features |= TT_FEAT_REGISTERS;
-        if (system_mode)
-            features |= TT_FEAT_SYSTEM;
+        features |= system_mode ? TT_FEAT_SYSTEM : TT_FEAT_SYSCALLS;
         struct trace_header th;
         trace_header_init(&th, "execlog", argc, argv, info->target_name, big_endian_target,
                           system_mode, features);
@@ -921,6 +952,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             fprintf(stderr, "execlog: %s\n", err.msg);
             return -1;
         }
+        procrec_init("execlog", writer);
     } else if (out_path) {
         out_fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0666);
         if (out_fd < 0) {

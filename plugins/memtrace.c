@@ -20,15 +20,12 @@
  * quiet=on (no count at exit). See docs/memtrace.md. */
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -38,6 +35,7 @@
 #include "common/guestmem.h"
 #include "common/outbuf.h"
 #include "common/outfile.h"
+#include "common/procrec.h"
 #include "common/qemuapi.h"
 #include "common/traceheader.h"
 #include "common/wmap.h"
@@ -82,10 +80,9 @@ struct clone_args {
  * thread for a later one: the state then carries on, its buffer flushed at
  * the first thread's exit. */
 struct vcpu {
-    struct outbuf out;   /* text */
-    struct tt_stream *s; /* bin; NULL where nothing is recorded */
+    struct outbuf out;      /* text */
+    struct procrec_thread t; /* bin: t.s NULL where nothing is recorded */
     uint64_t traced;
-    uint64_t tid;
     /* The system call in progress, from the syscall callback to the
      * syscall-return one. */
     struct wmap_call call;
@@ -146,7 +143,7 @@ static void on_access_text(unsigned idx, qemu_plugin_meminfo_t info, uint64_t va
 static inline void record(struct vcpu *v, qemu_plugin_meminfo_t info, uint64_t vaddr, unsigned shift,
                           bool store, uint64_t pc)
 {
-    qemuapi_put_mem_rw(v->s, info, pc, vaddr, shift, store);
+    qemuapi_put_mem_rw(v->t.s, info, pc, vaddr, shift, store);
     v->traced++;
 }
 
@@ -159,7 +156,7 @@ static inline __attribute__((always_inline)) void trace_bin(unsigned idx, qemu_p
     if (!writable(vaddr, shift))
         return;
     struct vcpu *v = vcpu_get(idx);
-    if (__builtin_expect(!v || !v->s, 0)) {
+    if (__builtin_expect(!v || !v->t.s, 0)) {
         if (!v)
             atomic_fetch_add_explicit(&untraced, 1, memory_order_relaxed);
         return;
@@ -211,16 +208,16 @@ static void on_release_insn(unsigned idx, void *udata)
 {
     (void)udata;
     struct vcpu *v = vcpu_get(idx);
-    if (v && v->s)
+    if (v && v->t.s)
         v->release_gseq = tt_writer_next_gseq(writer);
 }
 
 static void put_sync(struct vcpu *v, const struct sync_insn *si, unsigned kind, uint64_t addr)
 {
-    if ((si->flags & TT_SYNCINSN_RELEASE) && v->release_gseq > v->s->last_gseq)
-        tt_put_sync_seq(v->s, kind, si->pc, addr, si->flags, v->release_gseq);
+    if ((si->flags & TT_SYNCINSN_RELEASE) && v->release_gseq > v->t.s->last_gseq)
+        tt_put_sync_seq(v->t.s, kind, si->pc, addr, si->flags, v->release_gseq);
     else
-        tt_put_sync(v->s, kind, si->pc, addr, si->flags);
+        tt_put_sync(v->t.s, kind, si->pc, addr, si->flags);
 }
 
 /* Fences have no access: their event comes from an instruction callback. */
@@ -228,11 +225,11 @@ static void on_fence_insn(unsigned idx, void *udata)
 {
     const struct sync_insn *si = udata;
     struct vcpu *v = vcpu_get(idx);
-    if (!v || !v->s)
+    if (!v || !v->t.s)
         return;
     bool acq = si->flags & TT_SYNCINSN_ACQUIRE, rel = si->flags & TT_SYNCINSN_RELEASE;
     unsigned kind = acq && !rel ? TT_SYNC_FENCE_ACQUIRE : rel && !acq ? TT_SYNC_FENCE_RELEASE : TT_SYNC_FENCE;
-    tt_put_sync(v->s, kind, si->pc, 0, si->flags);
+    tt_put_sync(v->t.s, kind, si->pc, 0, si->flags);
 }
 
 /* An access of an atomic instruction: the access (filtered like any other)
@@ -243,14 +240,14 @@ static void on_access_sync(unsigned idx, qemu_plugin_meminfo_t info, uint64_t va
 {
     const struct sync_insn *si = udata;
     struct vcpu *v = vcpu_get(idx);
-    if (!v || !v->s)
+    if (!v || !v->t.s)
         return;
     unsigned shift = qemu_plugin_mem_size_shift(info);
     bool store = qemu_plugin_mem_is_store(info);
     if ((store ? opt.writes : opt.reads) && writable(vaddr, shift))
         record(v, info, vaddr, shift, store, si->pc);
     if (si->exclusive == LOAD_EXCLUSIVE)
-        tt_put_sync(v->s, TT_SYNC_LOAD_RESERVED, si->pc, vaddr, si->flags);
+        tt_put_sync(v->t.s, TT_SYNC_LOAD_RESERVED, si->pc, vaddr, si->flags);
     else if (si->exclusive == STORE_EXCLUSIVE) {
         if (store)
             put_sync(v, si, TT_SYNC_STORE_CONDITIONAL, vaddr);
@@ -258,7 +255,7 @@ static void on_access_sync(unsigned idx, qemu_plugin_meminfo_t info, uint64_t va
         if (store)
             put_sync(v, si, TT_SYNC_ATOMIC_RMW, vaddr);
     } else if (!store && (si->flags & TT_SYNCINSN_ACQUIRE)) {
-        tt_put_sync(v->s, TT_SYNC_ACQUIRE_LOAD, si->pc, vaddr, si->flags);
+        tt_put_sync(v->t.s, TT_SYNC_ACQUIRE_LOAD, si->pc, vaddr, si->flags);
     } else if (store && (si->flags & TT_SYNCINSN_RELEASE)) {
         put_sync(v, si, TT_SYNC_RELEASE_STORE, vaddr);
     }
@@ -322,28 +319,6 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 
 /* --- Start-up: the initial regions and the trace header --- */
 
-#if QEMUAPI_REGISTERS
-/* The stack pointer of the calling vCPU; false if QEMU has no such register. */
-static bool read_sp(uint64_t *sp)
-{
-    GArray *regs = qemu_plugin_get_registers();
-    GByteArray *buf = g_byte_array_new();
-    bool found = false;
-    for (guint i = 0; i < regs->len && !found; i++) {
-        qemu_plugin_reg_descriptor *d = &g_array_index(regs, qemu_plugin_reg_descriptor, i);
-        if (!strcmp(d->name, arch->sp_reg)) {
-            int n = qemu_plugin_read_register(d->handle, buf);
-            found = n > 0 && n <= 8;
-            if (found)
-                *sp = guestmem_uint(buf->data, (unsigned)n, arch->big_endian);
-        }
-    }
-    g_byte_array_unref(buf);
-    g_array_free(regs, true);
-    return found;
-}
-#endif
-
 static void open_trace(void)
 {
     struct trace_header th;
@@ -353,14 +328,11 @@ static void open_trace(void)
     struct tt_writer_options wo = { .level = opt.level };
     struct tt_error err;
     writer = tt_writer_open(opt.out, &th.h, &wo, &err);
-    if (!writer)
+    if (writer)
+        procrec_init("memtrace", writer);
+    else
         fprintf(stderr, "memtrace: %s: nothing is recorded\n", err.msg);
     trace_header_free(&th);
-}
-
-static void put_module(struct tt_stream *s, const char *path, const struct guest_image *img)
-{
-    tt_put_module(s, path, img->bias, img->start, img->end);
 }
 
 /* The first vCPU's init callback runs once the program is loaded and its
@@ -369,7 +341,7 @@ static void put_module(struct tt_stream *s, const char *path, const struct guest
  * stack pointer, NULL if unknown. */
 static void start(struct vcpu *v, unsigned idx, const uint64_t *sp)
 {
-    struct wmap_initial init = { 0 };
+    struct guest_initial init = { 0 };
     const char *err = QEMUAPI_REGISTERS ? "cannot read the stack pointer"
                                         : "cannot find the initial stack from the first memory accesses";
     /* The trace must exist before the regions are added: they are
@@ -378,23 +350,15 @@ static void start(struct vcpu *v, unsigned idx, const uint64_t *sp)
         open_trace();
     if (writer) {
         struct tt_error e;
-        v->s = tt_stream_get(writer, idx, &e);
+        v->t.s = tt_stream_get(writer, idx, &e);
     }
-    if (!sp || wmap_add_initial(*sp, &init, v, &err))
+    if (!sp || guestelf_initial(arch, *sp, &init, &err))
         fprintf(stderr, "memtrace: %s: accesses to memory QEMU mapped at start-up "
                         "(stack, program, dynamic loader) may be missing\n", err);
-    if (!v->s)
-        return;
-    /* Paths as the guest has them: AT_EXECFN, PT_INTERP. */
-    char path[PATH_MAX];
-    if (init.has_main)
-        put_module(v->s, guestmem_read_string(init.stack.execfn, path, sizeof(path)) ? path : "",
-                   &init.main);
-    if (init.has_interp)
-        put_module(v->s, guestmem_read_string(init.main.interp, path, sizeof(path)) ? path : "",
-                   &init.interp);
-    if (init.has_vdso)
-        put_module(v->s, "[vdso]", &init.vdso);
+    if (sp)
+        wmap_add_initial(*sp, &init, v);
+    if (v->t.s)
+        procrec_put_initial_modules(v->t.s, &init);
 }
 
 /* --- vCPUs (guest threads) --- */
@@ -445,18 +409,15 @@ static __thread struct vcpu *in_syscall;
  * that open it; the first thread's also starts the trace. */
 static void thread_begin(struct vcpu *v, unsigned idx, const uint64_t *sp)
 {
-    v->tid = (uint64_t)syscall(SYS_gettid);
     if (!atomic_exchange(&started, true))
         start(v, idx, sp);
-    else if (writer && !v->s && getpid() == owner_pid) {
+    else if (writer && !v->t.s && getpid() == owner_pid) {
         struct tt_error e;
-        v->s = tt_stream_get(writer, idx, &e);
+        v->t.s = tt_stream_get(writer, idx, &e);
     }
-    if (v->s) {
-        tt_stream_unpark(v->s); /* parked by the index's previous thread */
-        tt_put_thread_start(v->s, v->tid);
-        tt_put_sync(v->s, TT_SYNC_THREAD_START, v->s->last_pc, 0, v->tid);
-    }
+    procrec_thread_begin(&v->t);
+    if (v->t.s)
+        tt_put_sync(v->t.s, TT_SYNC_THREAD_START, v->t.s->last_pc, 0, v->t.tid);
 }
 
 #if !QEMUAPI_REGISTERS
@@ -515,7 +476,7 @@ static void on_vcpu_init(qemu_plugin_id_t id, unsigned idx)
 #if QEMUAPI_REGISTERS
     /* This callback runs in the new thread itself. */
     uint64_t sp;
-    bool have_sp = read_sp(&sp);
+    bool have_sp = guestmem_read_sp(arch, &sp);
     v->clear_child_tid = opt.bin && have_sp ? clone_finished(sp) : 0;
     thread_begin(v, idx, have_sp ? &sp : NULL);
 #else
@@ -531,11 +492,11 @@ static void on_vcpu_exit(qemu_plugin_id_t id, unsigned idx)
 {
     (void)id;
     struct vcpu *v = vcpu_get(idx);
-    if (v && v->s) {
+    if (v && v->t.s) {
         /* Parked since the thread's exit syscall: execve may flush it. */
-        tt_stream_unpark(v->s);
-        tt_stream_flush(v->s);
-        tt_stream_park(v->s);
+        tt_stream_unpark(v->t.s);
+        tt_stream_flush(v->t.s);
+        tt_stream_park(v->t.s);
     } else if (v && !opt.bin) {
         outbuf_flush(&v->out);
     }
@@ -576,7 +537,7 @@ static bool is_fork(struct vcpu *v, struct clone_args *c)
  * clear_child_tid word and wakes pthread_join. */
 static void sync_at_entry(struct vcpu *v, const struct clone_args *c)
 {
-    uint64_t pc = v->s->last_pc;
+    uint64_t pc = v->t.s->last_pc;
     switch (v->call.sys) {
     case GSYS_FUTEX:
         switch (GUEST_FUTEX_CMD(v->call.args[1])) {
@@ -587,7 +548,7 @@ static void sync_at_entry(struct vcpu *v, const struct clone_args *c)
         case 7:  /* FUTEX_UNLOCK_PI */
         case 10: /* FUTEX_WAKE_BITSET */
         case 12: /* FUTEX_CMP_REQUEUE_PI */
-            tt_put_sync(v->s, TT_SYNC_FUTEX_WAKE, pc, v->call.args[0], v->call.args[2]);
+            tt_put_sync(v->t.s, TT_SYNC_FUTEX_WAKE, pc, v->call.args[0], v->call.args[2]);
             break;
         }
         break;
@@ -604,8 +565,7 @@ static void sync_at_entry(struct vcpu *v, const struct clone_args *c)
         break;
     case GSYS_EXIT:
     case GSYS_EXIT_GROUP:
-        tt_put_thread_exit(v->s, v->tid, (int64_t)(int32_t)v->call.args[0]);
-        tt_put_sync(v->s, TT_SYNC_THREAD_EXIT, pc, v->clear_child_tid, v->tid);
+        tt_put_sync(v->t.s, TT_SYNC_THREAD_EXIT, pc, v->clear_child_tid, v->t.tid);
         break;
     default:
         break;
@@ -614,7 +574,7 @@ static void sync_at_entry(struct vcpu *v, const struct clone_args *c)
 
 static void sync_at_return(struct vcpu *v, int64_t ret)
 {
-    uint64_t pc = v->s->last_pc;
+    uint64_t pc = v->t.s->last_pc;
     switch (v->call.sys) {
     case GSYS_FUTEX:
         switch (GUEST_FUTEX_CMD(v->call.args[1])) {
@@ -624,14 +584,14 @@ static void sync_at_return(struct vcpu *v, int64_t ret)
         case 9:  /* FUTEX_WAIT_BITSET */
         case 11: /* FUTEX_WAIT_REQUEUE_PI */
         case 13: /* FUTEX_LOCK_PI2 */
-            tt_put_sync(v->s, TT_SYNC_FUTEX_WAIT, pc, v->call.args[0], v->call.args[2]);
+            tt_put_sync(v->t.s, TT_SYNC_FUTEX_WAIT, pc, v->call.args[0], v->call.args[2]);
             break;
         }
         break;
     case GSYS_CLONE:
     case GSYS_CLONE3:
         if (ret > 0)
-            tt_put_sync_seq(v->s, TT_SYNC_CLONE, pc, 0, (uint64_t)ret, v->clone_gseq);
+            tt_put_sync_seq(v->t.s, TT_SYNC_CLONE, pc, 0, (uint64_t)ret, v->clone_gseq);
         else if (ret < 0 && v->clone.flags & GUEST_CLONE_CHILD_CLEARTID)
             clone_finished(v->clone.stack); /* no child will claim it */
         break;
@@ -657,26 +617,16 @@ static void on_syscall(qemu_plugin_id_t id, unsigned idx, int64_t num, uint64_t 
     v->call.args[3] = a4, v->call.args[4] = a5, v->call.args[5] = a6;
     v->clone = (struct clone_args){ 0 };
     v->forking = is_fork(v, &v->clone);
-    if (v->s) {
-        tt_put_syscall(v->s, (uint64_t)num, v->call.args);
+    procrec_syscall_entry(&v->t, num, v->call.sys, v->call.args);
+    if (v->t.s)
         sync_at_entry(v, &v->clone);
-    }
     wmap_syscall_entry(&v->call, v);
-    bool exec = v->call.sys == GSYS_EXECVE || v->call.sys == GSYS_EXECVEAT;
     /* What this vCPU traced so far must be written once, not by both the
      * parent and the child; and before execve replaces QEMU without an
      * exit callback. */
-    if (!opt.bin && (v->forking || exec))
+    if (!opt.bin && (v->forking || v->call.sys == GSYS_EXECVE || v->call.sys == GSYS_EXECVEAT))
         outbuf_flush(&v->out);
-    if (v->s) {
-        /* Nothing more until the call returns: a seal may flush it. */
-        tt_stream_park(v->s);
-        if (exec && getpid() == owner_pid) {
-            struct tt_error err;
-            if (tt_writer_seal(writer, &err))
-                fprintf(stderr, "memtrace: %s\n", err.msg);
-        }
-    }
+    procrec_syscall_park(&v->t, v->call.sys);
 }
 
 /* In a new child process, the only vCPU left is the caller: what the
@@ -690,37 +640,12 @@ static void forget_parent(void)
         if (!v)
             continue;
         if (opt.bin)
-            v->s = NULL;
+            v->t.s = NULL;
         else
             v->out.p = v->out.start;
         v->traced = 0;
     }
     atomic_store(&untraced, 0);
-}
-
-/* A loaded ELF object: an mmap of a file at offset 0 whose first bytes are
- * an ELF header (the dynamic loader maps each library so). Its path is the
- * descriptor's: guest descriptors are QEMU's own in linux-user. */
-static void put_module_if_elf(struct vcpu *v, int64_t ret)
-{
-    static uint64_t last_bias, last_start;
-    struct guest_image img;
-    char link[64], path[PATH_MAX];
-    if ((int)v->call.args[4] < 0 || v->call.args[5] != 0 || guestelf_from_ehdr((uint64_t)ret, &img))
-        return;
-    snprintf(link, sizeof(link), "/proc/self/fd/%d", (int)v->call.args[4]);
-    ssize_t n = readlink(link, path, sizeof(path) - 1);
-    if (n <= 0)
-        return;
-    path[n] = '\0';
-    /* The loader maps an object's span, then its first segment over it at
-     * the same place: one module. */
-    pthread_mutex_lock(&meta_lock);
-    bool again = img.bias == last_bias && img.start == last_start;
-    last_bias = img.bias, last_start = img.start;
-    pthread_mutex_unlock(&meta_lock);
-    if (!again)
-        put_module(v->s, path, &img);
 }
 
 static void on_syscall_ret(qemu_plugin_id_t id, unsigned idx, int64_t num, int64_t ret)
@@ -730,29 +655,21 @@ static void on_syscall_ret(qemu_plugin_id_t id, unsigned idx, int64_t num, int64
     struct vcpu *v = vcpu_get(idx);
     if (!v)
         return;
-    if (v->s) {
-        tt_stream_unpark(v->s);
-        /* The process goes on: so does its trace. */
-        if ((v->call.sys == GSYS_EXECVE || v->call.sys == GSYS_EXECVEAT) && getpid() == owner_pid)
-            tt_writer_unseal(writer);
-    }
+    procrec_syscall_unpark(&v->t, v->call.sys);
     if (v->forking && ret == 0)
         forget_parent();
-    if (v->s)
+    if (v->t.s)
         sync_at_return(v, ret);
     wmap_syscall_return(&v->call, ret, v);
-    if (v->s && v->call.sys == GSYS_MMAP && (uint64_t)ret < (uint64_t)-4095)
-        put_module_if_elf(v, ret);
-    if (v->s)
-        tt_put_sysret(v->s, (uint64_t)num, ret);
+    procrec_syscall_return(&v->t, num, v->call.sys, v->call.args, ret);
     v->call.sys = GSYS_OTHER;
 }
 
 static void on_map_change(void *ctx, uint64_t start, uint64_t len, uint32_t prot, unsigned cause)
 {
     struct vcpu *v = ctx;
-    if (v && v->s)
-        tt_put_map(v->s, start, len, prot, cause);
+    if (v && v->t.s)
+        tt_put_map(v->t.s, start, len, prot, cause);
 }
 
 /* --- Exit --- */

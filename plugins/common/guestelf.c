@@ -147,3 +147,26 @@ int guestelf_from_phdr(uint64_t phdr, unsigned phent, unsigned phnum, bool big_e
     apply_bias(img, bias);
     return 0;
 }
+
+int guestelf_initial(const struct guest_arch *arch, uint64_t sp, struct guest_initial *in, const char **err)
+{
+    struct initstack *is = &in->stack;
+    *in = (struct guest_initial){ 0 };
+    *err = NULL;
+    if (initstack_read(arch, sp, is)) {
+        *err = "cannot read the initial stack (argc, argv, environment, auxiliary vector)";
+        return -1;
+    }
+    in->has_stack = true;
+    in->has_main = !guestelf_from_phdr(is->phdr, (unsigned)is->phent, (unsigned)is->phnum,
+                                       arch->big_endian, &in->main);
+    if (!in->has_main)
+        *err = "cannot read the main program's program headers";
+    in->has_interp = is->base && !guestelf_from_ehdr(is->base, &in->interp);
+    if (is->base && !in->has_interp)
+        *err = "cannot read the dynamic loader's ELF header";
+    in->has_vdso = is->sysinfo_ehdr && !guestelf_from_ehdr(is->sysinfo_ehdr, &in->vdso);
+    if (is->sysinfo_ehdr && !in->has_vdso)
+        *err = "cannot read the vDSO's ELF header";
+    return *err ? -1 : 0;
+}

@@ -10,6 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "guestarch.h"
+#include "initstack.h"
+
 #define GUESTELF_MAX_LOADS 16
 
 struct guest_segment {
@@ -33,5 +36,19 @@ int guestelf_from_ehdr(uint64_t ehdr, struct guest_image *img);
  * 0 or -1. */
 int guestelf_from_phdr(uint64_t phdr, unsigned phent, unsigned phnum, bool big_endian,
                        struct guest_image *img);
+
+/* What QEMU loaded before the first instruction, without a guest system
+ * call: the initial stack, the main program, the dynamic loader and the
+ * vDSO. */
+struct guest_initial {
+    bool has_stack, has_main, has_interp, has_vdso;
+    struct initstack stack;
+    struct guest_image main, interp, vdso;
+};
+
+/* Reads them from the first vCPU's initial stack pointer sp, before its
+ * first instruction. 0, or -1 with a message in *err (static storage) for
+ * what could not be read; what could is in *in. */
+int guestelf_initial(const struct guest_arch *arch, uint64_t sp, struct guest_initial *in, const char **err);
 
 #endif

@@ -71,3 +71,24 @@ bool guestmem_read_string(uint64_t addr, char *buf, size_t size)
     }
     return false;
 }
+
+#if QEMUAPI_REGISTERS
+bool guestmem_read_sp(const struct guest_arch *arch, uint64_t *sp)
+{
+    GArray *regs = qemu_plugin_get_registers();
+    GByteArray *buf = g_byte_array_new();
+    bool found = false;
+    for (guint i = 0; i < regs->len && !found; i++) {
+        qemu_plugin_reg_descriptor *d = &g_array_index(regs, qemu_plugin_reg_descriptor, i);
+        if (!strcmp(d->name, arch->sp_reg)) {
+            int n = qemu_plugin_read_register(d->handle, buf);
+            found = n > 0 && n <= 8;
+            if (found)
+                *sp = guestmem_uint(buf->data, (unsigned)n, arch->big_endian);
+        }
+    }
+    g_byte_array_unref(buf);
+    g_array_free(regs, true);
+    return found;
+}
+#endif

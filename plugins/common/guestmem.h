@@ -9,12 +9,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "guestarch.h"
 #include "qemuapi.h"
 
 #if !QEMUAPI_READ_MEMORY
 /* Learns where linux-user keeps guest memory from an instruction being
  * translated (its host address). */
 void guestmem_learn_base(const struct qemu_plugin_insn *insn);
+#endif
+
+#if QEMUAPI_REGISTERS
+/* The calling vCPU's stack pointer; false if QEMU has no such register. */
+bool guestmem_read_sp(const struct guest_arch *arch, uint64_t *sp);
 #endif
 
 /* False if any byte of [addr, addr+len) is unmapped or unreadable. */

@@ -81,7 +81,7 @@ static void add_segments(const struct guest_image *img, bool vdso)
 }
 
 /* The end of the highest image span in [lo, sp), or lo. */
-static uint64_t above_images(const struct wmap_initial *in, uint64_t lo, uint64_t sp)
+static uint64_t above_images(const struct guest_initial *in, uint64_t lo, uint64_t sp)
 {
     const struct guest_image *imgs[] = { in->has_main ? &in->main : NULL,
                                          in->has_interp ? &in->interp : NULL,
@@ -94,35 +94,19 @@ static uint64_t above_images(const struct wmap_initial *in, uint64_t lo, uint64_
     return lo;
 }
 
-int wmap_add_initial(uint64_t sp, struct wmap_initial *in, void *ctx, const char **err)
+void wmap_add_initial(uint64_t sp, const struct guest_initial *in, void *ctx)
 {
-    struct initstack *is = &in->stack;
-    *in = (struct wmap_initial){ 0 };
-    *err = NULL;
-    if (initstack_read(arch, sp, is)) {
-        *err = "cannot read the initial stack (argc, argv, environment, auxiliary vector)";
-        return -1;
-    }
-    in->has_main = !guestelf_from_phdr(is->phdr, (unsigned)is->phent, (unsigned)is->phnum,
-                                       arch->big_endian, &in->main);
-    if (!in->has_main)
-        *err = "cannot read the main program's program headers";
-    in->has_interp = is->base && !guestelf_from_ehdr(is->base, &in->interp);
-    if (is->base && !in->has_interp)
-        *err = "cannot read the dynamic loader's ELF header";
-    in->has_vdso = is->sysinfo_ehdr && !guestelf_from_ehdr(is->sysinfo_ehdr, &in->vdso);
-    if (is->sysinfo_ehdr && !in->has_vdso)
-        *err = "cannot read the vDSO's ELF header";
-
+    if (!in->has_stack)
+        return;
     /* QEMU maps the stack with one inaccessible guard page below it
      * (linux-user's setup_arg_pages), and may load an image right below
      * that: the stack starts a guard page above the probed bottom or the
      * highest image below it. */
     uint64_t guard = (uint64_t)getpagesize() > GUEST_PAGE ? (uint64_t)getpagesize() : GUEST_PAGE;
-    in->stack_start = above_images(in, is->bottom, sp) + guard;
+    uint64_t stack_start = above_images(in, in->stack.bottom, sp) + guard;
     pthread_mutex_lock(&lock);
     cur_ctx = ctx;
-    set(in->stack_start, is->top - in->stack_start, TT_PROT_READ | TT_PROT_WRITE, TT_MAP_INITIAL);
+    set(stack_start, in->stack.top - stack_start, TT_PROT_READ | TT_PROT_WRITE, TT_MAP_INITIAL);
     if (in->has_main)
         add_segments(&in->main, false);
     if (in->has_interp)
@@ -130,7 +114,6 @@ int wmap_add_initial(uint64_t sp, struct wmap_initial *in, void *ctx, const char
     if (in->has_vdso)
         add_segments(&in->vdso, true);
     pthread_mutex_unlock(&lock);
-    return *err ? -1 : 0;
 }
 
 static bool succeeded(int64_t ret)

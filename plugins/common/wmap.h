@@ -31,22 +31,13 @@ typedef void wmap_observer(void *ctx, uint64_t start, uint64_t len, uint32_t pro
 /* 0, or -1 when out of memory. observer may be NULL. */
 int wmap_init(const struct guest_arch *arch, wmap_observer *observer);
 
-/* What QEMU mapped before the first instruction. */
-struct wmap_initial {
-    struct initstack stack;
-    uint64_t stack_start; /* the stack's lowest page, past QEMU's guard page */
-    bool has_main, has_interp, has_vdso;
-    struct guest_image main, interp, vdso;
-};
-
-/* Adds the initial regions: the main thread's stack and the writable
- * segments of the main program and the dynamic loader; the vDSO is found
- * too but stays read-only (its one segment says RWX, but Linux and QEMU map
- * it read and execute only). Call from the first vCPU's init callback (its
- * registers and memory are set, no guest instruction has run), with its
- * stack pointer; fills *init. 0, or -1 with a message in *err (static
- * storage) for what could not be read; what could was added. */
-int wmap_add_initial(uint64_t sp, struct wmap_initial *init, void *ctx, const char **err);
+/* Adds what QEMU mapped before the first instruction (guestelf_initial,
+ * from the stack pointer sp): the main thread's stack and the writable
+ * segments of the main program and the dynamic loader; the vDSO stays
+ * read-only (its one segment says RWX, but Linux and QEMU map it read and
+ * execute only). Call from the first vCPU's init callback (its registers
+ * and memory are set, no guest instruction has run). */
+void wmap_add_initial(uint64_t sp, const struct guest_initial *in, void *ctx);
 
 /* A system call as the syscall callback saw it, carried to its return.
  * Changes that take memory away (munmap, mprotect or a MAP_FIXED mmap

@@ -5,7 +5,7 @@
 # registers, filters, threads and qemu-system's physical addresses.
 . tests/integration/lib.sh
 . tests/integration/execlog_lib.sh
-plan 21
+plan 25
 
 cp "$EXECLOG" "$T/libexeclog-text.so"
 
@@ -94,6 +94,21 @@ timeout 60 "$QEMU_BIN/qemu-x86_64" -plugin "$EXECLOG,format=bin,out=$T/t.tct" \
 rc=$?
 "$TCGTRACE" dump "$T/t.tct" >"$T/dump.log" 2>>"$T/err"
 is "$rc:$?:$(grep -c 'fork' "$T/err")" "0:0:0" "x86_64: fork: the parent's trace is whole"
+
+# linux-user: the guest's modules, threads and system calls too (shared
+# with memtrace: plugins/common/procrec.c), so stats names the hottest
+# code from the program's symbols (PIE on x86_64, a foreign aarch64 one).
+for a in x86_64 aarch64; do
+    run_guest $a -plugin "$EXECLOG,format=bin,out=$T/s.tct" "$GUESTS/$a/loop" 20000 >/dev/null
+    "$TCGTRACE" stats --top 3 "$T/s.tct" >"$T/stats" 2>/dev/null
+    sed -n '/^hottest code by instructions/,/^$/p' "$T/stats" | grep -c ' kernel+0x[0-9a-f]* (loop\.c:14)$' >"$T/n"
+    is "$(cat "$T/n")" 3 "$a: stats names the hottest code: kernel at loop.c:14"
+    "$TCGTRACE" dump --format text --kind module,thread-start,thread-exit,syscall "$T/s.tct" >"$T/procs"
+    grep -q "^0 module .*/loop bias " "$T/procs" && grep -q '^0 module .*/libc\.so\.6 bias ' "$T/procs" &&
+        grep -q '^0 module \[vdso\] bias ' "$T/procs" && grep -q '^0 thread-start tid [1-9]' "$T/procs" &&
+        grep -q '^0 thread-exit tid [1-9][0-9]* status 0$' "$T/procs" && grep -q '^0 syscall ' "$T/procs"
+    ok $? "$a: module loads (program, libc, vDSO), thread start and exit, system calls"
+done
 
 refused() { # refused OPTS MESSAGE
     run_guest x86_64 -plugin "$EXECLOG,$1" "$GUESTS/x86_64/loop" 1 >/dev/null 2>"$T/err"
