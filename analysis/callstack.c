@@ -84,13 +84,17 @@ int callstack_store(struct callstacks *cs, struct callstack *st, uint64_t pc, ui
     return 0;
 }
 
-size_t callstack_calls(const struct callstacks *cs, const struct callstack *st, uint64_t *out, size_t max)
+uint64_t callstack_site(const struct callstacks *cs, uint64_t ret)
 {
     /* An address inside the call: x86's ends at ret - 1, arm64's bl is
      * ret - 4, and ret - 2 is inside a riscv jal or a c.jalr. */
-    uint64_t back = cs->machine == EM_X86_64 ? 1 : cs->machine == EM_AARCH64 ? 4 : 2;
+    return ret - (cs->machine == EM_X86_64 ? 1 : cs->machine == EM_AARCH64 ? 4 : 2);
+}
+
+size_t callstack_calls(const struct callstacks *cs, const struct callstack *st, uint64_t *out, size_t max)
+{
     size_t n = 0;
     for (size_t i = st->n; i-- > 0 && n < max;)
-        out[n++] = st->v[i].ret - back;
+        out[n++] = callstack_site(cs, st->v[i].ret);
     return n;
 }

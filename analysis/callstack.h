@@ -84,4 +84,7 @@ static inline void callstack_load(struct callstack *st, uint64_t addr, uint32_t 
  * returns how many. */
 size_t callstack_calls(const struct callstacks *cs, const struct callstack *st, uint64_t *out, size_t max);
 
+/* The call site of return address ret, as callstack_calls gives them. */
+uint64_t callstack_site(const struct callstacks *cs, uint64_t ret);
+
 #endif

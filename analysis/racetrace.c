@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heap.h"
 #include "racetrace.h"
 #include "readahead.h"
 #include "room.h"
@@ -12,18 +13,18 @@
 #include "u64map.h"
 
 /* What the detecting pass keeps of a record it holds back. */
-enum ev_type { EV_ACCESS, EV_SYNC, EV_SYSCALL, EV_MAP, EV_THREAD_START };
+enum ev_type { EV_ACCESS, EV_SYNC, EV_SYSCALL, EV_MAP, EV_THREAD_START, EV_HEAP };
 
 struct ev {
     uint8_t type;
-    uint8_t kind;   /* sync kind; map cause (0: unmapped); access: BOUND, LATE */
+    uint8_t kind;   /* sync kind; map cause (0: unmapped); access: BOUND, LATE; heap kind */
     uint16_t size;  /* access bytes */
     uint32_t flags; /* access: TT_RACE_* and TT_SYNCINSN_*; sync: TT_SYNCINSN_* */
-    uint64_t pc;    /* access, sync; syscall: its number */
-    uint64_t addr;  /* access, sync; map: start; syscall: second argument */
-    uint64_t value; /* access; sync: argument; map: length; thread start: tid */
-    uint64_t seq;   /* sync: global sequence number; access: arrival */
-    uint64_t value_hi; /* access of 16 bytes: the high half */
+    uint64_t pc;    /* access, sync; syscall: its number; heap: the call's return address */
+    uint64_t addr;  /* access, sync; map: start; syscall: second argument; heap: the block */
+    uint64_t value; /* access; sync: argument; map: length; thread start: tid; heap: size */
+    uint64_t seq;   /* sync: global sequence number; access: arrival; heap: the function */
+    uint64_t value_hi; /* access of 16 bytes: the high half; heap: realloc's old block */
 };
 
 /* Accesses delivered right before their stream's next sync event, where
@@ -125,6 +126,7 @@ struct racetrace {
     size_t nthreads, threads_cap;
     struct u64map thread_of; /* tid -> index of the last thread with it */
     struct mapset maps;
+    struct heap heap; /* the live heap blocks (detecting pass) */
 
     struct racetrace_report *reports;
     size_t nreports, reports_cap;
@@ -242,6 +244,7 @@ void racetrace_free(struct racetrace *rt)
     free(rt->threads);
     u64map_free(&rt->thread_of);
     mapset_free(&rt->maps);
+    heap_clear(&rt->heap);
     free(rt->reports);
     free(rt->earlier);
     free(rt);
@@ -487,12 +490,20 @@ static int note_reports(struct racetrace *rt, const struct stream *s, uint64_t a
             room(&rt->earlier, &cap, rt->nreports, sizeof *rt->earlier) < 0)
             return -ENOMEM;
         const struct mapset_range *m = mapset_find(&rt->maps, addr);
+        const struct heap_block *b = heap_find(&rt->heap, addr);
         rt->reports[rt->nreports] = (struct racetrace_report){
             .race = v[rt->nreports],
             .first_thread = thread_index(rt, v[rt->nreports].first.tid),
             .second_thread = s->thread,
             .mapping = m ? *m : (struct mapset_range){ 0 },
         };
+        if (b) {
+            struct racetrace_block *rb = &rt->reports[rt->nreports].block;
+            uint32_t n;
+            const uint64_t *pcs = heap_stack(&rt->heap, b->stack, &n);
+            *rb = (struct racetrace_block){ true, b->start, b->size, b->thread, { .n = n } };
+            memcpy(rb->alloc.pc, pcs, n * sizeof *pcs);
+        }
         take_calls(rt, s, &rt->reports[rt->nreports].second_calls);
         int32_t t = rt->reports[rt->nreports].first_thread;
         uint32_t vcpu = t >= 0 ? rt->threads[t].vcpu : UINT32_MAX;
@@ -562,6 +573,37 @@ static int map_event(struct racetrace *rt, const struct ev *e)
     return mapset_set(&rt->maps, e->addr, e->value, cause) < 0 ? -ENOMEM : 0;
 }
 
+/* An allocator call (a heap event): the live blocks follow it, and a
+ * block that goes loses its history (tt_race_forget), so memory that any
+ * allocator hands to another thread starts clean there, whatever ordered
+ * the hand-off. A block allocated over blocks still thought alive (their
+ * free was not recorded) starts clean too. */
+static int heap_event(struct racetrace *rt, struct stream *s, const struct ev *e)
+{
+    struct heap_block old;
+    uint64_t addr = e->addr, size = e->value, given = e->value_hi;
+    int rc = 0;
+    rt->st.heap_events++;
+    if (e->kind == TT_HEAP_FREE)
+        return addr && heap_remove(&rt->heap, addr, &old) ? tt_race_forget(rt->det, old.start, old.size) : 0;
+    /* realloc moved the block, or freed it (glibc's realloc(p, 0) returns
+     * NULL); in place, what it gave up goes. A failed one keeps it. */
+    if (e->kind == TT_HEAP_REALLOC && given && (addr || !size) && heap_remove(&rt->heap, given, &old)) {
+        if (addr != given)
+            rc = tt_race_forget(rt->det, old.start, old.size);
+        else if (size < old.size)
+            rc = tt_race_forget(rt->det, given + size, old.size - size);
+    }
+    if (rc < 0 || !addr)
+        return rc;
+    uint64_t pcs[RACETRACE_CALLS] = { e->seq, callstack_site(&rt->calls, e->pc) };
+    uint32_t n = 2 + (uint32_t)callstack_calls(&rt->calls, &s->stack, pcs + 2, RACETRACE_CALLS - 2);
+    bool dropped;
+    if (heap_insert(&rt->heap, addr, size, s->thread, pcs, n, &dropped) < 0)
+        return -ENOMEM;
+    return dropped ? tt_race_forget(rt->det, addr, size) : 0;
+}
+
 /* Delivers one event of stream s. 0, TT_RACE_WAIT (only with can_wait, for
  * a load), or a negative errno. */
 static int apply(struct racetrace *rt, struct stream *s, const struct ev *e, bool can_wait)
@@ -605,6 +647,9 @@ static int apply(struct racetrace *rt, struct stream *s, const struct ev *e, boo
         s->thread = thread_index(rt, e->value);
         s->dormant = false;
         return 0;
+    case EV_HEAP:
+        /* Only the detecting pass keeps blocks: their stacks are its. */
+        return rt->detecting ? heap_event(rt, s, e) : 0;
     }
     return 0;
 }
@@ -676,6 +721,10 @@ static bool to_event(struct racetrace *rt, struct stream *s, const struct tt_rec
         return true;
     case TT_THREAD_START:
         *e = (struct ev){ .type = EV_THREAD_START, .value = rec->thread.tid };
+        return true;
+    case TT_HEAP:
+        *e = (struct ev){ .type = EV_HEAP, .kind = rec->heap.kind, .pc = rec->heap.call, .addr = rec->heap.addr,
+                          .value = rec->heap.size, .seq = rec->heap.func, .value_hi = rec->heap.old };
         return true;
     default:
         return false;
@@ -862,7 +911,7 @@ static bool may_release(const struct racetrace *rt, const struct ev *e)
 {
     if (!rt->queued)
         return false;
-    if (e->type == EV_SYNC || e->type == EV_MAP)
+    if (e->type == EV_SYNC || e->type == EV_MAP || e->type == EV_HEAP)
         return true;
     if (e->type != EV_ACCESS || !(e->flags & TT_RACE_WRITE) || !rt->nwaiting)
         return false;
@@ -1014,6 +1063,7 @@ static int detect(struct racetrace *rt, struct readahead *r, struct tt_error *er
     rt->parallel = false;
     streams_free(rt);
     mapset_free(&rt->maps);
+    heap_clear(&rt->heap);
     u64map_free(&rt->thread_of);
     rt->nthreads = 0;
     /* Records turn into events AHEAD records before they go to the

@@ -59,6 +59,17 @@ struct racetrace_thread {
     bool exited;
 };
 
+/* The heap block holding an address, from the trace's heap events
+ * (docs/format.md): found false when none did or the trace has none. */
+struct racetrace_block {
+    bool found;
+    uint64_t start, size;
+    int32_t thread; /* the thread that allocated it; -1 unknown */
+    /* The allocator function's entry, its call site, then the calls that
+     * led there. */
+    struct racetrace_calls alloc;
+};
+
 /* A race report (race.h) and where it happened. */
 struct racetrace_report {
     struct tt_race_report race;
@@ -69,6 +80,8 @@ struct racetrace_report {
     struct racetrace_calls second_calls, first_calls;
     /* The mapping holding the address then (cause 0: none recorded). */
     struct mapset_range mapping;
+    /* The heap block holding race.second's address then. */
+    struct racetrace_block block;
 };
 
 struct racetrace_stats {
@@ -78,6 +91,7 @@ struct racetrace_stats {
                           event's turn, for a load that saw their store */
     uint64_t max_held; /* most events held back at once */
     uint64_t lost;     /* records the recording lost */
+    uint64_t heap_events; /* allocator calls read (heap events) */
     struct tt_race_stats det;
 };
 
