@@ -50,12 +50,13 @@ struct side {
 };
 
 /* What the memory is. */
-enum location_kind { LOC_GLOBAL, LOC_MODULE, LOC_STACK, LOC_MAPPING, LOC_UNKNOWN };
+enum location_kind { LOC_GLOBAL, LOC_MODULE, LOC_STACK, LOC_HEAP, LOC_MAPPING, LOC_UNKNOWN };
 
 struct location {
     enum location_kind kind;
     struct sym_data data; /* LOC_GLOBAL, LOC_MODULE */
     int32_t thread;       /* LOC_STACK */
+    struct stack alloc;   /* LOC_HEAP: where the block was allocated */
     struct mapset_range mapping;
 };
 
@@ -169,6 +170,16 @@ static void name_location(struct report *rp, struct shown *s)
         l->kind = l->data.name ? LOC_GLOBAL : LOC_MODULE;
         return;
     }
+    const struct racetrace_block *b = &s->rep->block;
+    if (b->found && b->alloc.n) {
+        /* From the allocator function's entry, as a thread's creation
+         * starts at pthread_create. */
+        struct racetrace_calls calls = { .n = b->alloc.n - 1 };
+        memcpy(calls.pc, b->alloc.pc + 1, calls.n * sizeof *calls.pc);
+        name_stack(rp, &l->alloc, b->alloc.pc[0], &calls, true);
+        l->kind = LOC_HEAP;
+        return;
+    }
     /* One of the racing threads' stacks first: another thread's stack
      * reused by a later one has both. */
     int32_t cand[2] = { s->cur.thread, s->prev.thread };
@@ -250,6 +261,11 @@ static void text_location(const struct shown *s)
         break;
     case LOC_STACK:
         printf("  Location is stack of %s\n", thread_name(l->thread, tname, sizeof tname));
+        break;
+    case LOC_HEAP:
+        printf("  Location is heap block of size %" PRIu64 " at 0x%" PRIx64 " allocated by %s at:\n",
+               s->rep->block.size, s->rep->block.start, thread_name(s->rep->block.thread, tname, sizeof tname));
+        text_stack(&l->alloc);
         break;
     case LOC_MAPPING:
         printf("  Location is %s memory at 0x%" PRIx64 ", in [0x%" PRIx64 ", 0x%" PRIx64 ") mapped by %s\n",
@@ -407,7 +423,7 @@ static void json_access(const char *key, const struct side *s)
 
 static const char *const location_kinds[] = {
     [LOC_GLOBAL] = "global", [LOC_MODULE] = "module", [LOC_STACK] = "stack",
-    [LOC_MAPPING] = "mapping", [LOC_UNKNOWN] = "unknown",
+    [LOC_HEAP] = "heap", [LOC_MAPPING] = "mapping", [LOC_UNKNOWN] = "unknown",
 };
 
 static void json_race(struct report *rp, const struct shown *s, size_t i)
@@ -422,6 +438,9 @@ static void json_race(struct report *rp, const struct shown *s, size_t i)
     if (l->kind == LOC_GLOBAL) {
         json_hex("start", s->cur.a->addr - l->data.name_offset);
         json_u64("size", l->data.size);
+    } else if (l->kind == LOC_HEAP) {
+        json_hex("start", s->rep->block.start);
+        json_u64("size", s->rep->block.size);
     } else {
         printf(",\"start\":null,\"size\":null");
     }
@@ -431,6 +450,12 @@ static void json_race(struct report *rp, const struct shown *s, size_t i)
     else
         printf(",\"offset\":null");
     json_thread_or_null("thread", l->kind == LOC_STACK ? l->thread : -1);
+    json_thread_or_null("allocated_by", l->kind == LOC_HEAP ? s->rep->block.thread : -1);
+    printf(",\"allocated_at\":");
+    if (l->kind == LOC_HEAP)
+        json_stack(&l->alloc);
+    else
+        printf("null");
     json_str_or_null("mapping", l->mapping.cause ? tt_map_cause_name(l->mapping.cause) : NULL);
     if (l->mapping.cause) {
         json_hex("mapping_start", l->mapping.start);
