@@ -418,6 +418,39 @@ static void summary_text(const struct follow *f, const char *shown, double wall)
             wall);
 }
 
+/* What the records are, for people: by kind, in the order of the kinds
+ * (definitions are not records of the program). */
+static const char *const kind_nouns[TT_KIND_COUNT][2] = {
+    [TT_INSN] = { "instruction", "instructions" },
+    [TT_MEM] = { "memory access", "memory accesses" },
+    [TT_REG] = { "register change", "register changes" },
+    [TT_THREAD_START] = { "thread start", "thread starts" },
+    [TT_THREAD_EXIT] = { "thread exit", "thread exits" },
+    [TT_SYSCALL] = { "syscall", "syscalls" },
+    [TT_SYSRET] = { "syscall return", "syscall returns" },
+    [TT_MAP] = { "mapping change", "mapping changes" },
+    [TT_MODULE] = { "module load", "module loads" },
+    [TT_SYNC] = { "sync event", "sync events" },
+    [TT_LOST] = { "records-lost record", "records-lost records" },
+    [TT_HEAP] = { "heap event", "heap events" },
+};
+
+/* A second line with the records per kind, from the header's counts (which
+ * the writer filled in before the trailer); none if the trace has none. */
+static void summary_kinds(const struct tt_header *h)
+{
+    char line[1024];
+    size_t n = 0;
+    for (unsigned k = 1; k < TT_KIND_COUNT && h->has_kind_counts; k++) {
+        uint64_t c = h->kind_counts[k];
+        if (c && kind_nouns[k][0] && n < sizeof line)
+            n += (size_t)snprintf(line + n, sizeof line - n, "%s%" PRIu64 " %s", n ? ", " : "", c,
+                                  kind_nouns[k][c != 1]);
+    }
+    if (n)
+        fprintf(stderr, "tcgtrace record:   %s\n", line);
+}
+
 /* From the chunk headers and the trailer alone (a merged open's first
  * pass): the records are not decoded, which would take longer than
  * recording them did. So the losses counted are the writer's (a failed
@@ -453,6 +486,7 @@ static void summary_bin(const struct follow *f, const char *shown, double wall)
     fprintf(stderr, "tcgtrace record: '%s': %" PRIu64 " records from %u vCPU%s, %s, %s (%.1f bytes/record), %.2f s\n",
             shown, records, vcpus, vcpus == 1 ? "" : "s", lost, human_size((double)f->size, size, sizeof size),
             records ? (double)f->size / (double)records : 0.0, wall);
+    summary_kinds(tt_reader_header(r));
     tt_reader_close(r);
 }
 

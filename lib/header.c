@@ -28,7 +28,7 @@ static uint8_t *field_u64(uint8_t *p, uint16_t key, uint64_t v)
 
 uint8_t *tt_header_encode(const struct tt_header *h, size_t *len)
 {
-    size_t n = TT_HEADER_FIXED + 4 + 11 * 6 + 8 * 4 + 1;
+    size_t n = TT_HEADER_FIXED + 4 + 12 * 6 + 8 * 4 + 1 + 8 * TT_KIND_COUNT;
     const char *strs[] = { h->arch, h->qemu_version, h->tcgtrace_version, h->plugin, h->plugin_options };
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         n += strs[i] ? strlen(strs[i]) : 0;
@@ -63,6 +63,12 @@ uint8_t *tt_header_encode(const struct tt_header *h, size_t *len)
     p = field_str(p, TT_F_PLUGIN_OPTIONS, h->plugin_options);
     p = field_u64(p, TT_F_FEATURES, h->features);
     p = field_u64(p, TT_F_REQUIRED, 0);
+    if (h->has_kind_counts) {
+        p = tt_put_le16(p, TT_F_KIND_COUNTS);
+        p = tt_put_le32(p, 8 * (TT_KIND_COUNT - 1));
+        for (unsigned k = 1; k < TT_KIND_COUNT; k++)
+            p = tt_put_le64(p, h->kind_counts[k]);
+    }
     size_t total = (size_t)(p - buf) + 4;
     tt_put_le32(buf + 12, (uint32_t)total);
     tt_put_le32(p, tt_crc32c(0, buf, total - 4));
@@ -102,7 +108,7 @@ int tt_header_decode(const uint8_t *buf, size_t len, struct tt_header *h, struct
         p = v + n;
         bool is_u64 = key == TT_F_PAGE_SIZE || key == TT_F_START_TIME || key == TT_F_FEATURES ||
                       key == TT_F_REQUIRED;
-        if ((is_u64 && n != 8) || (key == TT_F_BIG_ENDIAN && n != 1))
+        if ((is_u64 && n != 8) || (key == TT_F_BIG_ENDIAN && n != 1) || (key == TT_F_KIND_COUNTS && n % 8))
             return tt_error_set(err, TT_E_CORRUPT, off, "header: field %u at byte %llu has length %u",
                                 key, (unsigned long long)off, n);
         const char **str = NULL;
@@ -116,6 +122,13 @@ int tt_header_decode(const uint8_t *buf, size_t len, struct tt_header *h, struct
         case TT_F_PAGE_SIZE: h->page_size = tt_le64(v); break;
         case TT_F_START_TIME: h->start_time_ns = tt_le64(v); break;
         case TT_F_FEATURES: h->features = tt_le64(v); break;
+        case TT_F_KIND_COUNTS:
+            /* Kinds from 1, as many as the writer knew: those this reader
+             * knows are kept. */
+            h->has_kind_counts = true;
+            for (uint32_t k = 1; k <= n / 8 && k < TT_KIND_COUNT; k++)
+                h->kind_counts[k] = tt_le64(v + 8 * (k - 1));
+            break;
         case TT_F_REQUIRED:
             if (tt_le64(v))
                 return tt_error_set(err, TT_E_FEATURE, off,

@@ -21,6 +21,7 @@
 struct tt_buf {
     struct tt_buf *next;
     uint32_t stream, seq, nrec;
+    uint32_t nkind[TT_KIND_COUNT]; /* nrec per kind */
     size_t len;
     uint8_t data[];
 };
@@ -93,6 +94,11 @@ struct tt_writer {
     struct totals *tot, meta_tot;
     uint32_t ntot;
     uint64_t lost_kind[TT_KIND_COUNT];
+    /* Records written per kind; and the header as written, with where its
+     * records-per-kind value is (0: none), to write it again with them. */
+    uint64_t kinds[TT_KIND_COUNT];
+    uint8_t *hdr;
+    size_t hlen, counts_at;
 
     _Atomic uint64_t st_records, st_lost, st_chunks, st_bytes, st_raw;
     _Alignas(64) _Atomic uint64_t gseq;
@@ -105,6 +111,7 @@ static struct tt_buf *buf_new(struct tt_writer *w)
     if (b) {
         b->next = NULL;
         b->len = b->nrec = 0;
+        memset(b->nkind, 0, sizeof b->nkind);
     }
     return b;
 }
@@ -231,6 +238,8 @@ static void write_chunk(struct tt_writer *w, struct tt_buf *b, uint8_t type)
         return;
     }
     w->offset += sizeof hdr + h.stored_size;
+    for (unsigned k = 0; k < TT_KIND_COUNT && type == TT_CHUNK_DATA; k++)
+        w->kinds[k] += b->nkind[k];
     if (t) {
         t->chunks++;
         t->records += b->nrec;
@@ -268,8 +277,24 @@ static void write_meta(struct tt_writer *w, struct tt_buf *list)
     }
 }
 
+/* The header again, with the records per kind written so far, when it has
+ * the field for them: before a trailer, which makes them meaningful. A
+ * failure leaves the zeros, which say "not known". */
+static void write_counts(struct tt_writer *w)
+{
+    if (!w->counts_at)
+        return;
+    for (unsigned k = 1; k < TT_KIND_COUNT; k++)
+        tt_put_le64(w->hdr + w->counts_at + 8 * (k - 1), w->kinds[k]);
+    tt_put_le32(w->hdr + w->hlen - 4, tt_crc32c(0, w->hdr, w->hlen - 4));
+    if (pwrite(w->fd, w->hdr, w->hlen, 0) != (ssize_t)w->hlen) {
+        /* Nothing lost but the counts. */
+    }
+}
+
 static void write_trailer(struct tt_writer *w)
 {
+    write_counts(w);
     uint32_t n = 1;
     for (uint32_t i = 0; i < w->ntot; i++)
         n += w->tot[i].chunks || w->tot[i].lost;
@@ -419,6 +444,7 @@ static void writer_free(struct tt_writer *w)
     tt_arena_free(&w->arena);
     free(w->tot);
     free(w->zbuf);
+    free(w->hdr);
     ZSTD_freeCCtx(w->cctx);
     free(w->path);
     pthread_mutex_destroy(&w->lock);
@@ -426,6 +452,15 @@ static void writer_free(struct tt_writer *w)
     pthread_cond_destroy(&w->freed);
     pthread_cond_destroy(&w->sealed);
     free(w);
+}
+
+/* Where an encoded header's records-per-kind value is. */
+static size_t counts_offset(const uint8_t *h, size_t len)
+{
+    for (size_t p = TT_HEADER_FIXED; p + 6 <= len - 4; p += 6 + tt_le32(h + p + 2))
+        if (tt_le16(h + p) == TT_F_KIND_COUNTS)
+            return p + 6;
+    return 0;
 }
 
 struct tt_writer *tt_writer_open(const char *path, const struct tt_header *hdr,
@@ -497,7 +532,10 @@ struct tt_writer *tt_writer_open(const char *path, const struct tt_header *hdr,
         writer_free(w);
         return NULL;
     }
-    free(h);
+    w->hdr = h;
+    w->hlen = hlen;
+    if (hdr->has_kind_counts)
+        w->counts_at = counts_offset(h, hlen);
     w->offset = hlen;
     atomic_store(&w->st_bytes, hlen);
     if (!w->synchronous) {
@@ -592,6 +630,7 @@ static void stream_reset(struct tt_stream *s)
     s->last_val = 0;
     s->prev_mslot = 0;
     s->run_end = NULL;
+    memset(s->nkind, 0, sizeof s->nkind);
     memset(s->mslot, 0, sizeof s->mslot);
 }
 
@@ -644,6 +683,11 @@ void tt_stream_handoff(struct tt_stream *s)
         return;
     b->len = (size_t)(s->p - b->data);
     b->nrec = s->nrec;
+    uint32_t others = 0;
+    for (unsigned k = 0; k < TT_KIND_COUNT; k++)
+        others += s->nkind[k];
+    memcpy(b->nkind, s->nkind, sizeof b->nkind);
+    b->nkind[TT_MEM] = s->nrec - others;
     b->stream = s->id;
     b->seq = s->seq++;
     b->next = NULL;
@@ -773,7 +817,7 @@ void tt_put_module(struct tt_stream *s, const char *path, uint64_t bias, uint64_
     memcpy(p, path, n);
     p += n;
     *p++ = 0;
-    tt_stream_end_(s, p);
+    tt_stream_end_kind_(s, p, TT_MODULE);
 }
 
 uint64_t tt_writer_next_gseq(struct tt_writer *w)
@@ -808,10 +852,11 @@ static uint8_t *meta_reserve(struct tt_writer *w, size_t n)
     return b->data + b->len;
 }
 
-static void meta_commit(struct tt_writer *w, uint8_t *end)
+static void meta_commit(struct tt_writer *w, uint8_t *end, unsigned kind)
 {
     w->meta_cur->len = (size_t)(end - w->meta_cur->data);
     w->meta_cur->nrec++;
+    w->meta_cur->nkind[kind]++;
 }
 
 uint32_t tt_def_insn(struct tt_writer *w, uint64_t pc, const uint8_t *bytes, size_t len,
@@ -834,7 +879,7 @@ uint32_t tt_def_insn(struct tt_writer *w, uint64_t pc, const uint8_t *bytes, siz
         p += len;
         p = tt_put_varint(p, dn);
         memcpy(p, disas, dn);
-        meta_commit(w, p + dn);
+        meta_commit(w, p + dn, TT_DEF_INSN);
     }
     pthread_mutex_unlock(&w->lock);
     return id;
@@ -853,7 +898,7 @@ uint32_t tt_def_reg(struct tt_writer *w, const char *name, uint32_t width)
         p = tt_put_varint(p, width);
         p = tt_put_varint(p, n);
         memcpy(p, name, n);
-        meta_commit(w, p + n);
+        meta_commit(w, p + n, TT_DEF_REG);
     }
     pthread_mutex_unlock(&w->lock);
     return id;
@@ -913,7 +958,7 @@ uint32_t tt_def_string(struct tt_writer *w, const char *str)
     p = tt_put_varint(p, id);
     p = tt_put_varint(p, n);
     memcpy(p, str, n);
-    meta_commit(w, p + n);
+    meta_commit(w, p + n, TT_DEF_STRING);
 out:
     pthread_mutex_unlock(&w->lock);
     return id;

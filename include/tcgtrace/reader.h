@@ -35,6 +35,12 @@ struct tt_header {
     const char *plugin;
     const char *plugin_options;
     uint64_t features; /* tt_feature bits */
+    /* The records per kind (tt_kind) the trace holds, definitions
+     * included. The writer reserves the field when has_kind_counts is set
+     * and fills it in when it finishes (tt_writer_close, tt_writer_seal):
+     * meaningful in a trace that has its trailer; all zero before. */
+    bool has_kind_counts;
+    uint64_t kind_counts[TT_KIND_COUNT];
 };
 
 struct tt_insn_def {

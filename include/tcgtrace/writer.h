@@ -60,7 +60,10 @@ struct tt_writer_stats {
     uint64_t raw_bytes;  /* encoded bytes before compression */
 };
 
-/* Truncates or creates path and writes the header. NULL on error. */
+/* Truncates or creates path and writes the header. With
+ * hdr->has_kind_counts the header's records-per-kind field is reserved and
+ * filled in with what the file holds when the writer finishes (close,
+ * seal), the header written again. NULL on error. */
 struct tt_writer *tt_writer_open(const char *path, const struct tt_header *hdr,
                                  const struct tt_writer_options *opts, struct tt_error *err);
 
@@ -122,6 +125,9 @@ struct tt_stream {
      * access or a run of them (its tag, one byte), which the next such
      * access extends. */
     uint8_t *run_end;
+    /* Records per kind in the buffer, memory accesses excepted: they are
+     * what nrec counts beyond the others (the hot path counts nothing). */
+    uint32_t nkind[TT_KIND_COUNT];
 
     uint32_t id;
     uint32_t seq;
@@ -171,6 +177,13 @@ static inline void tt_stream_end_(struct tt_stream *s, uint8_t *p)
     s->nrec++;
 }
 
+/* The end of a record of kind (tt_kind) other than a memory access. */
+static inline void tt_stream_end_kind_(struct tt_stream *s, uint8_t *p, unsigned kind)
+{
+    s->nkind[kind]++;
+    tt_stream_end_(s, p);
+}
+
 /* An id for str, which must stay at the same address with the same
  * content for the whole run (QEMU's memory-region names do). */
 static inline uint32_t tt_stream_string(struct tt_stream *s, const char *str)
@@ -195,7 +208,7 @@ static inline void tt_put_insn(struct tt_stream *s, uint32_t id, uint64_t pc)
     }
     s->next_insn = id + 1;
     s->last_pc = pc;
-    tt_stream_end_(s, p);
+    tt_stream_end_kind_(s, p, TT_INSN);
 }
 
 /* A memory access (docs/format.md, "Memory access"). The state is
@@ -320,14 +333,14 @@ static inline void tt_put_reg(struct tt_stream *s, uint32_t id, const uint8_t *v
     p = tt_put_varint(p, id);
     *p++ = (uint8_t)len;
     memcpy(p, value, len);
-    tt_stream_end_(s, p + len);
+    tt_stream_end_kind_(s, p + len, TT_REG);
 }
 
 static inline void tt_put_thread_start(struct tt_stream *s, uint64_t tid)
 {
     uint8_t *p = tt_stream_begin_(s);
     *p++ = TT_TAG_THREAD_START;
-    tt_stream_end_(s, tt_put_varint(p, tid));
+    tt_stream_end_kind_(s, tt_put_varint(p, tid), TT_THREAD_START);
 }
 
 static inline void tt_put_thread_exit(struct tt_stream *s, uint64_t tid, int64_t status)
@@ -335,7 +348,7 @@ static inline void tt_put_thread_exit(struct tt_stream *s, uint64_t tid, int64_t
     uint8_t *p = tt_stream_begin_(s);
     *p++ = TT_TAG_THREAD_EXIT;
     p = tt_put_varint(p, tid);
-    tt_stream_end_(s, tt_put_varint(p, tt_zigzag(status)));
+    tt_stream_end_kind_(s, tt_put_varint(p, tt_zigzag(status)), TT_THREAD_EXIT);
 }
 
 static inline void tt_put_syscall(struct tt_stream *s, uint64_t num, const uint64_t args[6])
@@ -345,7 +358,7 @@ static inline void tt_put_syscall(struct tt_stream *s, uint64_t num, const uint6
     p = tt_put_varint(p, num);
     for (int i = 0; i < 6; i++)
         p = tt_put_varint(p, args[i]);
-    tt_stream_end_(s, p);
+    tt_stream_end_kind_(s, p, TT_SYSCALL);
 }
 
 static inline void tt_put_sysret(struct tt_stream *s, uint64_t num, int64_t ret)
@@ -353,7 +366,7 @@ static inline void tt_put_sysret(struct tt_stream *s, uint64_t num, int64_t ret)
     uint8_t *p = tt_stream_begin_(s);
     *p++ = TT_TAG_SYSRET;
     p = tt_put_varint(p, num);
-    tt_stream_end_(s, tt_put_varint(p, tt_zigzag(ret)));
+    tt_stream_end_kind_(s, tt_put_varint(p, tt_zigzag(ret)), TT_SYSRET);
 }
 
 /* After this record, [start, start + length) has protection prot
@@ -366,7 +379,7 @@ static inline void tt_put_map(struct tt_stream *s, uint64_t start, uint64_t leng
     *p++ = (uint8_t)cause;
     p = tt_put_varint(p, start);
     p = tt_put_varint(p, length);
-    tt_stream_end_(s, tt_put_varint(p, prot));
+    tt_stream_end_kind_(s, tt_put_varint(p, prot), TT_MAP);
 }
 
 /* A loaded ELF module: its path, load bias and the address range it
@@ -399,7 +412,7 @@ static inline void tt_put_sync_seq(struct tt_stream *s, unsigned kind, uint64_t 
     p = tt_put_varint(p, arg);
     p = tt_put_varint(p, gseq - s->last_gseq);
     s->last_gseq = gseq;
-    tt_stream_end_(s, p);
+    tt_stream_end_kind_(s, p, TT_SYNC);
 }
 
 /* A synchronisation event (tt_sync_kind) stamped with the next global
@@ -419,7 +432,7 @@ static inline void tt_put_lost(struct tt_stream *s, unsigned kind, uint64_t coun
     uint8_t *p = tt_stream_begin_(s);
     *p++ = TT_TAG_LOST;
     *p++ = (uint8_t)kind;
-    tt_stream_end_(s, tt_put_varint(p, count));
+    tt_stream_end_kind_(s, tt_put_varint(p, count), TT_LOST);
 }
 
 #endif

@@ -74,6 +74,7 @@ void trace_header_init(struct trace_header *th, const char *plugin, int argc, ch
     th->h.plugin = plugin;
     th->h.plugin_options = th->options;
     th->h.features = features;
+    th->h.has_kind_counts = true; /* for tcgtrace record's summary */
     command(th, system);
 }
 

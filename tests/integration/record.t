@@ -3,7 +3,7 @@
 # log, binary traces of both tools, the guest's exit status (and death by a signal) passed on, its
 # standard streams untouched, the end summary.
 . tests/integration/lib.sh
-plan 50
+plan 56
 
 skip() { # skip COUNT REASON
     _i=0
@@ -15,7 +15,7 @@ skip() { # skip COUNT REASON
 }
 
 if [ ! -f "$PLUGINS/libexeclog.so" ]; then
-    skip 50 "no execlog plugin yet"
+    skip 56 "no execlog plugin yet"
     done_testing
 fi
 
@@ -50,7 +50,7 @@ done
 for arch in $ARCHS; do
     for tool in mem exec; do
         if [ ! -f "$PLUGINS/lib$( [ $tool = mem ] && echo memtrace || echo execlog).so" ]; then
-            skip 2 "no $tool plugin yet"
+            skip 3 "no $tool plugin yet"
             continue
         fi
         "$TCGTRACE" record --tool=$tool -o "$T/$arch.$tool.tct" -- "$GUESTS/$arch/loop" 10 >/dev/null 2>"$T/err"
@@ -58,11 +58,25 @@ for arch in $ARCHS; do
         n=$("$TCGTRACE" dump --json "$T/$arch.$tool.tct" | wc -l)
         grep -q "^tcgtrace record: '$T/$arch.$tool.tct': $n records from 1 vCPU, none lost writing, " "$T/err"
         ok $? "  ... the summary counts the $n records dump reads"
+        # Its second line: the records per kind, as dump counts them.
+        "$TCGTRACE" dump --format text "$T/$arch.$tool.tct" | awk '{ n[$2]++ } END { for (k in n) print k, n[k] }' |
+            sort >"$T/kinds.dump"
+        sed -n '2s/^tcgtrace record:   //p' "$T/err" | python3 -c '
+import sys
+names = {"instruction": "insn", "memory access": "mem", "thread start": "thread-start",
+         "thread exit": "thread-exit", "syscall": "syscall", "syscall return": "sysret",
+         "mapping change": "map", "module load": "module", "sync event": "sync"}
+for item in sys.stdin.read().strip().split(", "):
+    count, noun = item.split(" ", 1)
+    noun = noun[:-2] if noun.endswith("sses") else noun if noun.endswith("ss") else noun.rstrip("s")
+    print(names.get(noun, noun), count)' | sort >"$T/kinds.summary"
+        same_file "$T/kinds.summary" "$T/kinds.dump" "  ... and per kind ($(tr '\n' ' ' <"$T/kinds.summary"))"
     done
     # The plugin's own count at exit is silenced (quiet=on): the summary
     # says more, and --quiet asks for nothing at all.
     "$TCGTRACE" record -o "$T/q.tct" -- "$GUESTS/$arch/loop" 10 >/dev/null 2>"$T/err"
-    is "$(grep -c . "$T/err"):$(grep -c '^memtrace:' "$T/err")" "1:0" "$arch: --tool=mem: the summary, not memtrace's count"
+    is "$(grep -c '^tcgtrace record: ' "$T/err"):$(grep -vc '^tcgtrace record: ' "$T/err")" "2:0" \
+        "$arch: --tool=mem: the summary's two lines, not memtrace's count"
     "$TCGTRACE" record -q --format=text -o "$T/q.log" -- "$GUESTS/$arch/loop" 10 >/dev/null 2>"$T/err"
     is "$(cat "$T/err")" "" "$arch: --tool=mem --format=text -q: nothing on stderr"
 done
