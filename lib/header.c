@@ -28,8 +28,8 @@ static uint8_t *field_u64(uint8_t *p, uint16_t key, uint64_t v)
 
 uint8_t *tt_header_encode(const struct tt_header *h, size_t *len)
 {
-    size_t n = TT_HEADER_FIXED + 4 + 12 * 6 + 8 * 4 + 1 + 8 * TT_KIND_COUNT;
-    const char *strs[] = { h->arch, h->qemu_version, h->tcgtrace_version, h->plugin, h->plugin_options };
+    size_t n = TT_HEADER_FIXED + 4 + 13 * 6 + 8 * 4 + 1 + 8 * TT_KIND_COUNT;
+    const char *strs[] = { h->arch, h->qemu_version, h->tcgtrace_version, h->plugin, h->plugin_options, h->sysroot };
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         n += strs[i] ? strlen(strs[i]) : 0;
     for (int i = 0; i < h->argc; i++)
@@ -63,6 +63,8 @@ uint8_t *tt_header_encode(const struct tt_header *h, size_t *len)
     p = field_str(p, TT_F_PLUGIN_OPTIONS, h->plugin_options);
     p = field_u64(p, TT_F_FEATURES, h->features);
     p = field_u64(p, TT_F_REQUIRED, 0);
+    if (h->sysroot && *h->sysroot)
+        p = field_str(p, TT_F_SYSROOT, h->sysroot);
     if (h->has_kind_counts) {
         p = tt_put_le16(p, TT_F_KIND_COUNTS);
         p = tt_put_le32(p, 8 * (TT_KIND_COUNT - 1));
@@ -89,7 +91,7 @@ int tt_header_decode(const uint8_t *buf, size_t len, struct tt_header *h, struct
     if (tt_le16(buf + 10))
         return tt_error_set(err, TT_E_CORRUPT, 10, "header: reserved bytes at byte 10 are not zero");
     memset(h, 0, sizeof *h);
-    h->arch = h->qemu_version = h->tcgtrace_version = h->plugin = h->plugin_options = "";
+    h->arch = h->qemu_version = h->tcgtrace_version = h->plugin = h->plugin_options = h->sysroot = "";
     static const char *const no_argv[] = { NULL };
     h->argv = no_argv;
     const uint8_t *p = buf + TT_HEADER_FIXED, *end = buf + len - 4;
@@ -118,6 +120,7 @@ int tt_header_decode(const uint8_t *buf, size_t len, struct tt_header *h, struct
         case TT_F_TCGTRACE_VERSION: str = &h->tcgtrace_version; break;
         case TT_F_PLUGIN: str = &h->plugin; break;
         case TT_F_PLUGIN_OPTIONS: str = &h->plugin_options; break;
+        case TT_F_SYSROOT: str = &h->sysroot; break;
         case TT_F_BIG_ENDIAN: h->big_endian = v[0] != 0; break;
         case TT_F_PAGE_SIZE: h->page_size = tt_le64(v); break;
         case TT_F_START_TIME: h->start_time_ns = tt_le64(v); break;
@@ -162,4 +165,9 @@ int tt_header_decode(const uint8_t *buf, size_t len, struct tt_header *h, struct
             return tt_error_set(err, TT_E_NOMEM, 0, "out of memory");
     }
     return 0;
+}
+
+const char *tt_header_sysroot(const struct tt_header *h)
+{
+    return h->sysroot && *h->sysroot ? h->sysroot : NULL;
 }

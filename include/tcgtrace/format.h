@@ -31,6 +31,7 @@ enum tt_field {
     TT_F_PLUGIN_OPTIONS = 9, /* string: the plugin's options as given */
     TT_F_FEATURES = 10,      /* u64: what the trace holds (tt_feature) */
     TT_F_REQUIRED = 11,      /* u64: features a reader must know; v1 knows none */
+    TT_F_SYSROOT = 12,       /* string: where the guest's libraries were (-L) */
     TT_F_KIND_COUNTS = 13,   /* u64 per record kind from 1: filled in at the end */
 };
 

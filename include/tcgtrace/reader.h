@@ -35,6 +35,10 @@ struct tt_header {
     const char *plugin;
     const char *plugin_options;
     uint64_t features; /* tt_feature bits */
+    /* The directory QEMU took the guest's dynamic loader and libraries
+     * from (linux-user's -L or QEMU_LD_PREFIX), absolute; "" if none was
+     * given. See tt_header_sysroot. */
+    const char *sysroot;
     /* The records per kind (tt_kind) the trace holds, definitions
      * included. The writer reserves the field when has_kind_counts is set
      * and fills it in when it finishes (tt_writer_close, tt_writer_seal):
@@ -42,6 +46,10 @@ struct tt_header {
     bool has_kind_counts;
     uint64_t kind_counts[TT_KIND_COUNT];
 };
+
+/* The sysroot the trace was recorded with, for finding a foreign guest's
+ * libraries (symbols) without asking the user again; NULL if none. */
+const char *tt_header_sysroot(const struct tt_header *h);
 
 struct tt_insn_def {
     uint32_t id;

@@ -10,7 +10,7 @@
  * parse_args finds it (linux-user/main.c): options start with '-', those
  * not listed here take the next argument, "--" ends them. QEMU refused
  * any other option before loading a plugin. */
-static int guest_argv_start(int argc, char **argv)
+static int guest_argv_start(int argc, char **argv, const char **sysroot)
 {
     static const char *const flags[] = {
         "h", "help", "one-insn-per-tb", "singlestep", "strace", "version",
@@ -26,6 +26,9 @@ static int guest_argv_start(int argc, char **argv)
         bool flag = false;
         for (size_t f = 0; f < G_N_ELEMENTS(flags); f++)
             flag |= strcmp(o, flags[f]) == 0;
+        /* The last -L wins, over QEMU_LD_PREFIX too. */
+        if (!flag && strcmp(o, "L") == 0 && i < argc)
+            *sysroot = argv[i];
         if (!flag)
             i++;
     }
@@ -45,11 +48,16 @@ static void command(struct trace_header *th, bool system)
     for (int i = 0; i < n; i++, p += strlen(p) + 1)
         th->argv[i] = p;
     th->argv[n] = NULL;
-    int start = system ? 0 : guest_argv_start(n, (char **)th->argv);
+    const char *sysroot = system ? NULL : g_getenv("QEMU_LD_PREFIX");
+    int start = system ? 0 : guest_argv_start(n, (char **)th->argv, &sysroot);
     if (start > n)
         start = n;
     th->h.argc = n - start;
     th->h.argv = th->argv + start;
+    /* QEMU's working directory is the guest's at start: a relative path
+     * means the same now as when QEMU opened it. */
+    if (sysroot && *sysroot)
+        th->h.sysroot = th->sysroot = g_canonicalize_filename(sysroot, NULL);
 }
 
 void trace_header_init(struct trace_header *th, const char *plugin, int argc, char **argv,
@@ -83,5 +91,6 @@ void trace_header_free(struct trace_header *th)
     g_free(th->options);
     g_free(th->cmdline);
     g_free(th->argv);
+    g_free(th->sysroot);
     memset(th, 0, sizeof *th);
 }

@@ -15,12 +15,15 @@ struct trace_header {
     char *options;
     char *cmdline;
     const char **argv;
+    char *sysroot;
 };
 
 /* Fills th for plugin, given its options as QEMU passed them to
  * qemu_plugin_install. arch is qemu_info_t's target_name. The command is
  * the guest's (linux-user: what follows QEMU's options on its command
- * line) or, under qemu-system, QEMU's own. */
+ * line) or, under qemu-system, QEMU's own. The sysroot is linux-user's -L
+ * (else the QEMU_LD_PREFIX environment variable, as QEMU reads them),
+ * made absolute: readers find a foreign guest's libraries with it. */
 void trace_header_init(struct trace_header *th, const char *plugin, int argc, char **argv,
                        const char *arch, bool big_endian, bool system, uint64_t features);
 void trace_header_free(struct trace_header *th);

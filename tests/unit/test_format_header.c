@@ -1,12 +1,14 @@
 /* Header fields added to version 1 (docs/format.md, "Additions to version
- * 1"): 13, the records per kind, filled in by the writer when it finishes.
- * tests/golden/v1-counts-raw.tct holds one; this test checks that
- *   - the encoder writes it byte for byte;
+ * 1"): 13, the records per kind, filled in by the writer when it finishes,
+ * and 12, the sysroot. tests/golden/v1-counts-raw.tct and
+ * v1-sysroot-raw.tct hold one each; this test checks that
+ *   - the encoder writes them byte for byte;
  *   - the counts are those of the records the reader returns, kind by kind
  *     (definitions included), and the header's CRC holds after the rewrite;
- *   - a reader that does not know the key reads the same records (the key
+ *   - tt_header_sysroot gives the sysroot, NULL for a trace without one;
+ *   - a reader that does not know a key reads the same records (the key
  *     renamed to an unknown one, CRC fixed);
- *   - they are zero while the recording runs, and filled in at a seal.
+ *   - the counts are zero while the recording runs, filled in at a seal.
  *
  * Regenerate (only when the format changes, see docs/format.md):
  *   build/tests/test_format_header --generate tests/golden */
@@ -19,6 +21,7 @@
 #include "tcgtrace/writer.h"
 
 static const char *const golden_argv[] = { "/usr/bin/counts", "1" };
+#define SYSROOT "/usr/aarch64-linux-gnu"
 
 static struct tt_header header(void)
 {
@@ -62,9 +65,14 @@ static void put_records(struct tt_writer *w, struct tt_stream *s0, struct tt_str
     tt_put_thread_exit(s0, 100, 0);
 }
 
-static int generate(const char *path, char *why, size_t whylen)
+/* sysroot: the sysroot golden file's header (which has no counts). */
+static int generate(const char *path, const char *sysroot, char *why, size_t whylen)
 {
     struct tt_header h = header();
+    if (sysroot) {
+        h.sysroot = sysroot;
+        h.has_kind_counts = false;
+    }
     struct tt_writer_options o = { .raw = true, .synchronous = true };
     struct tt_error err;
     struct tt_writer *w = tt_writer_open(path, &h, &o, &err);
@@ -115,6 +123,24 @@ static int read_counts(const char *path, struct tt_header *h, uint64_t kinds[TT_
     return rc == 0;
 }
 
+/* Writes trace (len bytes) to path with header field key renamed to one
+ * no reader knows, its CRC fixed. */
+static void unknown_key(uint8_t *trace, size_t len, unsigned key, const char *path)
+{
+    if (!trace)
+        return;
+    uint32_t hlen = tt_le32(trace + 12);
+    for (uint32_t p = TT_HEADER_FIXED; p + 6 <= hlen - 4; p += 6 + tt_le32(trace + p + 2))
+        if (tt_le16(trace + p) == key)
+            tt_put_le16(trace + p, 999);
+    tt_put_le32(trace + hlen - 4, tt_crc32c(0, trace, hlen - 4));
+    FILE *f = fopen(path, "wb");
+    if (f) {
+        fwrite(trace, 1, len, f);
+        fclose(f);
+    }
+}
+
 static int same_counts(const struct tt_header *h, const uint64_t kinds[TT_KIND_COUNT], char *why, size_t whylen)
 {
     for (unsigned k = 1; k < TT_KIND_COUNT; k++)
@@ -131,7 +157,10 @@ int main(int argc, char **argv)
     char why[600] = "", path[4096];
     if (argc == 3 && !strcmp(argv[1], "--generate")) {
         snprintf(path, sizeof path, "%s/v1-counts-raw.tct", argv[2]);
-        if (!generate(path, why, sizeof why))
+        if (!generate(path, NULL, why, sizeof why))
+            return fprintf(stderr, "%s\n", why), 1;
+        snprintf(path, sizeof path, "%s/v1-sysroot-raw.tct", argv[2]);
+        if (!generate(path, SYSROOT, why, sizeof why))
             return fprintf(stderr, "%s\n", why), 1;
         return 0;
     }
@@ -142,7 +171,7 @@ int main(int argc, char **argv)
 
     size_t glen = 0, len = 0;
     uint8_t *golden = slurp("tests/golden/v1-counts-raw.tct", &glen);
-    int pass = generate(path, why, sizeof why);
+    int pass = generate(path, NULL, why, sizeof why);
     uint8_t *got = slurp(path, &len);
     ok(pass && golden && got && len == glen && !memcmp(got, golden, len),
        "the encoder writes tests/golden/v1-counts-raw.tct byte for byte %s", why);
@@ -158,21 +187,31 @@ int main(int argc, char **argv)
        (unsigned long long)kinds[TT_INSN], (unsigned long long)kinds[TT_MEM], why);
 
     /* A reader that does not know key 13: the same key renamed. */
-    if (golden) {
-        uint32_t hlen = tt_le32(golden + 12);
-        for (uint32_t p = TT_HEADER_FIXED; p + 6 <= hlen - 4; p += 6 + tt_le32(golden + p + 2))
-            if (tt_le16(golden + p) == TT_F_KIND_COUNTS)
-                tt_put_le16(golden + p, 999);
-        tt_put_le32(golden + hlen - 4, tt_crc32c(0, golden, hlen - 4));
-        FILE *f = fopen(path, "wb");
-        fwrite(golden, 1, glen, f);
-        fclose(f);
-    }
+    unknown_key(golden, glen, TT_F_KIND_COUNTS, path);
     uint64_t unknown[TT_KIND_COUNT];
     struct tt_header h2;
     pass = read_counts(path, &h2, unknown, why, sizeof why);
     ok(pass && !h2.has_kind_counts && !memcmp(kinds, unknown, sizeof kinds),
        "a reader without key 13 skips it and reads the same records %s", why);
+
+    /* The sysroot. */
+    free(golden);
+    free(got);
+    golden = slurp("tests/golden/v1-sysroot-raw.tct", &glen);
+    pass = generate(path, SYSROOT, why, sizeof why);
+    got = slurp(path, &len);
+    ok(pass && golden && got && len == glen && !memcmp(got, golden, len),
+       "the encoder writes tests/golden/v1-sysroot-raw.tct byte for byte %s", why);
+    pass = read_counts("tests/golden/v1-sysroot-raw.tct", &h, kinds, why, sizeof why);
+    const char *root = pass ? tt_header_sysroot(&h) : NULL;
+    ok(root && !strcmp(root, SYSROOT) && !h.has_kind_counts, "tt_header_sysroot: '%s' %s", root ? root : "(null)",
+       why);
+    unknown_key(golden, glen, TT_F_SYSROOT, path);
+    pass = read_counts(path, &h2, unknown, why, sizeof why);
+    ok(pass && !tt_header_sysroot(&h2) && !memcmp(kinds, unknown, sizeof kinds),
+       "a reader without key 12 skips it and reads the same records %s", why);
+    pass = read_counts("tests/golden/v1-raw.tct", &h2, unknown, why, sizeof why);
+    ok(pass && !tt_header_sysroot(&h2), "tt_header_sysroot: NULL for a trace without one %s", why);
 
     /* While recording, then sealed. */
     struct tt_header hh = header();
