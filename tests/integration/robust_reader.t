@@ -30,7 +30,7 @@ grep -q "cannot read '$T/sysroot$libc': not a regular file" "$T/err"
 is "$st:$?" "0:0" "stats --sysroot: a FIFO in place of a module ($libc) is skipped, named in the footnote"
 timeout 20 "$TCGTRACE" races --sysroot "$T/sysroot" "$T/m.tct" >/dev/null 2>&1
 is "$?" 0 "races --sysroot: the same, no wait"
-# A trace naming vCPU 0x2ce0000 (tests/corrupt/open/README), its checksums
+# A trace naming vCPU 0x2ce0000 (fuzz_commands found it), its checksums
 # repaired: read as far as it goes, in bounded memory.
 python3 -c 'import struct, sys, zlib
 b = bytearray(open(sys.argv[1], "rb").read())
@@ -52,7 +52,7 @@ while off + 36 <= len(b) and b[off:off + 4] == b"TTCK":
     if off + 36 + s > len(b):
         break
     off += 36 + s
-open(sys.argv[2], "wb").write(b)' tests/corrupt/open/races-huge-vcpu.tct "$T/huge.tct"
+open(sys.argv[2], "wb").write(b)' tests/corrupt/races-huge-vcpu.tct "$T/huge.tct"
 "$TCGTRACE" dump --format text "$T/huge.tct" >/dev/null 2>"$T/err"
 is "$?:$(cat "$T/err")" "1:tcgtrace dump: '$T/huge.tct': chunk header at byte 1516: raw size above the 64 MiB limit" \
     "dump: a trace naming vCPU 0x2ce0000, corrupt further on"
