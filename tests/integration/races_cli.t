@@ -5,7 +5,7 @@
 # traces cut short (analysed, with a warning) and corrupt (an error); traces
 # it cannot use; usage errors.
 . tests/integration/lib.sh
-plan 30
+plan 31
 
 G=$GUESTS/x86_64
 q() {
@@ -112,5 +112,8 @@ ok "$(grep -Eq '^tcgtrace races: [0-9]+ records, 3 threads, [0-9]+ accesses .* M
 # And the JSON's analysis numbers agree with the trace.
 is "$(q "$T/file.json" 'd["analysis"]["threads"], d["analysis"]["lost"], d["state"], d["error"]')" "(3, 0, 'complete', None)" \
     "--json: the analysis counts"
+# The threads' stacks are theirs alone: those accesses skip the shadow.
+is "$(q "$T/file.json" '0 < d["analysis"]["private_accesses"] < d["analysis"]["accesses"]')" "True" \
+    "--json: some plain accesses went to pages of one thread, not all"
 
 done_testing
