@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "guest.h"
+#include "tcgtrace/reader.h"
 
 static const struct arch {
     const char *name; /* also qemu-NAME */
@@ -206,10 +207,13 @@ int guest_check_sysroot(const char *dir)
     return 0;
 }
 
-const char *guest_default_sysroot(const char *arch)
+const char *guest_trace_sysroot(const struct tt_header *h)
 {
     static char dir[64];
     struct stat st;
+    const char *recorded = tt_header_sysroot(h), *arch = h->arch;
+    if (recorded && stat(recorded, &st) == 0 && S_ISDIR(st.st_mode))
+        return recorded;
     for (size_t i = 0; i < sizeof archs / sizeof archs[0]; i++) {
         if (strcmp(arch, archs[i].name) || !strcmp(arch, HOST_ARCH))
             continue;

@@ -25,9 +25,12 @@ int guest_inspect(const char *prog, const char *sysroot, struct guest *g);
  * returns -1. */
 int guest_check_sysroot(const char *dir);
 
-/* Where a foreign guest's files are when no sysroot is given: /usr/<triplet>
- * for an architecture other than the host's, if that directory exists;
- * else NULL (the host's own files). Returns a static buffer. */
-const char *guest_default_sysroot(const char *arch);
+struct tt_header;
+
+/* Where the files of the guest a trace recorded are when no sysroot is
+ * given: the sysroot the trace recorded (QEMU's -L), if it is a directory
+ * here; else /usr/<triplet> for an architecture other than the host's, if
+ * that directory exists; else NULL (the host's own files). */
+const char *guest_trace_sysroot(const struct tt_header *h);
 
 #endif

@@ -538,7 +538,7 @@ static int analyse(const char *path, bool temporary, const struct options *o)
         tt_reader_close(r);
         return 1;
     }
-    const char *sysroot = o->sysroot ? o->sysroot : guest_default_sysroot(rp.h->arch);
+    const char *sysroot = o->sysroot ? o->sysroot : guest_trace_sysroot(rp.h);
     struct racetrace *rt;
     if (!(rp.syms = symbols_new(sysroot)) || !(rt = racetrace_new(rp.h, rp.syms)))
         msg_die("out of memory");

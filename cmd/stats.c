@@ -197,6 +197,8 @@ static void text_summary(const struct report *rp)
             printf(" %s", h->argv[i]);
         printf("\n");
     }
+    if (tt_header_sysroot(h))
+        printf("sysroot       %s\n", tt_header_sysroot(h));
     if (rp->problem)
         printf("state         %s: %s\n", rp->state, rp->problem);
     else
@@ -438,6 +440,7 @@ static void json_summary(const struct report *rp)
     json_u64("page_size", st->page_size);
     json_u64("start_time_ns", h->start_time_ns);
     json_str_array("command", h->argv, h->argc);
+    json_str_or_null("sysroot", tt_header_sysroot(h));
     putchar('}');
     json_str("state", rp->state);
     json_str_or_null("error", rp->problem);
@@ -721,7 +724,7 @@ int cmd_stats(int argc, char **argv)
         rp.problem = read_err.msg;
     }
     if (!sysroot)
-        sysroot = guest_default_sysroot(rp.h->arch);
+        sysroot = guest_trace_sysroot(rp.h);
     if (!(rp.syms = symbols_new(sysroot)))
         msg_die("out of memory");
     int src = stats_symbolise(rp.st, rp.syms, rp.path, &err);

@@ -5,7 +5,7 @@
 # access counts, a guest of 6 threads over fewer vCPUs, and an execution
 # trace ranked by instructions.
 . tests/integration/lib.sh
-plan 51
+plan 54
 
 N=20000 # enough for kernel's accesses to outrank the dynamic loader's
 M=5000  # iterations of each of exec_threads' 5 workers
@@ -43,6 +43,9 @@ for arch in $ARCHS; do
     # default sysroot, not on the host.
     is "$(q "$T/$arch.json" 'd["symbol_errors"], len(d["modules"]) >= 3')" "([], True)" \
         "$arch: every module's file found (the loader, libc, the program)"
+    want=None
+    [ "$arch" != x86_64 ] && want=$(sysroot "$arch")
+    is "$(q "$T/$arch.json" 'd["recording"]["sysroot"]')" "$want" "$arch: the sysroot the trace recorded ($want)"
     if [ "$arch" != x86_64 ]; then
         "$TCGTRACE" stats --json --sysroot / "$T/$arch.tct" >"$T/$arch-nosysroot.json"
         loader=$(q "$T/$arch.json" '[m["path"] for m in d["modules"] if "/ld-linux" in m["path"]][0]')
