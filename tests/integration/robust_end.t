@@ -107,10 +107,11 @@ for p in memtrace execlog; do
     (exec "$(qemu_for x86_64)" -plugin "$PLUGINS/lib$p.so,format=bin,out=$T/k.tct" "$GUESTS/x86_64/robust_end" spin) \
         >/dev/null 2>&1 &
     pid=$!
-    # Until a few chunks are out (or 30 s): past execlog's first
-    # definitions (about 125 KB) and first data chunk (820,000 records,
-    # 165 KB) with room to spare; memtrace's first chunk is 110 KB.
-    case $p in memtrace) size=150000 ;; *) size=350000 ;; esac
+    # Until a few chunks are out (or 30 s): memtrace's first chunk is
+    # 110 KB (2.5 million records); execlog's first definitions 125 KB and
+    # its first data chunks 165 KB (820,000 records), 5 KB, 5 KB (a million
+    # each). Not many more: dump and stats read them all.
+    case $p in memtrace) size=100000 ;; *) size=300000 ;; esac
     i=0
     while [ "$(stat -c %s "$T/k.tct" 2>/dev/null || echo 0)" -lt $size ] && [ $i -lt 300 ]; do
         sleep 0.1
