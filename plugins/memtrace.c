@@ -17,7 +17,8 @@
  * `noread` into `read=off`, so read=on|off and write=on|off are accepted
  * too), all=on (no filter: every data access), level=N (zstd level),
  * regions=PATH (the writable regions known at exit, for checking),
- * quiet=on (no count at exit). See docs/memtrace.md. */
+ * quiet=on (no count at exit), heap=on|off (heap events, default on: bin
+ * only, QEMU 9.0 and newer). See docs/memtrace.md. */
 #include <elf.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -33,12 +34,14 @@
 
 #include "common/guestarch.h"
 #include "common/guestmem.h"
+#include "common/heaphook.h"
 #include "common/outbuf.h"
 #include "common/outfile.h"
 #include "common/procrec.h"
 #include "common/qemuapi.h"
 #include "common/traceheader.h"
 #include "common/wmap.h"
+#include "tcgtrace/heap.h"
 #include "tcgtrace/syncinsn.h"
 #include "tcgtrace/textfmt.h"
 #include "tcgtrace/writer.h"
@@ -54,9 +57,10 @@ static struct {
     char *regions; /* where to list the writable regions at exit, or NULL */
     bool reads, writes, all, bin;
     bool quiet;    /* no count at exit (tcgtrace record prints its own) */
+    bool heap, heap_given; /* heap events (common/heaphook.h) */
     bool level_given;
     int level;
-} opt = { .reads = true, .writes = true };
+} opt = { .reads = true, .writes = true, .heap = true };
 
 static const struct guest_arch *arch;
 static int out_fd = STDERR_FILENO;
@@ -306,6 +310,8 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     if (!atomic_load(&started))
         translate_startup(tb);
 #endif
+    if (opt.heap)
+        heaphook_tb(tb);
     size_t n = qemu_plugin_tb_n_insns(tb);
     for (size_t i = 0; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
@@ -324,7 +330,7 @@ static void open_trace(void)
     struct trace_header th;
     trace_header_init(&th, "memtrace", plugin_argc, plugin_argv, arch->name, arch->big_endian, false,
                       TT_FEAT_MEMORY | QEMUAPI_FEAT_MEM_VALUES | TT_FEAT_SYNC | TT_FEAT_SYSCALLS |
-                          TT_FEAT_SYNC_FLAGS);
+                          TT_FEAT_SYNC_FLAGS | (opt.heap ? TT_FEAT_HEAP : 0));
     struct tt_writer_options wo = { .level = opt.level };
     struct tt_error err;
     writer = tt_writer_open(opt.out, &th.h, &wo, &err);
@@ -473,6 +479,8 @@ static void on_vcpu_init(qemu_plugin_id_t id, unsigned idx)
     unsigned n = atomic_load(&n_vcpus);
     while (n < idx + 1 && !atomic_compare_exchange_weak(&n_vcpus, &n, idx + 1))
         ;
+    if (opt.heap)
+        heaphook_vcpu_init(idx);
 #if QEMUAPI_REGISTERS
     /* This callback runs in the new thread itself. */
     uint64_t sp;
@@ -672,6 +680,13 @@ static void on_map_change(void *ctx, uint64_t start, uint64_t len, uint32_t prot
         tt_put_map(v->t.s, start, len, prot, cause);
 }
 
+static void on_heap(unsigned idx, const struct heap_event *e)
+{
+    struct vcpu *v = vcpu_get(idx);
+    if (v && v->t.s)
+        tt_put_heap(v->t.s, e->kind, e->func, e->call, e->addr, e->size, e->old);
+}
+
 /* --- Exit --- */
 
 /* The writable map as memtrace knows it at exit, one [start, end) range a
@@ -826,6 +841,10 @@ static int parse_option(const char *arg)
         return parse_bool(key, val, &opt.all);
     if (!strcmp(key, "quiet"))
         return parse_bool(key, val, &opt.quiet);
+    if (!strcmp(key, "heap")) {
+        opt.heap_given = true;
+        return parse_bool(key, val, &opt.heap);
+    }
     if (!strcmp(key, "format")) {
         if (val && (!strcmp(val, "text") || !strcmp(val, "bin"))) {
             opt.bin = val[0] == 'b';
@@ -847,7 +866,7 @@ static int parse_option(const char *arg)
         return 0;
     }
     fprintf(stderr, "memtrace: unknown option '%s' (known: out, format, noread, nowrite, all, level, "
-                    "regions, quiet)\n",
+                    "regions, quiet, heap)\n",
             arg);
     return -1;
 }
@@ -894,8 +913,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         fprintf(stderr, "memtrace: format=bin needs out=PATH\n");
         return -1;
     }
-    if (opt.level_given && !opt.bin) {
-        fprintf(stderr, "memtrace: option 'level' applies to format=bin only\n");
+    if ((opt.level_given || opt.heap_given) && !opt.bin) {
+        fprintf(stderr, "memtrace: option '%s' applies to format=bin only\n", opt.level_given ? "level" : "heap");
         return -1;
     }
     if (info->system_emulation) {
@@ -908,6 +927,10 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
                 info->target_name, guest_arch_names());
         return -1;
     }
+    /* Heap events need the register API: by default, without it, none. */
+    if (opt.heap_given && opt.heap && !QEMUAPI_REGISTERS)
+        return qemuapi_refuse("memtrace", "heap=on", "9.0", info);
+    opt.heap = opt.bin && opt.heap && heaphook_install(arch, on_heap);
     if (wmap_init(arch, opt.bin ? on_map_change : NULL)) {
         fprintf(stderr, "memtrace: out of memory\n");
         return -1;

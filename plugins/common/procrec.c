@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "guestmem.h"
+#include "heaphook.h"
 #include "procrec.h"
 
 static const char *plugin;
@@ -23,6 +24,7 @@ void procrec_init(const char *name, struct tt_writer *w)
 static void put_module(struct tt_stream *s, const char *path, const struct guest_image *img)
 {
     tt_put_module(s, path, img->bias, img->start, img->end);
+    heaphook_module(path, img->bias); /* nothing unless heaphook_install ran */
 }
 
 void procrec_put_initial_modules(struct tt_stream *s, const struct guest_initial *in)

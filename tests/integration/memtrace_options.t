@@ -4,7 +4,7 @@
 # bare `noread` into `read=off`), the seed's line format and default
 # output, the count at exit and output it could not write.
 . tests/integration/lib.sh
-plan 30
+plan 32
 
 MT=$PLUGINS/libmemtrace.so
 G=$GUESTS/x86_64/mem_ops
@@ -20,7 +20,7 @@ refused() {
     fi
 }
 
-refused "bogus=1" "memtrace: unknown option 'bogus=1' (known: out, format, noread, nowrite, all, level, regions, quiet)"
+refused "bogus=1" "memtrace: unknown option 'bogus=1' (known: out, format, noread, nowrite, all, level, regions, quiet, heap)"
 refused "noread=maybe" "memtrace: bad value 'maybe' for option 'noread' (expected on or off)"
 refused "all=2" "memtrace: bad value '2' for option 'all' (expected on or off)"
 refused "format=xml" "memtrace: bad value 'xml' for option 'format' (expected text or bin)"
@@ -53,6 +53,8 @@ is "$(grep -v '^T' "$T/err")" "memtrace: $n memory accesses traced" "no options:
 run_guest aarch64 -plugin "$MT,quiet=on" "$GUESTS/aarch64/mem_ops" >"$T/out" 2>"$T/err"
 is "$(grep -c '^T' "$T/err"):$(grep -vc '^T' "$T/err")" "$n:0" "quiet=on: the same lines, no count"
 refused "quiet=maybe" "memtrace: bad value 'maybe' for option 'quiet' (expected on or off)"
+refused "format=bin,out=$T/h.tct,heap=maybe" "memtrace: bad value 'maybe' for option 'heap' (expected on or off)"
+refused "heap=off" "memtrace: option 'heap' applies to format=bin only"
 
 # noread, nowrite: one run, four instances (copies load independently).
 for i in 1 2 3; do cp "$MT" "$T/libmemtrace$i.so"; done
