@@ -563,7 +563,8 @@ static int sync_access(struct tt_race *r, struct rthread *t, uint64_t addr, uint
     int rc;
     if (!(flags & TT_RACE_WRITE)) {
         /* Waiting only makes sense while another thread could store. */
-        if (known && (flags & TT_RACE_CAN_WAIT) && r->live > 1 && !syncvar_seen(v, addr, size, value)) {
+        bool seen = flags & TT_SYNCINSN_RMW ? syncvar_current(v, addr, size, value) : syncvar_seen(v, addr, size, value);
+        if (known && (flags & TT_RACE_CAN_WAIT) && r->live > 1 && !seen) {
             r->st.waits++;
             return TT_RACE_WAIT;
         }

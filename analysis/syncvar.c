@@ -120,3 +120,10 @@ bool syncvar_seen(const struct syncvar *var, uint64_t addr, uint32_t size, uint6
             return true;
     return !var->nvals;
 }
+
+bool syncvar_current(const struct syncvar *var, uint64_t addr, uint32_t size, uint64_t value)
+{
+    if (var->vals_addr != addr || var->vals_size != size || !var->nvals)
+        return true;
+    return var->vals[0] == value;
+}

@@ -67,5 +67,11 @@ void syncvar_loaded(struct syncvar *var, uint64_t addr, uint32_t size, uint64_t 
  * of the last stored. A load's callback can come after a later store's,
  * so a value from the recent past is no sign of a store yet to come. */
 bool syncvar_seen(const struct syncvar *var, uint64_t addr, uint32_t size, uint64_t value);
+/* Whether a read-modify-write of size bytes at addr that loaded value can
+ * come next: the contents are unknown there, or value is the last stored.
+ * Its load and store are one atomic step, so it read the very last store
+ * before it, never an older one: a lock word's 0 from the recent past does
+ * not let a lock go before the unlock it saw. */
+bool syncvar_current(const struct syncvar *var, uint64_t addr, uint32_t size, uint64_t value);
 
 #endif

@@ -370,6 +370,30 @@ static void test_wait_for_store(void)
     tt_race_free(r);
 }
 
+/* A lock word's read-modify-writes numbered out of the order they took
+ * effect in: T1's lock exchange, numbered before T2's unlock, saw the 0
+ * that unlock stored. It must wait for it though 0 is an old value of the
+ * word, or T1's critical section races with T2's. */
+static void test_rmw_waits_for_last_store(void)
+{
+    struct tt_race *r = new_race(EM_X86_64, false);
+    spawn2(r);
+    RMW(r, T2, PC_LOCK, LOCK, 4, X86_LOCK, 0, 1);
+    ST(r, T2, PC_ST, COUNTER, 8, 1);
+    unsigned load = TT_SYNCINSN_ATOMIC | TT_SYNCINSN_RMW | X86_LOCK | TT_RACE_VALUE | TT_RACE_CAN_WAIT;
+    int rc = MUST(tt_race_access(r, T1, PC_LOCK, LOCK, 4, load, 0));
+    is(rc, TT_RACE_WAIT, "an exchange that loaded 0 while the word holds 1 (0 stored before): wait");
+    rc = MUST(tt_race_access(r, T2, PC_LOCK + 8, LOCK, 4, load, 1));
+    is(rc, 0, "the unlock, which loaded the 1 the word holds: taken");
+    AST(r, T2, PC_LOCK + 8, LOCK, 4, TT_SYNCINSN_RMW | X86_LOCK, 0);
+    rc = MUST(tt_race_access(r, T1, PC_LOCK, LOCK, 4, load, 0));
+    is(rc, 0, "the exchange again, after the store of 0: taken");
+    AST(r, T1, PC_LOCK, LOCK, 4, TT_SYNCINSN_RMW | X86_LOCK, 2);
+    ST(r, T1, PC_ST, COUNTER, 8, 2);
+    is(nreports(r), 0, "the counter's stores are ordered: no report");
+    tt_race_free(r);
+}
+
 /* One wait loop (glibc's, libgomp's) serves many objects, and need not
  * spin on every one: a pc found spinning makes what it loads elsewhere a
  * synchronisation location too, ordered after the last write there. */
@@ -773,6 +797,7 @@ int main(void)
     test_spinlocks();
     test_flag_handoff();
     test_wait_for_store();
+    test_rmw_waits_for_last_store();
     test_spin_pc();
     test_rmw_publication();
     test_condvar_barrier();
