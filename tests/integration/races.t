@@ -7,10 +7,10 @@
 # silent (exit status 0, no report).
 #
 # Two known causes make a silent guest's analysis report a race about once
-# in 500 runs (docs/races.md, "Accuracy on the guests"): two
-# read-modify-writes of one location recorded in the opposite order to the
-# one they took effect in, which the values cannot settle when they are a
-# lock's 0, 1 and 2 again and again; and a C11 flag whose loads never once
+# in 2000 runs (docs/races.md, "Order of events" and "Accuracy on the
+# guests"): two read-modify-writes of one location recorded in the opposite
+# order to the one they took effect in, which the values cannot settle when
+# the last one stored is unknown (x86 cmpxchg); and a C11 flag whose loads never once
 # waited in the run, so nothing shows it synchronises. A silent guest that
 # is reported is therefore run once more, and passes when that second run
 # is silent; the retry is shown as a TAP comment. A real false report comes
