@@ -356,4 +356,42 @@ static inline int record_equal(const struct tt_record *got, const struct tt_reco
     return 1;
 }
 
+/* Whether the trace at path (read with flags) holds, in streams 0 and 1,
+ * exactly the records of want, compared by equal; else why not. */
+static inline int expect_same_records(const char *path, unsigned flags, const struct expect want[2],
+                                      int (*equal)(const struct tt_record *, const struct tt_record *, char *,
+                                                   size_t),
+                                      char *why, size_t whylen)
+{
+    struct tt_error err;
+    struct tt_reader *r = tt_reader_open(path, flags, &err);
+    if (!r) {
+        snprintf(why, whylen, "%s", err.msg);
+        return 0;
+    }
+    size_t pos[2] = { 0, 0 };
+    struct tt_record rec;
+    int rc, pass = 1;
+    while (pass && (rc = tt_reader_next(r, &rec, &err)) > 0) {
+        char d[200];
+        if (rec.stream > 1 || pos[rec.stream] >= want[rec.stream].n) {
+            snprintf(why, whylen, "unexpected record of stream %u", rec.stream);
+            pass = 0;
+        } else if (!equal(&rec, &want[rec.stream].recs[pos[rec.stream]++], d, sizeof d)) {
+            snprintf(why, whylen, "stream %u record %zu: %s", rec.stream, pos[rec.stream] - 1, d);
+            pass = 0;
+        }
+    }
+    if (pass && rc < 0) {
+        snprintf(why, whylen, "%s", err.msg);
+        pass = 0;
+    }
+    if (pass && (pos[0] != want[0].n || pos[1] != want[1].n)) {
+        snprintf(why, whylen, "%zu and %zu records, want %zu and %zu", pos[0], pos[1], want[0].n, want[1].n);
+        pass = 0;
+    }
+    tt_reader_close(r);
+    return pass;
+}
+
 #endif
