@@ -485,7 +485,7 @@ CPU=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/.*: //')
 RAM=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 BUSY=""
 awk -v l="${START_LOAD%% *}" -v n="$(nproc)" 'BEGIN { exit !(l >= 0.5) }' &&
-    BUSY="The machine was not idle: load average $START_LOAD at the start. "
+    BUSY="The load average was $START_LOAD at the start (0.5 or more: work that ended just before the run, or work beside it; say which with --note). "
 INFO="- date: $(date -u '+%Y-%m-%d %H:%M UTC'); whole run: ${ELAPSED} s
 - command: \`$COMMAND\` (from the repository root, at $(git rev-parse --short HEAD 2>/dev/null || echo '?') plus the working tree)
 - machine: $(nproc) CPUs, $CPU, $RAM RAM, $(uname -sr)
