@@ -121,10 +121,14 @@ int main(void)
     snprintf(path, sizeof path, "%s/t.tct", dir);
     const struct racetrace_report *reps = NULL;
     size_t n;
-    struct racetrace *rt;
+    struct racetrace *rt = NULL;
     struct racetrace_stats st;
 
     ok(write_trace(path, RACE, true) == 0 && (rt = analyse(path, &n, &reps)) != NULL, "a racy trace");
+    if (!rt) {
+        printf("Bail out! the racy trace could not be written or analysed\n");
+        return 1;
+    }
     ok(n == 1 && raced(reps, n, X + 8), "one race, on X + 8");
     const struct racetrace_block *b = n ? &reps[0].block : NULL;
     ok(b && b->found && b->start == X && b->size == 24 && b->thread == 0,
