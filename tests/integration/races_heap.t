@@ -108,7 +108,12 @@ is "$(heap_bit "$T/reuse.tct")" 1 "heap=on (the default): feature bit 8 set"
 
 # QEMU before 9.0 (the plugins-v1 build, under Debian's QEMU 7.2): no
 # register API, so no heap events by default and heap=on refused.
-if [ -x /usr/bin/qemu-x86_64 ]; then
+if [ -n "${ASAN_OPTIONS:-}" ]; then
+    # make sanitize's plugins need its ASan-first QEMU wrappers, which only
+    # QEMU 10 has (qemu72.t is left out of it for the same reason).
+    skip "QEMU 7.2 cannot load the sanitizer build of plugins-v1"
+    skip "QEMU 7.2 cannot load the sanitizer build of plugins-v1"
+elif [ -x /usr/bin/qemu-x86_64 ]; then
     /usr/bin/qemu-x86_64 -plugin "$B/plugins-v1/libmemtrace.so,format=bin,out=$T/v1.tct" \
         "$GUESTS/x86_64/race_heap" >/dev/null 2>&1
     is "$?:$("$TCGTRACE" dump --kind heap "$T/v1.tct" | wc -l | tr -d ' '):$(heap_bit "$T/v1.tct")" "0:0:0" \
