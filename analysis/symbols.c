@@ -408,6 +408,22 @@ static void name_code(union answer *a, const struct file *f, uint64_t offset, ui
         c->line = 0;
 }
 
+/* The name of the allocated section of elf that holds virtual address
+ * vaddr, NULL for none. It lives as long as elf. */
+static const char *section_of(Elf *elf, uint64_t vaddr)
+{
+    size_t shstrndx;
+    if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+        return NULL;
+    for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
+        GElf_Shdr sh;
+        if (gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_ALLOC) && vaddr >= sh.sh_addr &&
+            vaddr - sh.sh_addr < sh.sh_size)
+            return elf_strptr(elf, shstrndx, sh.sh_name);
+    }
+    return NULL;
+}
+
 static void name_data(union answer *a, const struct file *f, uint64_t offset, uint64_t dwaddr)
 {
     struct sym_data *d = &a->data;
@@ -415,6 +431,10 @@ static void name_data(union answer *a, const struct file *f, uint64_t offset, ui
     d->offset = offset;
     if (!f->mod)
         return;
+    Dwarf_Addr bias;
+    Elf *elf = dwfl_module_getelf(f->mod, &bias);
+    if (elf)
+        d->section = section_of(elf, offset);
     const struct sym *sym = symvec_find(&f->data, dwaddr);
     if (sym) {
         d->name = sym->name;

@@ -39,6 +39,7 @@ struct sym_data {
     const char *name;     /* NULL when no object symbol covers it */
     uint64_t name_offset; /* address - object start */
     uint64_t size;        /* the object's size in bytes */
+    const char *section;  /* the ELF section holding it (".got.plt", ".bss"), NULL if none */
 };
 
 /* sysroot: where absolute module paths are looked up first (a foreign

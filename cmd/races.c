@@ -141,14 +141,24 @@ static void name_stack(struct report *rp, struct stack *st, uint64_t pc, const s
     memmove(st->code, st->code + first, st->n * sizeof *st->code);
 }
 
+/* Whether the address is a GOT entry. The dynamic loader's lazy binding
+ * writes one that another thread's PLT stub reads, with no synchronisation
+ * the binary shows: glibc relies on the 8-byte store being atomic. */
+static bool in_got(struct report *rp, uint64_t addr)
+{
+    struct sym_data d;
+    return symbols_data(rp->syms, addr, &d) && d.section &&
+           (!strcmp(d.section, ".got") || !strcmp(d.section, ".got.plt"));
+}
+
 /* Whether a race is shown: one of its accesses is outside the runtime
- * libraries, or --all. */
+ * libraries and its address is no GOT entry, or --all. */
 static bool shows(struct report *rp, const struct racetrace_report *r, bool all)
 {
     struct sym_code first, second;
     symbols_code(rp->syms, r->race.first.pc, &first);
     symbols_code(rp->syms, r->race.second.pc, &second);
-    return all || !in_runtime(&first) || !in_runtime(&second);
+    return all || ((!in_runtime(&first) || !in_runtime(&second)) && !in_got(rp, r->race.second.addr));
 }
 
 static void name_side(struct report *rp, struct side *s, const struct tt_race_access *a, int32_t thread,
@@ -327,8 +337,8 @@ static void text_race(struct report *rp, const struct shown *s, size_t i)
 static void text_end(const struct report *rp)
 {
     if (rp->hidden)
-        printf("tcgtrace races: %zu more only inside the C library, the dynamic loader or libgomp (--all shows "
-               "them)\n",
+        printf("tcgtrace races: %zu more only inside the C library, the dynamic loader or libgomp, or on a GOT "
+               "entry (lazy binding) (--all shows them)\n",
                rp->hidden);
     printf("tcgtrace races: %zu data race%s", rp->nshown, rp->nshown == 1 ? "" : "s");
     if (rp->nshown)
