@@ -679,7 +679,8 @@ void tt_stream_handoff(struct tt_stream *s)
 {
     struct tt_writer *w = s->w;
     struct tt_buf *b = s->buf;
-    if (!s->nrec)
+    /* A chunk of extension records alone (heap events) is a chunk too. */
+    if (s->p == b->data)
         return;
     b->len = (size_t)(s->p - b->data);
     b->nrec = s->nrec;

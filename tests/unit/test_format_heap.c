@@ -214,6 +214,33 @@ static int cut_heap(const char *path, const char *out)
     return good;
 }
 
+/* A stream of heap events alone, more than one chunk of them: how many the
+ * reader returns (every one: a chunk of extension records is a chunk). */
+static long heap_only(const char *path, long n)
+{
+    struct tt_header h = { .arch = "x86_64", .page_size = 4096 };
+    struct tt_writer_options o = { .raw = true, .chunk_size = 64 << 10 };
+    struct tt_error err;
+    struct tt_writer *w = tt_writer_open(path, &h, &o, &err);
+    struct tt_stream *s = w ? tt_stream_get(w, 0, &err) : NULL;
+    if (!s)
+        return -1;
+    for (long i = 0; i < n; i++)
+        tt_put_heap(s, TT_HEAP_MALLOC, 0x401000, 0x402000, 0x10000 + 32 * (uint64_t)i, 24, 0);
+    tt_stream_flush(s);
+    if (tt_writer_close(w, NULL, &err) != 0)
+        return -1;
+    struct tt_reader *r = tt_reader_open(path, 0, &err);
+    struct tt_record rec;
+    long got = 0;
+    int rc = 0;
+    while (r && (rc = tt_reader_next(r, &rec, &err)) > 0)
+        got += rec.kind == TT_HEAP;
+    if (r)
+        tt_reader_close(r);
+    return r && rc == 0 ? got : -1;
+}
+
 int main(int argc, char **argv)
 {
     char why[600] = "", path[4096], cut[4096];
@@ -237,6 +264,12 @@ int main(int argc, char **argv)
        "in merged order too %s", why);
     ok(trailer_records("tests/golden/v1-heap-raw.tct") == 4,
        "the trailer counts stream 0's 4 records, not its heap events");
+    snprintf(cut, sizeof cut, "%s/only.tct", tmp);
+    {
+        long got = heap_only(cut, 10000);
+        ok(got == 10000, "10000 heap events alone in a stream (several chunks of them): all read back (%ld)", got);
+        unlink(cut);
+    }
     snprintf(cut, sizeof cut, "%s/cut.tct", tmp);
     struct tt_error err;
     struct tt_reader *r = cut_heap("tests/golden/v1-heap-raw.tct", cut) ? tt_reader_open(cut, 0, &err) : NULL;
