@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "tcgtrace/heap.h"
 #include "test_format_gen.h"
 
 static char dir[] = "/tmp/tcgtrace-test-corrupt.XXXXXX";
@@ -300,23 +301,33 @@ static void write_failure(void)
     setrlimit(RLIMIT_FSIZE, &lim);
     struct tt_writer *w = tt_writer_open(path, &h, &o, &err);
     struct tt_stream *s = tt_stream_get(w, 0, &err);
-    uint64_t n = 200000;
-    for (uint64_t i = 0; i < n; i++)
+    uint64_t n = 200000, nheap = 0;
+    for (uint64_t i = 0; i < n; i++) {
         tt_put_mem_value(s, 0x1000 + (i % 7) * 4, 0x7f0000000000 + i * 8 * (i % 3), 3, i % 2, i * i, 0);
+        if (i % 100 == 0) {
+            tt_put_heap(s, TT_HEAP_MALLOC, 0x401000, 0x402000, 0x10000 + i, 24, 0);
+            nheap++;
+        }
+    }
     struct tt_writer_stats st;
     int rc = tt_writer_close(w, &st, &err);
     setrlimit(RLIMIT_FSIZE, &old);
     ok(rc == TT_E_WRITE && err.sys_errno == EFBIG && strstr(err.msg, "File too large") &&
                strstr(err.msg, "records lost (") && st.records + st.lost == n && st.lost > 0 &&
-               st.lost_kind[TT_MEM] == st.lost,
-           "a failed write is reported with the records lost: '%s'", err.msg);
+               st.lost_kind[TT_MEM] == st.lost && st.lost_kind[TT_HEAP] > 0 && strstr(err.msg, " heap events"),
+           "a failed write is reported with the records lost, heap events too: '%s'", err.msg);
     uint64_t got;
     struct tt_reader *r = tt_reader_open(path, 0, &err);
     struct tt_record rec;
     got = 0;
+    uint64_t heap = 0;
     int rrc;
-    while ((rrc = tt_reader_next(r, &rec, &err)) > 0)
-        got++;
+    while ((rrc = tt_reader_next(r, &rec, &err)) > 0) {
+        got += rec.kind != TT_HEAP;
+        heap += rec.kind == TT_HEAP;
+    }
+    ok(heap + st.lost_kind[TT_HEAP] == nheap, "heap events read and lost: %llu + %llu of %llu",
+       (unsigned long long)heap, (unsigned long long)st.lost_kind[TT_HEAP], (unsigned long long)nheap);
     const struct tt_trailer *t = tt_reader_trailer(r);
     ok(rrc == 0 && got == st.records && t && t->write_errno == EFBIG && t->lost[TT_MEM] == st.lost,
            "that trace reads to its end: %llu records, its trailer counts %llu lost",
