@@ -368,7 +368,7 @@ int main(void)
 {
     if (!mkdtemp(dir))
         return perror("mkdtemp"), 1;
-    printf("1..17\n");
+    printf("1..18\n");
     char path[300];
     snprintf(path, sizeof path, "%s/base.tct", dir);
     static struct layout l;
