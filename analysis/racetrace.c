@@ -101,6 +101,7 @@ struct racetrace {
     unsigned machine;
     const char *arch;
     bool sync_flags; /* TT_FEAT_SYNC_FLAGS: sync events carry the flags */
+    bool cas_exact;  /* TT_FEAT_CAS_EXACT: a compare-and-swap's store value is memory's */
     struct symbols *syms;
     struct callstacks calls;
     struct tt_race *det;
@@ -204,6 +205,7 @@ struct racetrace *racetrace_new(const struct tt_header *h, struct symbols *syms)
     rt->machine = machine;
     rt->arch = h->arch;
     rt->sync_flags = h->features & TT_FEAT_SYNC_FLAGS;
+    rt->cas_exact = h->features & TT_FEAT_CAS_EXACT;
     rt->syms = syms;
     callstacks_init(&rt->calls, machine, syms);
     rt->det = tt_race_new(&(struct tt_race_config){ .elf_machine = machine, .learn = true });
@@ -664,7 +666,7 @@ static uint64_t rmw_stored(const struct racetrace *rt, const struct stream *s, c
     bool load = s->last_load && s->last_pc == rec->mem.pc && s->last_addr == rec->mem.vaddr &&
                 s->last_size == rec->mem.size;
     uint64_t mask = rec->mem.size >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * rec->mem.size)) - 1;
-    if (!rt->parallel || (*f & TT_SYNCINSN_STORE_EXACT)) {
+    if (!rt->parallel || (*f & TT_SYNCINSN_STORE_EXACT) || (rt->cas_exact && (*f & TT_SYNCINSN_CAS))) {
         *f |= TT_RACE_VALUE;
     } else if (load && (*f & TT_SYNCINSN_LOAD_VALUE_LOST)) {
         /* Op-then-fetch: the "loaded" value is the new one. */

@@ -54,9 +54,11 @@ static unsigned x86_64(const uint8_t *b, size_t len)
      * so a lock prefix that executed always locked memory. */
     bool xchg = (b[i] == 0x86 || b[i] == 0x87) && i + 1 < len && b[i + 1] >> 6 != 3;
     bool xadd = b[i] == 0x0f && i + 1 < len && (b[i + 1] == 0xc0 || b[i + 1] == 0xc1);
+    bool cmpxchg = b[i] == 0x0f && i + 1 < len && (b[i + 1] == 0xb0 || b[i + 1] == 0xb1);
     if (lock)
         return X86_LOCKED | (x86_load_value_lost(b + i, len - i) ? TT_SYNCINSN_LOAD_VALUE_LOST : 0) |
-               (xchg ? TT_SYNCINSN_STORE_EXACT : 0) | (xadd ? TT_SYNCINSN_STORE_ADD : 0);
+               (xchg ? TT_SYNCINSN_STORE_EXACT : 0) | (xadd ? TT_SYNCINSN_STORE_ADD : 0) |
+               (cmpxchg ? TT_SYNCINSN_CAS : 0);
     /* xchg with a memory operand locks implicitly. */
     if (xchg)
         return X86_LOCKED | TT_SYNCINSN_STORE_EXACT;

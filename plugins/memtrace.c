@@ -48,6 +48,10 @@
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
+/* A compare-and-swap's store recorded with what memory holds after it
+ * (TT_FEAT_CAS_EXACT): needs the registers and the memory values. */
+#define CAS_EXACT (QEMUAPI_REGISTERS && QEMUAPI_MEM_VALUES)
+
 #define GUEST_CLONE_VM 0x100
 #define GUEST_CLONE_CHILD_CLEARTID 0x00200000
 #define GUEST_FUTEX_CMD(op) ((op) & ~(uint64_t)(128 | 256)) /* PRIVATE, CLOCK_REALTIME */
@@ -100,6 +104,12 @@ struct vcpu {
     uint64_t release_gseq;
     /* Not begun yet (thread_begin): QEMU before 9.0 only. */
     bool late;
+#if CAS_EXACT
+    /* x86 cmpxchg: rax (NULL: none), the value it held before the
+     * instruction ran, and the value the instruction loaded. */
+    struct qemu_plugin_register *rax;
+    uint64_t cas_expected, cas_loaded;
+#endif
 };
 
 /* A vCPU's state is published with a release store before its thread runs
@@ -240,6 +250,32 @@ static void on_fence_insn(unsigned idx, void *udata)
  * and its event, which is never filtered. QEMU reports a read-modify-write
  * (x86 lock and xchg, arm64 LSE, riscv amo, a store-exclusive) as a load
  * then a store: its one event comes with the store. */
+#if CAS_EXACT
+/* Before an x86 cmpxchg runs: the value it compares memory with. */
+static void on_cas_insn(unsigned idx, void *udata)
+{
+    (void)udata;
+    struct vcpu *v = vcpu_get(idx);
+    if (v && v->rax && !guestmem_read_register(v->rax, false, &v->cas_expected))
+        v->rax = NULL;
+}
+
+/* A compare-and-swap's store: QEMU reports it with the operand even when
+ * the comparison failed and memory kept the loaded value. True when it
+ * recorded the store itself, with that value. */
+static bool record_cas(struct vcpu *v, const struct sync_insn *si, uint64_t vaddr, unsigned shift, bool store)
+{
+    if (!store || !(si->flags & TT_SYNCINSN_CAS) || !v->rax || shift >= TT_MEM_SHIFT_MAX)
+        return false;
+    uint64_t mask = shift == 3 ? UINT64_MAX : (UINT64_C(1) << (8 << shift)) - 1;
+    if ((v->cas_loaded & mask) == (v->cas_expected & mask))
+        return false;
+    tt_put_mem_value(v->t.s, si->pc, vaddr, shift, true, v->cas_loaded & mask, 0);
+    v->traced++;
+    return true;
+}
+#endif
+
 static void on_access_sync(unsigned idx, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
 {
     const struct sync_insn *si = udata;
@@ -248,7 +284,16 @@ static void on_access_sync(unsigned idx, qemu_plugin_meminfo_t info, uint64_t va
         return;
     unsigned shift = qemu_plugin_mem_size_shift(info);
     bool store = qemu_plugin_mem_is_store(info);
-    if ((store ? opt.writes : opt.reads) && writable(vaddr, shift))
+#if CAS_EXACT
+    /* Whatever is recorded: the store's value depends on it. */
+    if (!store && (si->flags & TT_SYNCINSN_CAS))
+        v->cas_loaded = qemu_plugin_mem_get_value(info).data.u64;
+#endif
+    if ((store ? opt.writes : opt.reads) && writable(vaddr, shift)
+#if CAS_EXACT
+        && !record_cas(v, si, vaddr, shift, store)
+#endif
+    )
         record(v, info, vaddr, shift, store, si->pc);
     if (si->exclusive == LOAD_EXCLUSIVE)
         tt_put_sync(v->t.s, TT_SYNC_LOAD_RESERVED, si->pc, vaddr, si->flags);
@@ -296,6 +341,10 @@ static void translate_bin(struct qemu_plugin_insn *insn)
     }
     if (flags & TT_SYNCINSN_RELEASE)
         qemu_plugin_register_vcpu_insn_exec_cb(insn, on_release_insn, QEMU_PLUGIN_CB_NO_REGS, si);
+#if CAS_EXACT
+    if (flags & TT_SYNCINSN_CAS)
+        qemu_plugin_register_vcpu_insn_exec_cb(insn, on_cas_insn, QEMU_PLUGIN_CB_R_REGS, si);
+#endif
     qemu_plugin_register_vcpu_mem_cb(insn, on_access_sync, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW, si);
 }
 
@@ -330,7 +379,7 @@ static void open_trace(void)
     struct trace_header th;
     trace_header_init(&th, "memtrace", plugin_argc, plugin_argv, arch->name, arch->big_endian, false,
                       TT_FEAT_MEMORY | QEMUAPI_FEAT_MEM_VALUES | TT_FEAT_SYNC | TT_FEAT_SYSCALLS |
-                          TT_FEAT_SYNC_FLAGS | (opt.heap ? TT_FEAT_HEAP : 0));
+                          TT_FEAT_SYNC_FLAGS | (opt.heap ? TT_FEAT_HEAP : 0) | (CAS_EXACT ? TT_FEAT_CAS_EXACT : 0));
     struct tt_writer_options wo = { .level = opt.level };
     struct tt_error err;
     writer = tt_writer_open(opt.out, &th.h, &wo, &err);
@@ -481,6 +530,10 @@ static void on_vcpu_init(qemu_plugin_id_t id, unsigned idx)
         ;
     if (opt.heap)
         heaphook_vcpu_init(idx);
+#if CAS_EXACT
+    if (opt.bin && arch->elf_machine == EM_X86_64)
+        v->rax = guestmem_register("rax");
+#endif
 #if QEMUAPI_REGISTERS
     /* This callback runs in the new thread itself. */
     uint64_t sp;

@@ -50,6 +50,9 @@ enum tt_feature {
     /* Heap events (tag TT_TAG_HEAP): allocations and frees, with their
      * call sites. */
     TT_FEAT_HEAP = 1u << 8,
+    /* A compare-and-swap's store (TT_SYNCINSN_CAS) carries the value
+     * memory holds after it, not QEMU's operand. */
+    TT_FEAT_CAS_EXACT = 1u << 9,
 };
 
 /* Chunk header: 36 bytes, all little-endian. */

@@ -38,8 +38,8 @@ enum {
      * thread its memory callback gets the new value for the load (QEMU
      * 9.0 to 10.0 at least; the old one is gone). The value a tracer
      * records for such a load is wrong. (For the store of every RMW, QEMU
-     * reports the operand, or cmpxchg's new value even when it failed: a
-     * tracer reads the stored value back from memory instead.) */
+     * reports the operand, or cmpxchg's new value even when it failed: see
+     * TT_SYNCINSN_CAS.) */
     TT_SYNCINSN_LOAD_VALUE_LOST = 1u << 5,
     /* A swap (x86 xchg, arm64 swp, riscv amoswap): its store writes its
      * operand, so the value QEMU reports for it is what memory holds after
@@ -49,6 +49,11 @@ enum {
      * amoadd): it stores what it loaded plus the value QEMU reports for
      * its store (the operand). */
     TT_SYNCINSN_STORE_ADD = 1u << 7,
+    /* A compare-and-swap (x86 lock cmpxchg): its store writes its operand
+     * only when the loaded value was the expected one, else memory keeps
+     * the loaded value. QEMU reports the operand either way; memtrace
+     * records the value memory holds after it (TT_FEAT_CAS_EXACT). */
+    TT_SYNCINSN_CAS = 1u << 8,
 };
 
 /* The TT_SYNCINSN_* flags of the instruction whose first len bytes are at

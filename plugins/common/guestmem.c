@@ -73,22 +73,32 @@ bool guestmem_read_string(uint64_t addr, char *buf, size_t size)
 }
 
 #if QEMUAPI_REGISTERS
-bool guestmem_read_sp(const struct guest_arch *arch, uint64_t *sp)
+struct qemu_plugin_register *guestmem_register(const char *name)
 {
     GArray *regs = qemu_plugin_get_registers();
-    GByteArray *buf = g_byte_array_new();
-    bool found = false;
-    for (guint i = 0; i < regs->len && !found; i++) {
+    struct qemu_plugin_register *handle = NULL;
+    for (guint i = 0; i < regs->len && !handle; i++) {
         qemu_plugin_reg_descriptor *d = &g_array_index(regs, qemu_plugin_reg_descriptor, i);
-        if (!strcmp(d->name, arch->sp_reg)) {
-            int n = qemu_plugin_read_register(d->handle, buf);
-            found = n > 0 && n <= 8;
-            if (found)
-                *sp = guestmem_uint(buf->data, (unsigned)n, arch->big_endian);
-        }
+        if (!strcmp(d->name, name))
+            handle = d->handle;
     }
-    g_byte_array_unref(buf);
     g_array_free(regs, true);
-    return found;
+    return handle;
+}
+
+bool guestmem_read_register(struct qemu_plugin_register *reg, bool big_endian, uint64_t *value)
+{
+    GByteArray *buf = g_byte_array_new();
+    int n = reg ? qemu_plugin_read_register(reg, buf) : -1;
+    bool ok = n > 0 && n <= 8;
+    if (ok)
+        *value = guestmem_uint(buf->data, (unsigned)n, big_endian);
+    g_byte_array_unref(buf);
+    return ok;
+}
+
+bool guestmem_read_sp(const struct guest_arch *arch, uint64_t *sp)
+{
+    return guestmem_read_register(guestmem_register(arch->sp_reg), arch->big_endian, sp);
 }
 #endif

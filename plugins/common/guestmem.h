@@ -19,6 +19,11 @@ void guestmem_learn_base(const struct qemu_plugin_insn *insn);
 #endif
 
 #if QEMUAPI_REGISTERS
+/* The calling vCPU's register called name (QEMU's name: "rax", "sp"), NULL
+ * when it has none. Handles are per vCPU: look one up in its own thread. */
+struct qemu_plugin_register *guestmem_register(const char *name);
+/* Its value, when it is at most 8 bytes (false otherwise, or for NULL). */
+bool guestmem_read_register(struct qemu_plugin_register *reg, bool big_endian, uint64_t *value);
 /* The calling vCPU's stack pointer; false if QEMU has no such register. */
 bool guestmem_read_sp(const struct guest_arch *arch, uint64_t *sp);
 #endif

@@ -79,3 +79,17 @@ run_guest() {
 }
 
 done_testing() { exit $((_failed > 0)); }
+
+# feature_bit N TRACE: bit N of the trace header's features (field 10),
+# read from the file itself (docs/format.md, "Header").
+feature_bit() {
+    python3 -c 'import struct, sys
+b = open(sys.argv[2], "rb").read()
+hlen = struct.unpack_from("<I", b, 12)[0]
+off, feat = 16, 0
+while off < hlen - 4:
+    key, n = struct.unpack_from("<HI", b, off)
+    if key == 10: feat = struct.unpack_from("<Q", b, off + 6)[0]
+    off += 6 + n
+print(feat >> int(sys.argv[1]) & 1)' "$1" "$2"
+}

@@ -92,19 +92,8 @@ run_guest x86_64 -plugin "$PLUGINS/libmemtrace.so,format=bin,out=$T/off.tct,heap
     "$GUESTS/x86_64/race_heap" >/dev/null 2>&1
 is "$("$TCGTRACE" dump --kind heap "$T/off.tct" | wc -l | tr -d ' ')" 0 "heap=off: no heap event"
 # Feature bit 8 of the header's features field (docs/format.md, "Header").
-heap_bit() {
-    python3 -c 'import struct, sys
-b = open(sys.argv[1], "rb").read()
-hlen = struct.unpack_from("<I", b, 12)[0]
-off, feat = 16, 0
-while off < hlen - 4:
-    key, n = struct.unpack_from("<HI", b, off)
-    if key == 10: feat = struct.unpack_from("<Q", b, off + 6)[0]
-    off += 6 + n
-print(feat >> 8 & 1)' "$1"
-}
-is "$(heap_bit "$T/off.tct")" 0 "heap=off: feature bit 8 clear"
-is "$(heap_bit "$T/reuse.tct")" 1 "heap=on (the default): feature bit 8 set"
+is "$(feature_bit 8 "$T/off.tct")" 0 "heap=off: feature bit 8 clear"
+is "$(feature_bit 8 "$T/reuse.tct")" 1 "heap=on (the default): feature bit 8 set"
 
 # QEMU before 9.0 (the plugins-v1 build, under Debian's QEMU 7.2): no
 # register API, so no heap events by default and heap=on refused.
@@ -116,7 +105,7 @@ if [ -n "${ASAN_OPTIONS:-}" ]; then
 elif [ -x /usr/bin/qemu-x86_64 ]; then
     /usr/bin/qemu-x86_64 -plugin "$B/plugins-v1/libmemtrace.so,format=bin,out=$T/v1.tct" \
         "$GUESTS/x86_64/race_heap" >/dev/null 2>&1
-    is "$?:$("$TCGTRACE" dump --kind heap "$T/v1.tct" | wc -l | tr -d ' '):$(heap_bit "$T/v1.tct")" "0:0:0" \
+    is "$?:$("$TCGTRACE" dump --kind heap "$T/v1.tct" | wc -l | tr -d ' '):$(feature_bit 8 "$T/v1.tct")" "0:0:0" \
         "QEMU 7.2: the guest runs, no heap event, no heap feature"
     /usr/bin/qemu-x86_64 -plugin "$B/plugins-v1/libmemtrace.so,format=bin,out=$T/v1.tct,heap=on" \
         "$GUESTS/x86_64/race_heap" >/dev/null 2>"$T/err"
