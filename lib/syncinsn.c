@@ -88,7 +88,7 @@ static unsigned aarch64(uint32_t w)
         if (o2 && !o1) /* ldar, stlr, and the LORegion ldlar, stllr */
             return TT_SYNCINSN_ATOMIC | acq_rel(l, !l);
         if (o2 || (o1 && !(w >> 31))) /* cas*, casp*: L acquires, o0 releases */
-            return TT_SYNCINSN_ATOMIC | TT_SYNCINSN_RMW | acq_rel(l, o0);
+            return TT_SYNCINSN_ATOMIC | TT_SYNCINSN_RMW | acq_rel(l, o0) | (o2 ? TT_SYNCINSN_CAS : 0);
         /* ldxr, ldaxr, stxr, stlxr and their pairs: o0 is the ordering. */
         return TT_SYNCINSN_ATOMIC | TT_SYNCINSN_RMW | acq_rel(l && o0, !l && o0);
     }

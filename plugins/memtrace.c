@@ -105,9 +105,11 @@ struct vcpu {
     /* Not begun yet (thread_begin): QEMU before 9.0 only. */
     bool late;
 #if CAS_EXACT
-    /* x86 cmpxchg: rax (NULL: none), the value it held before the
-     * instruction ran, and the value the instruction loaded. */
-    struct qemu_plugin_register *rax;
+    /* Compare-and-swaps: the registers holding the value compared (x86:
+     * [0] rax; arm64: x0 to x30), that value as it was before the
+     * instruction ran (cas_known: read), and the value it loaded. */
+    struct qemu_plugin_register *cas_regs[31];
+    bool cas_known;
     uint64_t cas_expected, cas_loaded;
 #endif
 };
@@ -195,6 +197,7 @@ struct sync_insn {
     uint64_t pc;
     unsigned flags; /* TT_SYNCINSN_* */
     enum { NOT_EXCLUSIVE, LOAD_EXCLUSIVE, STORE_EXCLUSIVE } exclusive;
+    unsigned cas_reg; /* a compare-and-swap's compared register (cas_regs; 31: arm64 xzr) */
 };
 
 /* Which half of a load-/store-exclusive pair an instruction is, which
@@ -251,13 +254,41 @@ static void on_fence_insn(unsigned idx, void *udata)
  * (x86 lock and xchg, arm64 LSE, riscv amo, a store-exclusive) as a load
  * then a store: its one event comes with the store. */
 #if CAS_EXACT
-/* Before an x86 cmpxchg runs: the value it compares memory with. */
+/* Before a compare-and-swap runs: the value it compares memory with. */
 static void on_cas_insn(unsigned idx, void *udata)
 {
-    (void)udata;
+    const struct sync_insn *si = udata;
     struct vcpu *v = vcpu_get(idx);
-    if (v && v->rax && !guestmem_read_register(v->rax, false, &v->cas_expected))
-        v->rax = NULL;
+    if (!v)
+        return;
+    v->cas_expected = 0;
+    v->cas_known = si->cas_reg == 31 ||
+                   guestmem_read_register(v->cas_regs[si->cas_reg], arch->big_endian, &v->cas_expected);
+}
+
+/* Which register a compare-and-swap compares memory with: x86 cmpxchg
+ * rax, arm64 cas Rs (bits 20..16). */
+static unsigned cas_register(const uint8_t *b, size_t len)
+{
+    if (arch->elf_machine != EM_AARCH64 || len < 4)
+        return 0;
+    uint32_t w = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    return (w >> 16) & 31;
+}
+
+/* A vCPU's registers a compare-and-swap may compare with, looked up in
+ * its own thread (handles are per vCPU). */
+static void cas_registers(struct vcpu *v)
+{
+    if (arch->elf_machine == EM_X86_64) {
+        v->cas_regs[0] = guestmem_register("rax");
+    } else if (arch->elf_machine == EM_AARCH64) {
+        for (unsigned i = 0; i < 31; i++) {
+            char name[8];
+            snprintf(name, sizeof(name), "x%u", i);
+            v->cas_regs[i] = guestmem_register(name);
+        }
+    }
 }
 
 /* A compare-and-swap's store: QEMU reports it with the operand even when
@@ -265,8 +296,9 @@ static void on_cas_insn(unsigned idx, void *udata)
  * recorded the store itself, with that value. */
 static bool record_cas(struct vcpu *v, const struct sync_insn *si, uint64_t vaddr, unsigned shift, bool store)
 {
-    if (!store || !(si->flags & TT_SYNCINSN_CAS) || !v->rax || shift >= TT_MEM_SHIFT_MAX)
+    if (!store || !(si->flags & TT_SYNCINSN_CAS) || !v->cas_known || shift >= TT_MEM_SHIFT_MAX)
         return false;
+    v->cas_known = false;
     uint64_t mask = shift == 3 ? UINT64_MAX : (UINT64_C(1) << (8 << shift)) - 1;
     if ((v->cas_loaded & mask) == (v->cas_expected & mask))
         return false;
@@ -334,7 +366,10 @@ static void translate_bin(struct qemu_plugin_insn *insn)
     }
     /* Kept for as long as the translation may run: never freed. */
     struct sync_insn *si = g_new(struct sync_insn, 1);
-    *si = (struct sync_insn){ pc, flags, exclusive_half(bytes, len) };
+    *si = (struct sync_insn){ pc, flags, exclusive_half(bytes, len), 0 };
+#if CAS_EXACT
+    si->cas_reg = cas_register(bytes, len);
+#endif
     if ((flags & TT_SYNCINSN_FENCE) && !(flags & TT_SYNCINSN_ATOMIC)) {
         qemu_plugin_register_vcpu_insn_exec_cb(insn, on_fence_insn, QEMU_PLUGIN_CB_NO_REGS, si);
         return;
@@ -531,8 +566,8 @@ static void on_vcpu_init(qemu_plugin_id_t id, unsigned idx)
     if (opt.heap)
         heaphook_vcpu_init(idx);
 #if CAS_EXACT
-    if (opt.bin && arch->elf_machine == EM_X86_64)
-        v->rax = guestmem_register("rax");
+    if (opt.bin)
+        cas_registers(v);
 #endif
 #if QEMUAPI_REGISTERS
     /* This callback runs in the new thread itself. */

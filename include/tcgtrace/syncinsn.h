@@ -49,9 +49,9 @@ enum {
      * amoadd): it stores what it loaded plus the value QEMU reports for
      * its store (the operand). */
     TT_SYNCINSN_STORE_ADD = 1u << 7,
-    /* A compare-and-swap (x86 lock cmpxchg): its store writes its operand
-     * only when the loaded value was the expected one, else memory keeps
-     * the loaded value. QEMU reports the operand either way; memtrace
+    /* A compare-and-swap (x86 lock cmpxchg, arm64 cas*): its store writes
+     * its operand only when the loaded value was the expected one, else
+     * memory keeps the loaded value. QEMU reports the operand either way; memtrace
      * records the value memory holds after it (TT_FEAT_CAS_EXACT). */
     TT_SYNCINSN_CAS = 1u << 8,
 };
