@@ -367,12 +367,19 @@ static struct stream *stream_find(const struct racetrace *rt, uint32_t vcpu)
     return i ? &rt->streams[i - 1] : NULL;
 }
 
+static struct stream *stream_new(struct racetrace *rt, uint32_t vcpu);
+
 /* vCPU's stream, made when new (which moves the others); NULL when memory
- * runs out. */
-static struct stream *stream_of(struct racetrace *rt, uint32_t vcpu)
+ * runs out. Inline: every record asks. */
+static inline struct stream *stream_of(struct racetrace *rt, uint32_t vcpu)
 {
-    if (vcpu < STREAM_DIRECT && rt->stream_direct[vcpu])
+    if (__builtin_expect(vcpu < STREAM_DIRECT && rt->stream_direct[vcpu], 1))
         return &rt->streams[rt->stream_direct[vcpu] - 1];
+    return stream_new(rt, vcpu);
+}
+
+static struct stream *stream_new(struct racetrace *rt, uint32_t vcpu)
+{
     struct stream *s = stream_find(rt, vcpu);
     if (s)
         return s;
