@@ -114,11 +114,18 @@ is "$(q "$T/file.json" 'd["analysis"]["threads"], d["analysis"]["lost"], d["stat
     "--json: the analysis counts"
 # tcgtrace record binds lazily (races -- PROG sets LD_BIND_NOW=1): the
 # dynamic loader writes GOT entries that the other thread's PLT stubs read.
-# Those races are the loader's by design: hidden, --all shows them.
+# Those races are the loader's by design: hidden, --all shows them. A
+# report is recorded again once, as races.t does for its silent guests (a
+# false report about once in 2000 runs: docs/races.md).
 for arch in $ARCHS; do
-    "$TCGTRACE" record -q -o "$T/lazy-$arch.tct" -- "$GUESTS/$arch/mutex_counter" >/dev/null 2>&1
-    "$TCGTRACE" races "$T/lazy-$arch.tct" >"$T/lazy.txt" 2>&1
-    is "$?:$(tail -1 "$T/lazy.txt")" "0:tcgtrace races: 0 data races in mutex_counter" \
+    for try in 1 2; do
+        "$TCGTRACE" record -q -o "$T/lazy-$arch.tct" -- "$GUESTS/$arch/mutex_counter" >/dev/null 2>&1
+        "$TCGTRACE" races "$T/lazy-$arch.tct" >"$T/lazy.txt" 2>&1
+        st=$?
+        [ $st = 0 ] && break
+        echo "# $arch: run again after a report: $(grep -m1 SUMMARY "$T/lazy.txt")"
+    done
+    is "$st:$(tail -1 "$T/lazy.txt")" "0:tcgtrace races: 0 data races in mutex_counter" \
         "$arch: recorded by tcgtrace record (lazy binding): no race shown"
 done
 "$TCGTRACE" races --json "$T/lazy-x86_64.tct" >"$T/lazy.json" 2>/dev/null
