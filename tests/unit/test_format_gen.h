@@ -394,4 +394,22 @@ static inline int expect_same_records(const char *path, unsigned flags, const st
     return pass;
 }
 
+/* Whether files a and b hold the same bytes (golden files). */
+static inline int same_bytes(const char *a, const char *b)
+{
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    int same = fa && fb;
+    while (same) {
+        int ca = getc(fa), cb = getc(fb);
+        same = ca == cb;
+        if (ca == EOF)
+            break;
+    }
+    if (fa)
+        fclose(fa);
+    if (fb)
+        fclose(fb);
+    return same;
+}
+
 #endif

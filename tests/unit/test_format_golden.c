@@ -201,23 +201,6 @@ static int same_records(const char *path, char *why, size_t whylen)
     return expect_same_records(path, 0, want, record_equal, why, whylen);
 }
 
-static int same_bytes(const char *a, const char *b)
-{
-    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
-    int same = fa && fb;
-    while (same) {
-        int ca = getc(fa), cb = getc(fb);
-        same = ca == cb;
-        if (ca == EOF)
-            break;
-    }
-    if (fa)
-        fclose(fa);
-    if (fb)
-        fclose(fb);
-    return same;
-}
-
 int main(int argc, char **argv)
 {
     char why[600] = "", path[4096];

@@ -167,23 +167,6 @@ static uint64_t trailer_records(const char *path)
     return n;
 }
 
-static int same_bytes(const char *a, const char *b)
-{
-    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
-    int same = fa && fb;
-    while (same) {
-        int ca = getc(fa), cb = getc(fb);
-        same = ca == cb;
-        if (ca == EOF)
-            break;
-    }
-    if (fa)
-        fclose(fa);
-    if (fb)
-        fclose(fb);
-    return same;
-}
-
 /* A copy of path with the body length of the first heap event (after
  * the first thread-start record) made one byte short of its fields. */
 static int cut_heap(const char *path, const char *out)
