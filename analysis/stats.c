@@ -184,6 +184,10 @@ int stats_add(struct stats *st, const struct tt_record *rec)
 {
     if (rec->stream == TT_STREAM_META)
         return 0;
+    if (rec->kind == TT_HEAP) {
+        st->heap_events++;
+        return 0;
+    }
     struct stats_thread *t = thread_of(st, rec->stream);
     if (!t)
         return TT_E_NOMEM;

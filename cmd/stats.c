@@ -211,6 +211,8 @@ static void text_summary(const struct report *rp)
     printf("syscalls      %" PRIu64 "\n", st->syscalls);
     if (st->sync_events)
         printf("sync events   %" PRIu64 "\n", st->sync_events);
+    if (st->heap_events)
+        printf("heap events   %" PRIu64 "\n", st->heap_events);
     if (st->reg_changes)
         printf("registers     %" PRIu64 " changes\n", st->reg_changes);
     printf("lost          %" PRIu64 " records", st->lost);
@@ -451,6 +453,7 @@ static void json_summary(const struct report *rp)
     json_u64("register_changes", st->reg_changes);
     json_u64("syscalls", st->syscalls);
     json_u64("sync_events", st->sync_events);
+    json_u64("heap_events", st->heap_events);
     json_u64("mapping_changes", st->map_changes);
     json_u64("module_loads", st->module_loads);
     json_u64("thread_starts", st->thread_starts);

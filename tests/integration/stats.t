@@ -5,7 +5,7 @@
 # access counts, a guest of 6 threads over fewer vCPUs, and an execution
 # trace ranked by instructions.
 . tests/integration/lib.sh
-plan 54
+plan 57
 
 N=20000 # enough for kernel's accesses to outrank the dynamic loader's
 M=5000  # iterations of each of exec_threads' 5 workers
@@ -43,6 +43,10 @@ for arch in $ARCHS; do
     # default sysroot, not on the host.
     is "$(q "$T/$arch.json" 'd["symbol_errors"], len(d["modules"]) >= 3')" "([], True)" \
         "$arch: every module's file found (the loader, libc, the program)"
+    # The guest's printf allocates stdout's buffer: a heap event, which no
+    # record count includes (the same records as tcgtrace record's count).
+    is "$(q "$T/$arch.json" 'd["totals"]["heap_events"] >= 1, d["totals"]["records"] == sum(t["records"] for t in d["threads"])')" \
+        "(True, True)" "$arch: heap events counted apart from the records"
     want=None
     [ "$arch" != x86_64 ] && want=$(sysroot "$arch")
     is "$(q "$T/$arch.json" 'd["recording"]["sysroot"]')" "$want" "$arch: the sysroot the trace recorded ($want)"
