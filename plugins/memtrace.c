@@ -109,6 +109,7 @@ struct vcpu {
      * [0] rax; arm64: x0 to x30), that value as it was before the
      * instruction ran (cas_known: read), and the value it loaded. */
     struct qemu_plugin_register *cas_regs[31];
+    GByteArray *regbuf; /* for reading them without allocating */
     bool cas_known;
     uint64_t cas_expected, cas_loaded;
 #endif
@@ -263,7 +264,7 @@ static void on_cas_insn(unsigned idx, void *udata)
         return;
     v->cas_expected = 0;
     v->cas_known = si->cas_reg == 31 ||
-                   guestmem_read_register(v->cas_regs[si->cas_reg], arch->big_endian, &v->cas_expected);
+                   guestmem_read_register(v->cas_regs[si->cas_reg], v->regbuf, arch->big_endian, &v->cas_expected);
 }
 
 /* Which register a compare-and-swap compares memory with: x86 cmpxchg
@@ -280,15 +281,17 @@ static unsigned cas_register(const uint8_t *b, size_t len)
  * its own thread (handles are per vCPU). */
 static void cas_registers(struct vcpu *v)
 {
-    if (arch->elf_machine == EM_X86_64) {
-        v->cas_regs[0] = guestmem_register("rax");
-    } else if (arch->elf_machine == EM_AARCH64) {
-        for (unsigned i = 0; i < 31; i++) {
-            char name[8];
-            snprintf(name, sizeof(name), "x%u", i);
-            v->cas_regs[i] = guestmem_register(name);
-        }
-    }
+    static const char *const x86[] = { "rax" };
+    static const char *const a64[31] = { "x0",  "x1",  "x2",  "x3",  "x4",  "x5",  "x6",  "x7",
+                                         "x8",  "x9",  "x10", "x11", "x12", "x13", "x14", "x15",
+                                         "x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23",
+                                         "x24", "x25", "x26", "x27", "x28", "x29", "x30" };
+    if (!v->regbuf)
+        v->regbuf = g_byte_array_new(); /* kept with the vCPU's state: never freed */
+    if (arch->elf_machine == EM_X86_64)
+        guestmem_registers(x86, 1, v->cas_regs);
+    else if (arch->elf_machine == EM_AARCH64)
+        guestmem_registers(a64, 31, v->cas_regs);
 }
 
 /* A compare-and-swap's store: QEMU reports it with the operand even when

@@ -73,32 +73,37 @@ bool guestmem_read_string(uint64_t addr, char *buf, size_t size)
 }
 
 #if QEMUAPI_REGISTERS
-struct qemu_plugin_register *guestmem_register(const char *name)
+void guestmem_registers(const char *const *names, size_t n, struct qemu_plugin_register **out)
 {
     GArray *regs = qemu_plugin_get_registers();
-    struct qemu_plugin_register *handle = NULL;
-    for (guint i = 0; i < regs->len && !handle; i++) {
-        qemu_plugin_reg_descriptor *d = &g_array_index(regs, qemu_plugin_reg_descriptor, i);
-        if (!strcmp(d->name, name))
-            handle = d->handle;
+    for (size_t w = 0; w < n; w++) {
+        out[w] = NULL;
+        for (guint i = 0; names[w] && i < regs->len && !out[w]; i++) {
+            qemu_plugin_reg_descriptor *d = &g_array_index(regs, qemu_plugin_reg_descriptor, i);
+            if (!strcmp(d->name, names[w]))
+                out[w] = d->handle;
+        }
     }
     g_array_free(regs, true);
-    return handle;
 }
 
-bool guestmem_read_register(struct qemu_plugin_register *reg, bool big_endian, uint64_t *value)
+bool guestmem_read_register(struct qemu_plugin_register *reg, GByteArray *buf, bool big_endian, uint64_t *value)
 {
-    GByteArray *buf = g_byte_array_new();
+    g_byte_array_set_size(buf, 0);
     int n = reg ? qemu_plugin_read_register(reg, buf) : -1;
-    bool ok = n > 0 && n <= 8;
-    if (ok)
-        *value = guestmem_uint(buf->data, (unsigned)n, big_endian);
-    g_byte_array_unref(buf);
-    return ok;
+    if (n <= 0 || n > 8)
+        return false;
+    *value = guestmem_uint(buf->data, (unsigned)n, big_endian);
+    return true;
 }
 
 bool guestmem_read_sp(const struct guest_arch *arch, uint64_t *sp)
 {
-    return guestmem_read_register(guestmem_register(arch->sp_reg), arch->big_endian, sp);
+    struct qemu_plugin_register *reg;
+    guestmem_registers(&arch->sp_reg, 1, &reg);
+    GByteArray *buf = g_byte_array_new();
+    bool ok = guestmem_read_register(reg, buf, arch->big_endian, sp);
+    g_byte_array_unref(buf);
+    return ok;
 }
 #endif

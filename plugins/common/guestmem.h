@@ -19,11 +19,13 @@ void guestmem_learn_base(const struct qemu_plugin_insn *insn);
 #endif
 
 #if QEMUAPI_REGISTERS
-/* The calling vCPU's register called name (QEMU's name: "rax", "sp"), NULL
- * when it has none. Handles are per vCPU: look one up in its own thread. */
-struct qemu_plugin_register *guestmem_register(const char *name);
-/* Its value, when it is at most 8 bytes (false otherwise, or for NULL). */
-bool guestmem_read_register(struct qemu_plugin_register *reg, bool big_endian, uint64_t *value);
+/* The calling vCPU's registers called names[0..n) (QEMU's names: "rax",
+ * "sp"; a NULL name is skipped), in one pass over its list: out[i] NULL
+ * when it has none. Handles are per vCPU: look them up in its own thread. */
+void guestmem_registers(const char *const *names, size_t n, struct qemu_plugin_register **out);
+/* Its value, when it is at most 8 bytes (false otherwise, or for NULL),
+ * read into buf: a vCPU's own buffer, so that a read allocates nothing. */
+bool guestmem_read_register(struct qemu_plugin_register *reg, GByteArray *buf, bool big_endian, uint64_t *value);
 /* The calling vCPU's stack pointer; false if QEMU has no such register. */
 bool guestmem_read_sp(const struct guest_arch *arch, uint64_t *sp);
 #endif

@@ -234,12 +234,7 @@ out:
 
 static bool reg(struct hh_vcpu *v, struct qemu_plugin_register *r, uint64_t *value)
 {
-    g_byte_array_set_size(v->buf, 0);
-    int n = qemu_plugin_read_register(r, v->buf);
-    if (n <= 0 || n > 8)
-        return false;
-    *value = guestmem_uint(v->buf->data, (unsigned)n, big_endian);
-    return true;
+    return guestmem_read_register(r, v->buf, big_endian, value);
 }
 
 static uint64_t mul_saturated(uint64_t a, uint64_t b)
@@ -332,26 +327,21 @@ void heaphook_vcpu_init(unsigned idx)
     if (!abi)
         return;
     struct hh_vcpu *v = qemu_plugin_scoreboard_find(score, idx);
-    GArray *regs = qemu_plugin_get_registers();
     /* A vCPU index is reused by a later thread: nothing of the earlier
      * one's is pending. */
     v->ret = 0;
     if (!v->buf)
         v->buf = g_byte_array_new();
-    struct qemu_plugin_register **want[] = { &v->r_arg[0], &v->r_arg[1], &v->r_arg[2], &v->r_ret, &v->r_sp, &v->r_lr };
     const char *names[] = { abi->arg[0], abi->arg[1], abi->arg[2], abi->ret, abi->sp, abi->lr };
-    unsigned found = 0;
-    for (size_t w = 0; w < sizeof want / sizeof want[0]; w++) {
-        *want[w] = NULL;
-        for (guint i = 0; names[w] && i < regs->len && !*want[w]; i++) {
-            qemu_plugin_reg_descriptor *d = &g_array_index(regs, qemu_plugin_reg_descriptor, i);
-            if (!strcmp(d->name, names[w]))
-                *want[w] = d->handle;
-        }
-        found += *want[w] || !names[w];
-    }
-    v->regs = found == sizeof want / sizeof want[0];
-    g_array_free(regs, true);
+    struct qemu_plugin_register *found[sizeof names / sizeof names[0]];
+    guestmem_registers(names, sizeof names / sizeof names[0], found);
+    v->regs = true;
+    for (size_t w = 0; w < sizeof names / sizeof names[0]; w++)
+        v->regs &= found[w] || !names[w];
+    memcpy(v->r_arg, found, sizeof v->r_arg);
+    v->r_ret = found[3];
+    v->r_sp = found[4];
+    v->r_lr = found[5];
 }
 
 void heaphook_tb(struct qemu_plugin_tb *tb)
