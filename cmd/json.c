@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "json.h"
+#include "../analysis/symbols.h"
 
 void json_string(const char *s)
 {
@@ -50,6 +51,18 @@ void json_str_array(const char *key, const char *const *v, int n)
         if (i)
             putchar(',');
         json_string(v[i]);
+    }
+    putchar(']');
+}
+
+void json_symbol_errors(struct symbols *syms)
+{
+    printf(",\"symbol_errors\":[");
+    const char *e;
+    for (size_t i = 0; (e = symbols_error(syms, i)); i++) {
+        if (i)
+            putchar(',');
+        json_string(e);
     }
     putchar(']');
 }

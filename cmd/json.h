@@ -20,4 +20,8 @@ void json_str_or_null(const char *key, const char *s);
 /* ,"key":["s0","s1",...] */
 void json_str_array(const char *key, const char *const *v, int n);
 
+struct symbols;
+/* ,"symbol_errors":[...]: why modules could not be read for names. */
+void json_symbol_errors(struct symbols *syms);
+
 #endif

@@ -495,14 +495,9 @@ static void json_end(const struct report *rp)
     json_u64("lost", st->lost);
     json_u64("memory", st->det.memory);
     printf(",\"seconds\":%.3f,\"cpu_seconds\":%.3f", rp->seconds, rp->cpu_seconds);
-    printf("},\"symbol_errors\":[");
-    const char *e;
-    for (size_t i = 0; (e = symbols_error(rp->syms, i)); i++) {
-        if (i)
-            putchar(',');
-        json_string(e);
-    }
-    printf("]}\n");
+    putchar('}');
+    json_symbol_errors(rp->syms);
+    printf("}\n");
 }
 
 static const struct format formats[] = {

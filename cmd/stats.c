@@ -599,14 +599,8 @@ static void json_data(const struct report *rp, const struct stats_region *v, siz
 
 static void json_end(const struct report *rp)
 {
-    printf(",\"symbol_errors\":[");
-    const char *e;
-    for (size_t i = 0; (e = symbols_error(rp->syms, i)); i++) {
-        if (i)
-            putchar(',');
-        json_string(e);
-    }
-    printf("]}\n");
+    json_symbol_errors(rp->syms);
+    printf("}\n");
 }
 
 static const struct format formats[] = {
