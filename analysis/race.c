@@ -371,6 +371,17 @@ int tt_race_acquire(struct tt_race *r, uint64_t tid, uint64_t key)
     return r->cfg.learn ? 0 : acquire(r, t, &v->clock);
 }
 
+int tt_race_rmw_end(struct tt_race *r, uint64_t tid, uint64_t addr, unsigned flags)
+{
+    struct rthread *t = thread_of(r, tid);
+    struct syncvar *v = t ? syncvar_of(r, addr & ~UINT64_C(7)) : NULL;
+    if (!v)
+        return -ENOMEM;
+    if (r->cfg.learn)
+        return 0;
+    return r->tso || (flags & TT_SYNCINSN_ACQUIRE) ? acquire(r, t, &v->clock) : join(&t->acq_pending, &v->clock);
+}
+
 int tt_race_futex_wake(struct tt_race *r, uint64_t tid, uint64_t addr)
 {
     int rc = mark(r, addr, 4);

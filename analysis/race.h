@@ -103,6 +103,13 @@ int tt_race_join(struct tt_race *r, uint64_t joiner, uint64_t joined);
  * number; a memory location's is its word address, addr & ~7). */
 int tt_race_release(struct tt_race *r, uint64_t tid, uint64_t key);
 int tt_race_acquire(struct tt_race *r, uint64_t tid, uint64_t key);
+/* The end of a read-modify-write at addr (its TT_SYNCINSN_* flags), whose
+ * accesses came at its start: it acquires again what the location holds
+ * now, releases of read-modify-writes that ran while it did included. Its
+ * load saw one of them, the trace cannot say which (their events are
+ * numbered before they run, their ends after), so it is ordered after
+ * each: an edge too many at worst, never one missing. */
+int tt_race_rmw_end(struct tt_race *r, uint64_t tid, uint64_t addr, unsigned flags);
 /* A futex wake, and the return of a futex wait, on the word at addr: a
  * release and an acquire on it, and it is a synchronisation location. */
 int tt_race_futex_wake(struct tt_race *r, uint64_t tid, uint64_t addr);

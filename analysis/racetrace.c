@@ -540,6 +540,8 @@ static int sync_event(struct racetrace *rt, struct stream *s, const struct ev *e
         return clone_event(rt, s, e);
     case TT_SYNC_THREAD_START:
         return thread_start_event(rt, s, e);
+    case TT_SYNC_RMW_END:
+        return tt_race_rmw_end(rt->det, s->tid, e->addr, insn_flags(rt, e->pc));
     case TT_SYNC_THREAD_EXIT:
         if ((rc = tt_race_thread_exit(rt->det, s->tid, e->addr)) < 0)
             return rc;

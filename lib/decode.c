@@ -345,7 +345,7 @@ static int sync_rec(struct tt_dstate *st, struct in *in, struct tt_record *r)
         st->last_pc += (uint64_t)tt_unzigzag(d);
     }
     k &= (uint8_t)~TT_SYNC_PC;
-    if (k == 0 || k >= TT_SYNC_KIND_COUNT)
+    if (k == 0 || k >= TT_SYNC_RMW_END)
         return bad(in, "unknown sync kind %u", k);
     if (!varint(in, &d) || !varint(in, &arg) || !varint(in, &dseq))
         return bad(in, "sync record cut short");
@@ -385,6 +385,26 @@ static int heap(struct in *in, bool meta, const uint8_t *b, uint64_t n, struct t
     return 0;
 }
 
+/* An atomic read-modify-write's end: pc, address and its sequence number,
+ * absolute, which must follow the stream's last sync event. The decoding
+ * state stays as it was (readers that skip the record leave it so): the
+ * next sync record's number is a delta from the event before this one. */
+static int rmw_end(const struct tt_dstate *st, struct in *in, bool meta, const uint8_t *b, uint64_t n,
+                   struct tt_record *r)
+{
+    struct in body = { b, b + n, in->why, in->whylen };
+    if (meta)
+        return bad(in, "read-modify-write end in the metadata stream");
+    if (!varint(&body, &r->sync.pc) || !varint(&body, &r->sync.addr) || !varint(&body, &r->sync.gseq))
+        return bad(in, "read-modify-write end cut short");
+    if (r->sync.gseq <= st->last_gseq)
+        return bad(in, "sync sequence number not increasing");
+    r->kind = TT_SYNC;
+    r->sync.kind = TT_SYNC_RMW_END;
+    r->sync.arg = 0;
+    return 0;
+}
+
 int tt_decode(struct tt_dstate *st, struct tt_defs *defs, bool meta, const uint8_t **pp,
               const uint8_t *end, struct tt_record *r, char *why, size_t whylen)
 {
@@ -419,7 +439,7 @@ int tt_decode(struct tt_dstate *st, struct tt_defs *defs, bool meta, const uint8
         r->kind = 0;
         if (!varint(&in, &a) || !bytes(&in, &s, a))
             return bad(&in, "extension record cut short");
-        rc = tag == TT_TAG_HEAP ? heap(&in, meta, s, a, r) : 0;
+        rc = tag == TT_TAG_HEAP ? heap(&in, meta, s, a, r) : tag == TT_TAG_RMW_END ? rmw_end(st, &in, meta, s, a, r) : 0;
     } else {
         rc = 1;
         switch (tag) {

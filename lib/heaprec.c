@@ -19,4 +19,5 @@ void tt_put_heap(struct tt_stream *s, unsigned kind, uint64_t func, uint64_t cal
     *len = (uint8_t)(p - len - 1);
     s->p = p; /* not tt_stream_end_: that counts a record */
     s->nkind[TT_HEAP]++;
+    s->next++;
 }

@@ -56,7 +56,8 @@ bool tt_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v);
  * only parse (definitions are neither checked nor recorded). meta: the
  * chunk belongs to the metadata stream, which holds definitions only.
  * Returns 1 for a record, 0 for an extension record (not counted in the
- * chunk's records: rec->kind is TT_HEAP for a heap event, else 0, skipped),
+ * chunk's records: rec->kind is TT_HEAP for a heap event, TT_SYNC for a
+ * read-modify-write end, else 0, skipped),
  * or TT_E_CORRUPT/TT_E_NOMEM with the problem in why. */
 int tt_decode(struct tt_dstate *st, struct tt_defs *defs, bool meta, const uint8_t **pp,
               const uint8_t *end, struct tt_record *rec, char *why, size_t whylen);

@@ -276,12 +276,12 @@ static int chunk_next(struct tt_reader *r, struct cursor *c, struct tt_record *r
         if (rc < 0)
             return rerr(r, err, rc, c->chunk_off, "chunk at byte %llu (stream %u, chunk %u), record %u at raw byte %zu: %s",
                         ull(c->chunk_off), c->stream, c->chunk_seq, c->nrec - c->left, at, why);
-        if (rc == 0 && rec->kind != TT_HEAP)
+        /* rc 0: an extension, not one of the chunk's N records, skipped
+         * unless known (kind set). */
+        if (rc == 0 && rec->kind != TT_HEAP && rec->kind != TT_SYNC)
             continue;
         rec->stream = c->stream;
-        if (rc == 0)
-            return 1; /* an extension: not one of the chunk's N records */
-        if (!c->left)
+        if (rc > 0 && !c->left)
             return rerr(r, err, TT_E_CORRUPT, c->chunk_off,
                         "chunk at byte %llu holds more than its %u records", ull(c->chunk_off), c->nrec);
         if (rec->kind == TT_SYNC) {
@@ -294,7 +294,7 @@ static int chunk_next(struct tt_reader *r, struct cursor *c, struct tt_record *r
                             c->stream, ull(rec->sync.gseq), ull(s->last_gseq));
             s->last_gseq = rec->sync.gseq;
         }
-        c->left--;
+        c->left -= rc > 0;
         return 1;
     }
     if (c->left)

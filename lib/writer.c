@@ -642,6 +642,7 @@ static void stream_reset(struct tt_stream *s)
     s->prev_mslot = 0;
     s->run_end = NULL;
     memset(s->nkind, 0, sizeof s->nkind);
+    s->next = 0;
     memset(s->mslot, 0, sizeof s->mslot);
 }
 
@@ -695,10 +696,11 @@ void tt_stream_handoff(struct tt_stream *s)
         return;
     b->len = (size_t)(s->p - b->data);
     b->nrec = s->nrec;
-    /* Heap events are counted per kind but not in nrec (extensions). */
+    /* Extensions are counted per kind but not in nrec. */
     uint32_t others = 0;
     for (unsigned k = 0; k < TT_KIND_COUNT; k++)
-        others += k == TT_HEAP ? 0 : s->nkind[k];
+        others += s->nkind[k];
+    others -= s->next;
     memcpy(b->nkind, s->nkind, sizeof b->nkind);
     b->nkind[TT_MEM] = s->nrec - others;
     b->stream = s->id;

@@ -100,8 +100,9 @@ struct vcpu {
     /* The word QEMU clears and wakes when the thread exits (pthread_join
      * waits on it): set_tid_address's, or CLONE_CHILD_CLEARTID's. */
     uint64_t clear_child_tid;
-    /* A sequence number taken before a release instruction executes. */
-    uint64_t release_gseq;
+    /* A sequence number taken before a release or read-modify-write
+     * instruction executes. */
+    uint64_t before_gseq;
     /* Not begun yet (thread_begin): QEMU before 9.0 only. */
     bool late;
 #if CAS_EXACT
@@ -220,22 +221,32 @@ static int exclusive_half(const uint8_t *b, size_t len)
 }
 
 /* A release takes its place in the global order before it executes
- * (docs/format.md: "a release before its store"); its event is recorded
- * after the store, which gives the address. */
-static void on_release_insn(unsigned idx, void *udata)
+ * (docs/format.md: "a release before its store"), an acquire after. A
+ * read-modify-write is both: its event takes the number from before, its
+ * end (TT_SYNC_RMW_END) one from after, so that two of them on one word
+ * whose numbers interleave are known to have run in either order. Events
+ * are recorded after the store, which gives the address. */
+static void on_numbered_insn(unsigned idx, void *udata)
 {
     (void)udata;
     struct vcpu *v = vcpu_get(idx);
     if (v && v->t.s)
-        v->release_gseq = tt_writer_next_gseq(writer);
+        v->before_gseq = tt_writer_next_gseq(writer);
+}
+
+static bool numbered_before(const struct sync_insn *si)
+{
+    return (si->flags & TT_SYNCINSN_RELEASE) || ((si->flags & TT_SYNCINSN_RMW) && si->exclusive == NOT_EXCLUSIVE);
 }
 
 static void put_sync(struct vcpu *v, const struct sync_insn *si, unsigned kind, uint64_t addr)
 {
-    if ((si->flags & TT_SYNCINSN_RELEASE) && v->release_gseq > v->t.s->last_gseq)
-        tt_put_sync_seq(v->t.s, kind, si->pc, addr, si->flags, v->release_gseq);
+    if (numbered_before(si) && v->before_gseq > v->t.s->last_gseq)
+        tt_put_sync_seq(v->t.s, kind, si->pc, addr, si->flags, v->before_gseq);
     else
         tt_put_sync(v->t.s, kind, si->pc, addr, si->flags);
+    if (kind == TT_SYNC_ATOMIC_RMW)
+        tt_put_rmw_end(v->t.s, si->pc, addr, tt_writer_next_gseq(writer));
 }
 
 /* Fences have no access: their event comes from an instruction callback. */
@@ -377,8 +388,8 @@ static void translate_bin(struct qemu_plugin_insn *insn)
         qemu_plugin_register_vcpu_insn_exec_cb(insn, on_fence_insn, QEMU_PLUGIN_CB_NO_REGS, si);
         return;
     }
-    if (flags & TT_SYNCINSN_RELEASE)
-        qemu_plugin_register_vcpu_insn_exec_cb(insn, on_release_insn, QEMU_PLUGIN_CB_NO_REGS, si);
+    if (numbered_before(si))
+        qemu_plugin_register_vcpu_insn_exec_cb(insn, on_numbered_insn, QEMU_PLUGIN_CB_NO_REGS, si);
 #if CAS_EXACT
     if (flags & TT_SYNCINSN_CAS)
         qemu_plugin_register_vcpu_insn_exec_cb(insn, on_cas_insn, QEMU_PLUGIN_CB_R_REGS, si);
@@ -417,7 +428,7 @@ static void open_trace(void)
     struct trace_header th;
     trace_header_init(&th, "memtrace", plugin_argc, plugin_argv, arch->name, arch->big_endian, false,
                       TT_FEAT_MEMORY | QEMUAPI_FEAT_MEM_VALUES | TT_FEAT_SYNC | TT_FEAT_SYSCALLS |
-                          TT_FEAT_SYNC_FLAGS | (opt.heap ? TT_FEAT_HEAP : 0) | (CAS_EXACT ? TT_FEAT_CAS_EXACT : 0));
+                          TT_FEAT_SYNC_FLAGS | TT_FEAT_RMW_END | (opt.heap ? TT_FEAT_HEAP : 0) | (CAS_EXACT ? TT_FEAT_CAS_EXACT : 0));
     struct tt_writer_options wo = { .level = opt.level };
     struct tt_error err;
     writer = tt_writer_open(opt.out, &th.h, &wo, &err);

@@ -53,6 +53,10 @@ enum tt_feature {
     /* A compare-and-swap's store (TT_SYNCINSN_CAS) carries the value
      * memory holds after it, not QEMU's operand. */
     TT_FEAT_CAS_EXACT = 1u << 9,
+    /* Every atomic read-modify-write event (TT_SYNC_ATOMIC_RMW), numbered
+     * before the instruction ran, is followed by its end
+     * (TT_SYNC_RMW_END), numbered after. */
+    TT_FEAT_RMW_END = 1u << 10,
 };
 
 /* Chunk header: 36 bytes, all little-endian. */
@@ -140,6 +144,7 @@ enum tt_kind {
 #define TT_TAG_EXT_LAST 0xfe
 /* The extension tags this version reads. */
 #define TT_TAG_HEAP 0xf0
+#define TT_TAG_RMW_END 0xf1
 
 /* Memory accesses are 1 << shift bytes, shift 0..4 (up to 16 bytes). */
 #define TT_MEM_SHIFT_MAX 4
@@ -181,6 +186,10 @@ enum tt_sync_kind {
     TT_SYNC_CLONE,          /* in the parent; arg: child's tid */
     TT_SYNC_THREAD_START,   /* in the child, first event; arg: its tid */
     TT_SYNC_THREAD_EXIT,    /* addr: clear_child_tid word; arg: tid */
+    /* The end of the atomic read-modify-write just before it in its
+     * stream (same pc and addr, arg 0): only an extension record
+     * (TT_TAG_RMW_END, TT_FEAT_RMW_END), never a sync record's kind. */
+    TT_SYNC_RMW_END,
     TT_SYNC_KIND_COUNT
 };
 

@@ -128,6 +128,7 @@ struct tt_stream {
     /* Records per kind in the buffer, memory accesses excepted: they are
      * what nrec counts beyond the others (the hot path counts nothing). */
     uint32_t nkind[TT_KIND_COUNT];
+    uint32_t next; /* extension records: counted in nkind, not in nrec */
 
     uint32_t id;
     uint32_t seq;
@@ -424,6 +425,25 @@ static inline uint64_t tt_put_sync(struct tt_stream *s, unsigned kind, uint64_t 
     uint64_t gseq = tt_writer_next_gseq(s->w);
     tt_put_sync_seq(s, kind, pc, addr, arg, gseq);
     return gseq;
+}
+
+/* The end of the atomic read-modify-write whose event (TT_SYNC_ATOMIC_RMW,
+ * numbered before the instruction ran) was just put: gseq is a number
+ * taken after it ran (TT_FEAT_RMW_END). An extension record, which leaves
+ * the delta state alone. */
+static inline void tt_put_rmw_end(struct tt_stream *s, uint64_t pc, uint64_t addr, uint64_t gseq)
+{
+    uint8_t *p = tt_stream_begin_(s);
+    *p++ = TT_TAG_RMW_END;
+    /* The body is at most 30 bytes: its length is one varint byte. */
+    uint8_t *len = p++;
+    p = tt_put_varint(p, pc);
+    p = tt_put_varint(p, addr);
+    p = tt_put_varint(p, gseq);
+    *len = (uint8_t)(p - len - 1);
+    s->p = p; /* not tt_stream_end_: that counts a record */
+    s->nkind[TT_SYNC]++;
+    s->next++;
 }
 
 /* count records of kind (tt_kind) could not be recorded. */

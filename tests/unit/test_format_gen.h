@@ -270,7 +270,7 @@ static inline void gen_record(struct tt_writer *w, struct tt_stream *s, struct g
         tt_put_module(s, path, r.module.bias, r.module.start, r.module.end);
     } else if (pick < 98) {
         r.kind = TT_SYNC;
-        r.sync.kind = (uint8_t)(1 + rng_below(rng, TT_SYNC_KIND_COUNT - 1));
+        r.sync.kind = (uint8_t)(1 + rng_below(rng, TT_SYNC_RMW_END - 1));
         r.sync.pc = rng_below(rng, 2) ? s->last_pc : rng_value(rng, 0x400000);
         r.sync.addr = rng_value(rng, last_addr);
         r.sync.arg = rng_value(rng, 0);

@@ -15,10 +15,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../analysis/racetrace.h"
-#include "tap.h"
 #include "tcgtrace/heap.h"
-#include "tcgtrace/writer.h"
+#include "test_racetrace.h"
 
 #define X 0x10000ull
 #define Y 0x20000ull
@@ -28,12 +26,6 @@
 
 enum scenario { RACE, FREE_REUSE, REALLOC_REUSE };
 
-static void start(struct tt_stream *s, uint64_t tid)
-{
-    tt_put_thread_start(s, tid);
-    tt_put_sync(s, TT_SYNC_THREAD_START, 0x401000, 0, tid);
-}
-
 static void store(struct tt_stream *s, uint64_t pc, uint64_t addr, uint64_t v)
 {
     tt_put_mem_value(s, pc, addr, 3, true, v, 0);
@@ -41,26 +33,18 @@ static void store(struct tt_stream *s, uint64_t pc, uint64_t addr, uint64_t v)
 
 static int write_trace(const char *path, enum scenario sc, bool heap)
 {
-    static const char *const argv[] = { "/heap-test" };
-    struct tt_header h = {
-        .arch = "x86_64", .page_size = 4096, .qemu_version = "10.0.0", .argc = 1, .argv = argv,
-        .tcgtrace_version = "0.1.0", .plugin = "memtrace", .plugin_options = "format=bin",
-        .features = TT_FEAT_MEMORY | TT_FEAT_MEM_VALUES | TT_FEAT_SYNC | TT_FEAT_SYSCALLS | TT_FEAT_SYNC_FLAGS |
-                    (heap ? TT_FEAT_HEAP : 0),
-    };
-    struct tt_writer_options o = { .raw = true, .synchronous = true };
     struct tt_error err;
-    struct tt_writer *w = tt_writer_open(path, &h, &o, &err);
+    struct tt_writer *w = rt_trace_open(path, heap ? TT_FEAT_HEAP : 0);
     if (!w)
         return -1;
     struct tt_stream *m = tt_stream_get(w, 0, &err), *a = tt_stream_get(w, 1, &err), *b = tt_stream_get(w, 2, &err);
-    start(m, 100);
+    rt_start(m, 100);
     if (heap)
         tt_put_heap(m, TT_HEAP_MALLOC, MALLOC, 0x401105, X, 24, 0);
     store(m, 0x401110, X + 8, 0);
     tt_put_sync(m, TT_SYNC_CLONE, 0x401120, 0, 101);
     tt_put_sync(m, TT_SYNC_CLONE, 0x401120, 0, 102);
-    start(a, 101);
+    rt_start(a, 101);
     store(a, 0x401200, X + 8, 1);
     if (sc == FREE_REUSE && heap)
         tt_put_heap(a, TT_HEAP_FREE, FREE, 0x401210, X, 0, 0);
@@ -70,7 +54,7 @@ static int write_trace(const char *path, enum scenario sc, bool heap)
         store(a, 0x401230, Y + 8, 1);
     }
     tt_put_sync(a, TT_SYNC_THREAD_EXIT, 0x401240, 0, 101);
-    start(b, 102);
+    rt_start(b, 102);
     if (sc != RACE && heap)
         tt_put_heap(b, TT_HEAP_MALLOC, MALLOC, 0x401305, X, 24, 0);
     store(b, 0x401310, X + 8, 2);
@@ -79,38 +63,6 @@ static int write_trace(const char *path, enum scenario sc, bool heap)
     tt_put_sync(b, TT_SYNC_THREAD_EXIT, 0x401340, 0, 102);
     tt_put_sync(m, TT_SYNC_THREAD_EXIT, 0x401140, 0, 100);
     return tt_writer_close(w, NULL, &err);
-}
-
-/* The reports of the trace at path; NULL and *n 0 on an error. */
-static struct racetrace *analyse(const char *path, size_t *n, const struct racetrace_report **reps)
-{
-    struct tt_error err;
-    struct tt_reader *r1 = tt_reader_open(path, TT_READ_MERGED, &err), *r2 = tt_reader_open(path, TT_READ_MERGED, &err);
-    static struct symbols *syms;
-    if (!syms)
-        syms = symbols_new(NULL);
-    struct racetrace *rt = r1 && r2 ? racetrace_new(tt_reader_header(r1), syms) : NULL;
-    *n = 0;
-    if (rt && (racetrace_learn(rt, r1, &err) || racetrace_detect(rt, r2, &err))) {
-        racetrace_free(rt);
-        rt = NULL;
-    }
-    if (rt)
-        *reps = racetrace_reports(rt, n);
-    if (r1)
-        tt_reader_close(r1);
-    if (r2)
-        tt_reader_close(r2);
-    return rt;
-}
-
-/* Whether the reports hold a race on addr's word. */
-static bool raced(const struct racetrace_report *reps, size_t n, uint64_t addr)
-{
-    for (size_t i = 0; i < n; i++)
-        if (reps[i].race.second.addr == addr)
-            return true;
-    return false;
 }
 
 int main(void)
@@ -124,12 +76,12 @@ int main(void)
     struct racetrace *rt = NULL;
     struct racetrace_stats st;
 
-    ok(write_trace(path, RACE, true) == 0 && (rt = analyse(path, &n, &reps)) != NULL, "a racy trace");
+    ok(write_trace(path, RACE, true) == 0 && (rt = rt_analyse(path, &n, &reps)) != NULL, "a racy trace");
     if (!rt) {
         printf("Bail out! the racy trace could not be written or analysed\n");
         return 1;
     }
-    ok(n == 1 && raced(reps, n, X + 8), "one race, on X + 8");
+    ok(n == 1 && rt_raced(reps, n, X + 8), "one race, on X + 8");
     const struct racetrace_block *b = n ? &reps[0].block : NULL;
     ok(b && b->found && b->start == X && b->size == 24 && b->thread == 0,
        "its location: the heap block X of size 24, allocated by the main thread");
@@ -139,20 +91,20 @@ int main(void)
     ok(st.heap_events == 1, "one heap event read");
     racetrace_free(rt);
 
-    ok(write_trace(path, RACE, false) == 0 && (rt = analyse(path, &n, &reps)) != NULL && n == 1 &&
+    ok(write_trace(path, RACE, false) == 0 && (rt = rt_analyse(path, &n, &reps)) != NULL && n == 1 &&
            !reps[0].block.found,
        "without heap events the race has no block");
     racetrace_free(rt);
 
-    ok(write_trace(path, FREE_REUSE, true) == 0 && (rt = analyse(path, &n, &reps)) != NULL && n == 0,
+    ok(write_trace(path, FREE_REUSE, true) == 0 && (rt = rt_analyse(path, &n, &reps)) != NULL && n == 0,
        "A frees X, B mallocs X: no race");
     racetrace_free(rt);
-    ok(write_trace(path, FREE_REUSE, false) == 0 && (rt = analyse(path, &n, &reps)) != NULL && n == 1,
+    ok(write_trace(path, FREE_REUSE, false) == 0 && (rt = rt_analyse(path, &n, &reps)) != NULL && n == 1,
        "the same accesses without the heap events: a race");
     racetrace_free(rt);
 
-    ok(write_trace(path, REALLOC_REUSE, true) == 0 && (rt = analyse(path, &n, &reps)) != NULL, "realloc moving X");
-    ok(rt && !raced(reps, n, X + 8), "A reallocs X to Y, B mallocs X: no race on X");
+    ok(write_trace(path, REALLOC_REUSE, true) == 0 && (rt = rt_analyse(path, &n, &reps)) != NULL, "realloc moving X");
+    ok(rt && !rt_raced(reps, n, X + 8), "A reallocs X to Y, B mallocs X: no race on X");
     const struct racetrace_report *ry = NULL;
     for (size_t i = 0; i < n; i++)
         if (reps[i].race.second.addr == Y + 8)
@@ -161,8 +113,8 @@ int main(void)
            ry->block.alloc.pc[0] == REALLOC,
        "a race on Y, in the block of size 48 that thread T1's realloc made");
     racetrace_free(rt);
-    ok(write_trace(path, REALLOC_REUSE, false) == 0 && (rt = analyse(path, &n, &reps)) != NULL &&
-           raced(reps, n, X + 8),
+    ok(write_trace(path, REALLOC_REUSE, false) == 0 && (rt = rt_analyse(path, &n, &reps)) != NULL &&
+           rt_raced(reps, n, X + 8),
        "without the heap events X races");
     racetrace_free(rt);
 

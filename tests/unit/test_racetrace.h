@@ -1,0 +1,68 @@
+/* Shared by the unit tests of the race analysis on whole traces
+ * (analysis/racetrace.c): traces written here with the writer, analysed as
+ * `tcgtrace races` does (a learning pass, then a detecting one). */
+#ifndef TEST_RACETRACE_H
+#define TEST_RACETRACE_H
+
+#include "../../analysis/racetrace.h"
+#include "tap.h"
+#include "tcgtrace/writer.h"
+
+/* A memtrace trace of an x86_64 guest with values, sync events and their
+ * flags, threads, and the features given beside them. */
+static struct tt_writer *rt_trace_open(const char *path, uint64_t features)
+{
+    static const char *const argv[] = { "/racetrace-test" };
+    struct tt_header h = {
+        .arch = "x86_64", .page_size = 4096, .qemu_version = "10.0.0", .argc = 1, .argv = argv,
+        .tcgtrace_version = "0.1.0", .plugin = "memtrace", .plugin_options = "format=bin",
+        .features = TT_FEAT_MEMORY | TT_FEAT_MEM_VALUES | TT_FEAT_SYNC | TT_FEAT_SYSCALLS | TT_FEAT_SYNC_FLAGS |
+                    features,
+    };
+    struct tt_writer_options o = { .raw = true, .synchronous = true };
+    struct tt_error err;
+    return tt_writer_open(path, &h, &o, &err);
+}
+
+/* Thread tid begins on stream s. */
+static void rt_start(struct tt_stream *s, uint64_t tid)
+{
+    tt_put_thread_start(s, tid);
+    tt_put_sync(s, TT_SYNC_THREAD_START, 0x401000, 0, tid);
+}
+
+/* The analysis of the trace at path, its reports in *reps (*n of them);
+ * NULL and *n 0 on an error. */
+static struct racetrace *rt_analyse(const char *path, size_t *n, const struct racetrace_report **reps)
+{
+    struct tt_error err;
+    struct tt_reader *r1 = tt_reader_open(path, TT_READ_MERGED, &err), *r2 = tt_reader_open(path, TT_READ_MERGED, &err);
+    static struct symbols *syms;
+    if (!syms)
+        syms = symbols_new(NULL);
+    struct racetrace *rt = r1 && r2 ? racetrace_new(tt_reader_header(r1), syms) : NULL;
+    *n = 0;
+    if (rt && (racetrace_learn(rt, r1, &err) || racetrace_detect(rt, r2, &err))) {
+        racetrace_free(rt);
+        rt = NULL;
+    }
+    if (rt)
+        *reps = racetrace_reports(rt, n);
+    if (r1)
+        tt_reader_close(r1);
+    if (r2)
+        tt_reader_close(r2);
+    return rt;
+}
+
+/* Whether the reports hold a race found at addr. */
+static bool rt_raced(const struct racetrace_report *reps, size_t n, uint64_t addr) __attribute__((unused));
+static bool rt_raced(const struct racetrace_report *reps, size_t n, uint64_t addr)
+{
+    for (size_t i = 0; i < n; i++)
+        if (reps[i].race.second.addr == addr)
+            return true;
+    return false;
+}
+
+#endif
