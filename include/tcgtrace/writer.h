@@ -185,6 +185,27 @@ static inline void tt_stream_end_kind_(struct tt_stream *s, uint8_t *p, unsigned
     tt_stream_end_(s, p);
 }
 
+/* An extension record (tags TT_TAG_EXT_FIRST to _LAST): its tag, then room
+ * for its body's length, one varint byte (bodies up to 127 bytes), which
+ * tt_ext_end_ fills in. */
+static inline uint8_t *tt_ext_begin_(struct tt_stream *s, uint8_t tag, uint8_t **len)
+{
+    uint8_t *p = tt_stream_begin_(s);
+    *p++ = tag;
+    *len = p++;
+    return p;
+}
+
+/* Extensions are counted per kind, not in the chunk's records (nrec): a
+ * buffer of them alone is handed off like any other. */
+static inline void tt_ext_end_(struct tt_stream *s, uint8_t *p, uint8_t *len, unsigned kind)
+{
+    *len = (uint8_t)(p - len - 1);
+    s->p = p;
+    s->nkind[kind]++;
+    s->next++;
+}
+
 /* An id for str, which must stay at the same address with the same
  * content for the whole run (QEMU's memory-region names do). */
 static inline uint32_t tt_stream_string(struct tt_stream *s, const char *str)
@@ -433,17 +454,11 @@ static inline uint64_t tt_put_sync(struct tt_stream *s, unsigned kind, uint64_t 
  * the delta state alone. */
 static inline void tt_put_rmw_end(struct tt_stream *s, uint64_t pc, uint64_t addr, uint64_t gseq)
 {
-    uint8_t *p = tt_stream_begin_(s);
-    *p++ = TT_TAG_RMW_END;
-    /* The body is at most 30 bytes: its length is one varint byte. */
-    uint8_t *len = p++;
+    uint8_t *len, *p = tt_ext_begin_(s, TT_TAG_RMW_END, &len); /* a body of 30 bytes at most */
     p = tt_put_varint(p, pc);
     p = tt_put_varint(p, addr);
     p = tt_put_varint(p, gseq);
-    *len = (uint8_t)(p - len - 1);
-    s->p = p; /* not tt_stream_end_: that counts a record */
-    s->nkind[TT_SYNC]++;
-    s->next++;
+    tt_ext_end_(s, p, len, TT_SYNC);
 }
 
 /* count records of kind (tt_kind) could not be recorded. */

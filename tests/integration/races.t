@@ -6,15 +6,14 @@
 # line, sizes, the global, where the threads were created), every other one
 # silent (exit status 0, no report).
 #
-# Two known causes make a silent guest's analysis report a race about once
-# in 2000 runs (docs/races.md, "Order of events" and "Accuracy on the
-# guests"): two read-modify-writes of one location recorded in the opposite
-# order to the one they took effect in, which the values cannot settle when
-# the last one stored is unknown (x86 cmpxchg); and a C11 flag whose loads never once
-# waited in the run, so nothing shows it synchronises. A silent guest that
-# is reported is therefore run once more, and passes when that second run
-# is silent; the retry is shown as a TAP comment. A real false report comes
-# back on the second run.
+# One known cause makes a silent guest's analysis report a race about once
+# in 1000 runs (docs/races.md, "Accuracy on the guests"): a C11 flag whose
+# loads never once waited in the run, so nothing shows it synchronises. (A
+# second, two read-modify-writes of one location recorded in the opposite
+# order to the one they took effect in, is settled by their ends since
+# commit b584ed1.) A silent guest that is reported is therefore run once
+# more, and passes when that second run is silent; the retry is shown as a
+# TAP comment. A real false report comes back on the second run.
 . tests/integration/lib.sh
 plan 60
 

@@ -115,8 +115,8 @@ is "$(q "$T/file.json" 'd["analysis"]["threads"], d["analysis"]["lost"], d["stat
 # tcgtrace record binds lazily (races -- PROG sets LD_BIND_NOW=1): the
 # dynamic loader writes GOT entries that the other thread's PLT stubs read.
 # Those races are the loader's by design: hidden, --all shows them. A
-# report is recorded again once, as races.t does for its silent guests (a
-# false report about once in 2000 runs: docs/races.md).
+# report is recorded again once, as races.t does for its silent guests
+# (docs/races.md, "Accuracy on the guests").
 for arch in $ARCHS; do
     for try in 1 2; do
         "$TCGTRACE" record -q -o "$T/lazy-$arch.tct" -- "$GUESTS/$arch/mutex_counter" >/dev/null 2>&1

@@ -4,9 +4,23 @@
 #ifndef TEST_RACETRACE_H
 #define TEST_RACETRACE_H
 
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "../../analysis/racetrace.h"
 #include "tap.h"
 #include "tcgtrace/writer.h"
+
+/* A fresh directory made from the template dir, and in path the trace
+ * file in it. Exits when the directory cannot be made. */
+static void rt_paths(char *dir, char *path, size_t n)
+{
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        exit(1);
+    }
+    snprintf(path, n, "%s/t.tct", dir);
+}
 
 /* A memtrace trace of an x86_64 guest with values, sync events and their
  * flags, threads, and the features given beside them. */

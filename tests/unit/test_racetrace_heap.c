@@ -68,9 +68,7 @@ static int write_trace(const char *path, enum scenario sc, bool heap)
 int main(void)
 {
     char dir[] = "/tmp/tcgtrace-rtheap.XXXXXX", path[4096];
-    if (!mkdtemp(dir))
-        return perror("mkdtemp"), 1;
-    snprintf(path, sizeof path, "%s/t.tct", dir);
+    rt_paths(dir, path, sizeof path);
     const struct racetrace_report *reps = NULL;
     size_t n;
     struct racetrace *rt = NULL;
