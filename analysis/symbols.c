@@ -201,8 +201,9 @@ static int symvec_push(struct symvec *v, struct sym sym)
 }
 
 /* Among aliases (malloc and __libc_malloc), report the name a programmer
- * wrote: a global over a weak over a local binding, a sized symbol over an
- * unsized one, then the fewest leading underscores. */
+ * wrote: a sized symbol over an unsized one (a static variable over the
+ * linker's __bss_start or __TMC_END__ at its address), then a global over
+ * a weak over a local binding, then the fewest leading underscores. */
 static int rank_of(const GElf_Sym *sym, const char *name)
 {
     int bind = GELF_ST_BIND(sym->st_info);
@@ -210,7 +211,7 @@ static int rank_of(const GElf_Sym *sym, const char *name)
     int underscores = 0;
     while (name[underscores] == '_' && underscores < 3)
         underscores++;
-    return rank * 8 + (sym->st_size ? 0 : 4) + underscores;
+    return (sym->st_size ? 0 : 16) + rank * 4 + underscores;
 }
 
 static int sym_cmp(const void *a, const void *b)

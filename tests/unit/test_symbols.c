@@ -69,6 +69,13 @@ static void test_guest(const char *dir, const char *arch, uint64_t bias)
     symbols_format_data(&d, bias + dst.value, buf, sizeof buf);
     is_str(buf, "global 'dst'", "  ... dst's first byte, no offset");
 
+    /* A static variable shares its address with the linker's unsized
+     * globals (__bss_start, _edata, __TMC_END__ on x86_64): its name wins. */
+    struct elfinfo local = elf_info(path, "completed.0");
+    bool found = local.ok && symbols_data(s, bias + local.value, &d);
+    ok(found && d.name && !strcmp(d.name, "completed.0"),
+       "%s: the static completed.0, not an unsized global at its address: %s", arch, found && d.name ? d.name : "(none)");
+
     /* The ELF header is mapped but is no function: module+offset. */
     symbols_code(s, bias + k.lo, &c);
     symbols_format_code(&c, bias + k.lo, buf, sizeof buf);
