@@ -132,6 +132,7 @@ if [ "$MODE" = quick ]; then
     WORKLOADS="
 insn|x86_64|insnloop|150000||native qemu mem-inline mem-cb qemu-execlog execlog-text execlog-bin record-exec
 mem2|x86_64|memwalk|2 4096 8||native qemu mem-inline mem-cb seed memtrace-text memtrace-bin memtrace-bin-all record races races-analysis helgrind drd
+lock|x86_64|lockwalk|4 20000||native qemu races races-analysis helgrind drd
 xz|x86_64|xz|-T2 -3 --block-size=64KiB -c|131072|native qemu mem-inline mem-cb seed memtrace-text memtrace-bin memtrace-bin-all record races races-analysis helgrind drd"
 else
     WORKLOADS="
@@ -141,6 +142,7 @@ mem2|x86_64|memwalk|2 4096 32||native qemu mem-inline mem-cb seed memtrace-text 
 mem4|x86_64|memwalk|4 4096 16||native qemu mem-inline mem-cb seed memtrace-text memtrace-bin memtrace-bin-all record races races-analysis helgrind drd
 mem2|aarch64|memwalk|2 4096 32||qemu mem-inline mem-cb seed memtrace-text memtrace-bin memtrace-bin-all record races races-analysis
 small|x86_64-nopie|memwalk|2 4096 1||native qemu mem-cb seed memtrace-text lackey
+lock|x86_64|lockwalk|4 100000||native qemu mem-cb memtrace-bin record races races-analysis helgrind drd
 xz|x86_64|xz|-T2 -3 --block-size=256KiB -c|524288|native qemu mem-inline mem-cb seed memtrace-text memtrace-bin memtrace-bin-all record races races-analysis helgrind drd"
 fi
 
@@ -416,7 +418,7 @@ while IFS= read -r line; do
     done
     rm -f "${RECORDED:-/nonexistent}"
     threads=""
-    [ "${W_ID#mem}" != "$W_ID" ] || [ "$W_ID" = small ] && threads=", ${W_ARGS[0]} threads"
+    [ "${W_ID#mem}" != "$W_ID" ] || [ "$W_ID" = small ] || [ "$W_ID" = lock ] && threads=", ${W_ARGS[0]} threads"
     [ "$W_ARCH" = x86_64-nopie ] && threads+=", built without PIE"
     [ "$W_ID" = xz ] && threads=", 2 threads"
     few=""
@@ -452,6 +454,7 @@ TARGETS="$(
     target "issue 6, memtrace bin all=on against plain QEMU (memwalk 2 threads, x86_64)" x86_64 mem2 memtrace-bin-all qemu cost 10
     target "issue 8, tcgtrace races end to end against Helgrind native (memwalk 2 threads)" x86_64 mem2 races helgrind faster 1
     target "issue 8, tcgtrace races end to end against Helgrind native (xz -T2)" x86_64 xz races helgrind faster 1
+    target "issue 8, tcgtrace races end to end against Helgrind native (lockwalk 4 threads)" x86_64 lock races helgrind faster 1
     tp=$(awk -F'\t' '$3 == "races-analysis" && $4 > 0 { print $2 " (" $1 "): " $13 }' "$TSV")
     if [ -n "$tp" ]; then
         echo "- issue 8, analysis throughput (target at least 10 M accesses/s):"
