@@ -40,8 +40,8 @@ static void spit(const char *path, const uint8_t *b, size_t n)
     fclose(fp);
 }
 
-/* Reads a whole trace: the records returned (definitions excluded) and the
- * final status. */
+/* Reads a whole trace: the records returned (definitions and extensions
+ * excluded: what the chunks count) and the final status. */
 static int read_all(const char *path, unsigned flags, uint64_t *nrec, struct tt_error *err)
 {
     *nrec = 0;
@@ -51,7 +51,7 @@ static int read_all(const char *path, unsigned flags, uint64_t *nrec, struct tt_
     struct tt_record rec;
     int rc;
     while ((rc = tt_reader_next(r, &rec, err)) > 0)
-        ++*nrec;
+        *nrec += !(rec.kind == TT_SYNC && rec.sync.kind == TT_SYNC_RMW_END);
     /* Asking again gives the same answer. */
     struct tt_error again;
     if (tt_reader_next(r, &rec, &again) != rc)

@@ -275,6 +275,14 @@ static inline void gen_record(struct tt_writer *w, struct tt_stream *s, struct g
         r.sync.addr = rng_value(rng, last_addr);
         r.sync.arg = rng_value(rng, 0);
         r.sync.gseq = tt_put_sync(s, r.sync.kind, r.sync.pc, r.sync.addr, r.sync.arg);
+        if (r.sync.kind == TT_SYNC_ATOMIC_RMW && rng_below(rng, 2)) {
+            /* Its end: an extension record, which changes no delta. */
+            expect_add(e, &r);
+            r.sync.kind = TT_SYNC_RMW_END;
+            r.sync.arg = 0;
+            r.sync.gseq = tt_writer_next_gseq(w);
+            tt_put_rmw_end(s, r.sync.pc, r.sync.addr, r.sync.gseq);
+        }
     } else {
         r.kind = TT_LOST;
         r.lost.kind = (uint8_t)(1 + rng_below(rng, TT_KIND_COUNT - 1));
