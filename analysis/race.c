@@ -397,7 +397,10 @@ int tt_race_futex_wait(struct tt_race *r, uint64_t tid, uint64_t addr)
 int tt_race_fence(struct tt_race *r, uint64_t tid, unsigned flags)
 {
     struct rthread *t = thread_of(r, tid);
-    return t ? fence(r, t, flags) : -ENOMEM;
+    if (!t)
+        return -ENOMEM;
+    spin_fence(&t->spin);
+    return fence(r, t, flags);
 }
 
 /* --- Accesses ------------------------------------------------------------ */

@@ -5,7 +5,8 @@ bool spin_load(struct spin *s, uint64_t pc, uint64_t addr, unsigned size, uint64
     struct spin_entry *set = s->e[(pc * UINT64_C(0x9e3779b97f4a7c15)) >> 58];
     /* The way holding pc, or else the one loaded longer ago. */
     struct spin_entry *e = set[1].pc == pc || (set[0].pc != pc && set[1].at < set[0].at) ? &set[1] : &set[0];
-    bool own_store = s->stored_at[spin_store_slot(addr)] > e->at;
+    const struct spin_stored *st = spin_stored_of(s, addr >> 3);
+    bool own_store = (st->word == addr >> 3 ? st->at : st->evicted_at) > e->at, waited = s->fenced_at >= e->at;
     uint64_t gap = s->accesses - e->at;
     e->at = ++s->accesses;
     if (e->pc != pc || e->addr != addr || e->size != size || own_store || gap > SPIN_GAP) {
@@ -16,7 +17,7 @@ bool spin_load(struct spin *s, uint64_t pc, uint64_t addr, unsigned size, uint64
         e->repeats++;
         return false;
     }
-    bool ends = e->repeats >= min_repeats;
+    bool ends = e->repeats >= min_repeats || waited;
     e->value = value;
     e->repeats = 0;
     return ends;

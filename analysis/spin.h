@@ -33,31 +33,53 @@ struct spin {
         uint32_t repeats; /* loads after the first that saw value */
         uint32_t size;
     } e[SPIN_SETS][2];
-    /* When the thread last stored to an address of each hash: its own
-     * store changing a value is no sign of another thread. Addresses that
-     * share a slot make a store look like the thread's own: a spin missed,
-     * never one made up. */
-    uint64_t stored_at[SPIN_STORE_SLOTS];
+    /* The thread's last stores, one slot per hash of the 8-byte word: its
+     * own store changing a value is no sign of another thread. A slot
+     * keeps the word it holds, so that another word's store there (a
+     * wait loop's call pushing its return address, every round) does not
+     * pass for one to the loaded word; and when the latest store of a word
+     * it held before, so that a store pushed out of the table still counts:
+     * a spin can be missed, never made up. */
+    struct spin_stored {
+        uint64_t word, at, evicted_at;
+    } stored[SPIN_STORE_SLOTS];
+    uint64_t fenced_at; /* accesses at the thread's last system call or fence */
 };
 
-static inline unsigned spin_store_slot(uint64_t addr)
+static inline struct spin_stored *spin_stored_of(struct spin *s, uint64_t word)
 {
-    return (unsigned)(((addr >> 2) * UINT64_C(0x9e3779b97f4a7c15)) >> 56);
+    return &s->stored[(word * UINT64_C(0x9e3779b97f4a7c15)) >> 56];
 }
 
 /* A zeroed struct spin is an empty tracker. */
 
 /* Feeds a load of size bytes at addr by the instruction at pc, which saw
  * value. True when it ends a spin: the same pc loaded the same location at
- * least min_repeats + 1 times in a row seeing one value, each time at most
- * SPIN_GAP accesses after the last, and now sees another, with no store of
- * this thread to it in between. */
+ * least min_repeats + 1 times in a row seeing one value (once is enough
+ * when a system call or fence came after the last of them: the thread
+ * yielded or slept between two checks, as a wait loop on a busy machine
+ * does once per time slice), each time at most SPIN_GAP accesses after the
+ * last, and now sees another, with no store of this thread to it in
+ * between. */
 bool spin_load(struct spin *s, uint64_t pc, uint64_t addr, unsigned size, uint64_t value, unsigned min_repeats);
+
+/* Feeds a system call or fence instruction of the thread. */
+static inline void spin_fence(struct spin *s)
+{
+    s->fenced_at = s->accesses;
+}
 
 /* Feeds a store of the thread to addr. */
 static inline void spin_store(struct spin *s, uint64_t addr)
 {
-    s->stored_at[spin_store_slot(addr)] = ++s->accesses;
+    uint64_t word = addr >> 3;
+    struct spin_stored *st = spin_stored_of(s, word);
+    if (st->word != word) {
+        if (st->at > st->evicted_at)
+            st->evicted_at = st->at;
+        st->word = word;
+    }
+    st->at = ++s->accesses;
 }
 
 #endif

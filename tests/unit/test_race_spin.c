@@ -21,6 +21,37 @@ static void test_spins(void)
     ok(spin_load(&s, PC, A, 4, 2, 2), "two repeats are");
 
     s = (struct spin){ 0 };
+    spin_load(&s, PC, A, 4, 0, 1);
+    ok(!spin_load(&s, PC, A, 4, 1, 1), "min_repeats 1: one load of the old value, then the new: no spin (a racy read "
+                                       "once per iteration)");
+    spin_load(&s, PC, A, 4, 2, 1);
+    spin_fence(&s);
+    ok(spin_load(&s, PC, A, 4, 3, 1), "... but with a system call between the two (a yield): a spin");
+    /* A word whose stores share A's slot in the table of stores. */
+    uint64_t b = A + 8;
+    while (spin_stored_of(&s, b >> 3) != spin_stored_of(&s, A >> 3))
+        b += 8;
+    s = (struct spin){ 0 };
+    spin_load(&s, PC, A, 4, 0, 1);
+    spin_store(&s, b);
+    spin_load(&s, PC, A, 4, 0, 1);
+    spin_store(&s, b);
+    ok(spin_load(&s, PC, A, 4, 1, 1), "a store to another word in the loaded word's slot (a call's return address "
+                                      "every round) is not the thread's own: a spin");
+    s = (struct spin){ 0 };
+    spin_load(&s, PC, A, 4, 0, 1);
+    spin_load(&s, PC, A, 4, 0, 1);
+    spin_store(&s, A);
+    spin_store(&s, b);
+    ok(!spin_load(&s, PC, A, 4, 1, 1), "the thread's own store to the loaded word, pushed out of its slot by "
+                                       "another: still its own, no spin");
+
+    s = (struct spin){ 0 };
+    spin_fence(&s);
+    spin_load(&s, PC, A, 4, 0, 1);
+    ok(!spin_load(&s, PC, A, 4, 1, 1), "a system call before the old value's load, none after: no spin");
+
+    s = (struct spin){ 0 };
     spin_load(&s, PC, A, 4, 0, 0);
     for (int i = 0; i < 4; i++)
         spin_store(&s, 0x7ffff000 - 8 * (uint64_t)i); /* call sched_yield */
