@@ -6,14 +6,15 @@
 # line, sizes, the global, where the threads were created), every other one
 # silent (exit status 0, no report).
 #
-# One known cause makes a silent guest's analysis report a race about once
-# in 1000 runs (docs/races.md, "Accuracy on the guests"): a C11 flag whose
-# loads never once waited in the run, so nothing shows it synchronises. (A
-# second, two read-modify-writes of one location recorded in the opposite
-# order to the one they took effect in, is settled by their ends since
-# commit b584ed1.) A silent guest that is reported is therefore run once
-# more, and passes when that second run is silent; the retry is shown as a
-# TAP comment. A real false report comes back on the second run.
+# Two causes made a silent guest's analysis report a race about once in
+# 1000 runs (docs/races.md, "Accuracy on the guests"), both settled now:
+# two read-modify-writes recorded in the opposite order to the one they
+# took effect in, and a wait loop whose call's return address shared the
+# flag's slot in the spin tracker's table of stores. A silent guest that is
+# reported is still run once more, and passes when that second run is
+# silent, so that a cause not known yet cannot fail a run by chance; the
+# retry is shown as a TAP comment. A real false report comes back on the
+# second run.
 . tests/integration/lib.sh
 plan 60
 
