@@ -58,16 +58,19 @@ static void fill(struct readahead *ra, struct batch *b)
     batch_clear(b);
     b->end = false;
     while (b->n < BATCH) {
-        struct tt_record *rec = &b->rec[b->n];
-        int rc = tt_reader_next(ra->r, rec, &b->err);
-        if (rc > 0 && !keep(rec))
-            rc = tt_error_set(&b->err, TT_E_NOMEM, 0, "out of memory");
+        int rc = tt_reader_read(ra->r, &b->rec[b->n], BATCH - b->n, &b->err);
+        for (int i = 0; i < rc; i++, b->n++)
+            if (!keep(&b->rec[b->n])) {
+                /* The records after it (their module paths not copied)
+                 * are dropped: the error ends the reading there. */
+                rc = tt_error_set(&b->err, TT_E_NOMEM, 0, "out of memory");
+                break;
+            }
         if (rc <= 0) {
             b->end = true;
             b->rc = rc;
             return;
         }
-        b->n++;
     }
 }
 

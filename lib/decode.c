@@ -229,8 +229,8 @@ static bool residual(struct in *in, unsigned n, uint64_t *z)
  * the lengths of the fields are depends on the tag and key bytes only, so
  * that a decoder without definitions (which does not know every pc)
  * still finds each record's end. */
-static int mem(struct tt_dstate *st, struct tt_defs *defs, struct in *in, uint8_t tag,
-               struct tt_record *r)
+static inline __attribute__((always_inline)) int mem(struct tt_dstate *st, struct tt_defs *defs, struct in *in,
+                                                    uint8_t tag, struct tt_record *r)
 {
     unsigned vcode = tag & TT_MEM_VCODE;
     uint8_t key;
@@ -333,6 +333,51 @@ static int mem(struct tt_dstate *st, struct tt_defs *defs, struct in *in, uint8_
     return 1;
 }
 
+/* One access of a run, in->p right after its tag. Each call returns one
+ * access and stays on the tag, but for the last, which a physical address
+ * may complete. */
+static inline int run_access(struct tt_dstate *st, struct tt_defs *defs, struct in *in, uint8_t tag,
+                             struct tt_record *r)
+{
+    const uint8_t *after = in->p, *end = in->end;
+    bool last = ++st->run_done == TT_MEM_RUN_COUNT(tag);
+    in->p = last ? after : after - 1;
+    in->end = last ? end : in->p;
+    int rc = mem(st, defs, in, TT_TAG_MEM, r);
+    in->end = end;
+    if (last)
+        st->run_done = 0;
+    return rc;
+}
+
+int tt_decode_mems(struct tt_dstate *st, struct tt_defs *defs, const uint8_t **pp, const uint8_t *end,
+                   uint32_t stream, struct tt_record *recs, size_t max, size_t *n, char *why, size_t whylen)
+{
+    struct in in = { *pp, end, why, whylen };
+    size_t k = 0;
+    int rc = 0;
+    while (k < max && in.p < end) {
+        const uint8_t *at = in.p;
+        uint8_t tag = *in.p++;
+        if (tag >= TT_TAG_MEM && tag < TT_TAG_MEM_PHYS) {
+            rc = mem(st, defs, &in, tag, &recs[k]);
+        } else if (tag >= TT_TAG_MEM_RUN && tag <= TT_TAG_MEM_RUN_LAST) {
+            rc = run_access(st, defs, &in, tag, &recs[k]);
+        } else {
+            in.p = at;
+            break;
+        }
+        if (rc < 0) {
+            in.p = at;
+            break;
+        }
+        recs[k++].stream = stream;
+    }
+    *pp = in.p;
+    *n = k;
+    return rc < 0 ? rc : 0;
+}
+
 static int sync_rec(struct tt_dstate *st, struct in *in, struct tt_record *r)
 {
     uint8_t k;
@@ -405,16 +450,7 @@ int tt_decode(struct tt_dstate *st, struct tt_defs *defs, bool meta, const uint8
     } else if (tag < TT_TAG_MEM_PHYS) {
         rc = mem(st, defs, &in, tag, r);
     } else if (tag >= TT_TAG_MEM_RUN && tag <= TT_TAG_MEM_RUN_LAST) {
-        /* Each call returns one access of the run and stays on its tag,
-         * but for the last, which a physical address may complete. */
-        const uint8_t *after = in.p;
-        bool last = ++st->run_done == TT_MEM_RUN_COUNT(tag);
-        in.p = last ? after : after - 1;
-        in.end = last ? end : in.p;
-        rc = mem(st, defs, &in, TT_TAG_MEM, r);
-        in.end = end;
-        if (last)
-            st->run_done = 0;
+        rc = run_access(st, defs, &in, tag, r);
     } else if (is_ext) {
         r->kind = 0;
         if (!varint(&in, &a) || !bytes(&in, &s, a))
