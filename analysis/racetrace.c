@@ -789,25 +789,27 @@ static int learn_insn(struct racetrace *rt, struct stream *s, const struct tt_re
 
 static int learn(struct racetrace *rt, struct readahead *r, struct tt_error *err)
 {
-    const struct tt_record *rec;
+    const struct tt_record *recs;
     int rc;
-    while ((rc = readahead_next(r, &rec, err)) > 0) {
-        int drc;
-        struct stream *s;
-        struct ev e;
-        if ((drc = meta_record(rt, rec)) < 0)
-            return read_error(drc, err);
-        if (rec->stream == TT_STREAM_META)
-            continue;
-        if (!(s = stream_of(rt, rec->stream)))
-            return read_error(-ENOMEM, err);
-        if (!to_event(rt, s, rec, &e))
-            continue;
-        if (e.type == EV_SYNC && (is_insn_event(e.kind) || is_fence_event(e.kind)) &&
-            (drc = learn_insn(rt, s, rec, e.flags)) < 0)
-            return read_error(drc, err);
-        if ((drc = apply(rt, s, &e, false)) < 0)
-            return read_error(drc, err);
+    while ((rc = readahead_batch(r, &recs, err)) > 0) {
+        for (const struct tt_record *rec = recs; rec < recs + rc; rec++) {
+            int drc;
+            struct stream *s;
+            struct ev e;
+            if ((drc = meta_record(rt, rec)) < 0)
+                return read_error(drc, err);
+            if (rec->stream == TT_STREAM_META)
+                continue;
+            if (!(s = stream_of(rt, rec->stream)))
+                return read_error(-ENOMEM, err);
+            if (!to_event(rt, s, rec, &e))
+                continue;
+            if (e.type == EV_SYNC && (is_insn_event(e.kind) || is_fence_event(e.kind)) &&
+                (drc = learn_insn(rt, s, rec, e.flags)) < 0)
+                return read_error(drc, err);
+            if ((drc = apply(rt, s, &e, false)) < 0)
+                return read_error(drc, err);
+        }
     }
     return rc;
 }
@@ -1085,23 +1087,26 @@ static int detect(struct racetrace *rt, struct readahead *r, struct tt_error *er
         bool event;
     } ahead[AHEAD];
     unsigned next = 0, pending = 0;
-    const struct tt_record *rec;
-    while ((rc = readahead_next(r, &rec, err)) > 0) {
-        struct stream *s;
-        rt->st.records++;
-        if ((drc = meta_record(rt, rec)) < 0)
-            return read_error(drc, err);
-        if (rec->stream == TT_STREAM_META)
-            continue;
-        if (!(s = stream_of(rt, rec->stream)))
-            return read_error(-ENOMEM, err);
-        if (pending == AHEAD && (drc = deliver_ahead(rt, &ahead[next].e, ahead[next].stream, ahead[next].event)) < 0)
-            return read_error(drc, err);
-        pending += pending < AHEAD;
-        ahead[next].stream = (size_t)(s - rt->streams);
-        if ((ahead[next].event = to_event(rt, s, rec, &ahead[next].e)) && ahead[next].e.type == EV_ACCESS)
-            tt_race_prefetch(rt->det, ahead[next].e.addr);
-        next = (next + 1) % AHEAD;
+    const struct tt_record *recs;
+    while ((rc = readahead_batch(r, &recs, err)) > 0) {
+        for (const struct tt_record *rec = recs; rec < recs + rc; rec++) {
+            struct stream *s;
+            rt->st.records++;
+            if ((drc = meta_record(rt, rec)) < 0)
+                return read_error(drc, err);
+            if (rec->stream == TT_STREAM_META)
+                continue;
+            if (!(s = stream_of(rt, rec->stream)))
+                return read_error(-ENOMEM, err);
+            if (pending == AHEAD &&
+                (drc = deliver_ahead(rt, &ahead[next].e, ahead[next].stream, ahead[next].event)) < 0)
+                return read_error(drc, err);
+            pending += pending < AHEAD;
+            ahead[next].stream = (size_t)(s - rt->streams);
+            if ((ahead[next].event = to_event(rt, s, rec, &ahead[next].e)) && ahead[next].e.type == EV_ACCESS)
+                tt_race_prefetch(rt->det, ahead[next].e.addr);
+            next = (next + 1) % AHEAD;
+        }
     }
     for (; pending; pending--) {
         unsigned k = (next + AHEAD - pending) % AHEAD;
