@@ -283,23 +283,15 @@ static inline __attribute__((always_inline)) int mem(struct tt_dstate *st, struc
     m->addr = vaddr;
     st->last_vaddr = vaddr;
 
-    r->kind = TT_MEM;
-    r->mem.pc = pc;
-    r->mem.vaddr = vaddr;
-    r->mem.size = (uint8_t)(1u << shift);
-    r->mem.store = store;
-    r->mem.has_value = vcode != TT_MEM_V_NONE;
-    r->mem.has_phys = false;
-    r->mem.value[0] = r->mem.value[1] = 0;
-    r->mem.phys = 0;
-    r->mem.region = 0;
-    r->mem.region_name = NULL;
+    /* The record is written last: its byte-sized fields may alias the
+     * decoding state, which the compiler would load again after each. */
+    uint64_t value[2] = { 0, 0 };
     if (vcode == TT_MEM_V_WIDE) {
         const uint8_t *b;
         if (!bytes(in, &b, 16))
             return bad(in, "memory record cut short");
-        r->mem.value[0] = tt_le64(b);
-        r->mem.value[1] = tt_le64(b + 8);
+        value[0] = tt_le64(b);
+        value[1] = tt_le64(b + 8);
     } else if (vcode != TT_MEM_V_NONE) {
         uint64_t z = 0;
         if (!residual(in, vcode, &z))
@@ -313,23 +305,35 @@ static inline __attribute__((always_inline)) int mem(struct tt_dstate *st, struc
         m->val_link = v - st->last_val;
         m->val = v;
         st->last_val = v;
-        r->mem.value[0] = v;
+        value[0] = v;
     }
+    bool has_phys = false;
+    uint64_t region = 0;
+    const char *region_name = NULL;
     if (in->p < in->end && *in->p == TT_TAG_MEM_PHYS) {
-        uint64_t region;
         in->p++;
         if (!varint(in, &d) || !varint(in, &region))
             return bad(in, "physical address record cut short");
         st->last_phys += (uint64_t)tt_unzigzag(d);
-        r->mem.has_phys = true;
-        r->mem.phys = st->last_phys;
-        r->mem.region = (uint32_t)region;
+        has_phys = true;
         if (defs) {
             if (region >= defs->nstrings)
                 return bad(in, "string %llu used before its definition", (unsigned long long)region);
-            r->mem.region_name = defs->strings[region];
+            region_name = defs->strings[region];
         }
     }
+    r->kind = TT_MEM;
+    r->mem.pc = pc;
+    r->mem.vaddr = vaddr;
+    r->mem.size = (uint8_t)(1u << shift);
+    r->mem.store = store;
+    r->mem.has_value = vcode != TT_MEM_V_NONE;
+    r->mem.has_phys = has_phys;
+    r->mem.value[0] = value[0];
+    r->mem.value[1] = value[1];
+    r->mem.phys = has_phys ? st->last_phys : 0;
+    r->mem.region = (uint32_t)region;
+    r->mem.region_name = region_name;
     return 1;
 }
 
@@ -362,6 +366,20 @@ int tt_decode_mems(struct tt_dstate *st, struct tt_defs *defs, const uint8_t **p
         if (tag >= TT_TAG_MEM && tag < TT_TAG_MEM_PHYS) {
             rc = mem(st, defs, &in, tag, &recs[k]);
         } else if (tag >= TT_TAG_MEM_RUN && tag <= TT_TAG_MEM_RUN_LAST) {
+            /* As run_access, the whole run (or what fits) in one loop. */
+            unsigned count = TT_MEM_RUN_COUNT(tag), done = st->run_done;
+            while (done + 1 < count && k < max) {
+                struct in none = { at, at, why, whylen };
+                done++;
+                if ((rc = mem(st, defs, &none, TT_TAG_MEM, &recs[k])) < 0)
+                    break;
+                recs[k++].stream = stream;
+            }
+            st->run_done = done;
+            if (rc < 0 || k == max) {
+                in.p = at;
+                break;
+            }
             rc = run_access(st, defs, &in, tag, &recs[k]);
         } else {
             in.p = at;
