@@ -798,6 +798,11 @@ const struct tt_race_report *tt_race_reports(const struct tt_race *r, size_t *n)
     return r->reports.v;
 }
 
+const size_t *tt_race_report_count(const struct tt_race *r)
+{
+    return &r->reports.n;
+}
+
 void tt_race_stats(const struct tt_race *r, struct tt_race_stats *st)
 {
     *st = r->st;

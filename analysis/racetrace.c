@@ -105,6 +105,7 @@ struct racetrace {
     struct symbols *syms;
     struct callstacks calls;
     struct tt_race *det;
+    const size_t *races_found; /* tt_race_report_count */
     bool detecting;
     bool parallel; /* a clone was read: RMW store values are operands */
 
@@ -210,6 +211,8 @@ struct racetrace *racetrace_new(const struct tt_header *h, struct symbols *syms)
     callstacks_init(&rt->calls, machine, syms);
     rt->det = tt_race_new(&(struct tt_race_config){ .elf_machine = machine, .learn = true });
     rt->stored = calloc(STORED_WORDS, sizeof *rt->stored);
+    if (rt->det)
+        rt->races_found = tt_race_report_count(rt->det);
     if (!rt->det || !rt->stored) {
         tt_race_free(rt->det);
         free(rt->stored);
@@ -632,11 +635,11 @@ static int apply(struct racetrace *rt, struct stream *s, const struct ev *e, boo
         if (rc || !rt->detecting)
             return rc;
         s->accesses++;
-        if ((rc = note_reports(rt, s, e->addr)) < 0)
+        if (*rt->races_found != rt->nreports && (rc = note_reports(rt, s, e->addr)) < 0)
             return rc;
         if (!(f & TT_RACE_WRITE))
             callstack_load(&s->stack, e->addr, e->size, e->value, e->value_hi);
-        else if ((f & TT_RACE_VALUE) &&
+        else if ((f & TT_RACE_VALUE) && e->size >= 8 &&
                  callstack_store(&rt->calls, &s->stack, e->pc, e->addr, e->size, e->value, e->value_hi) < 0)
             return -ENOMEM;
         return 0;

@@ -43,8 +43,13 @@ bool tt_get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
     return false;
 }
 
-static bool varint(struct in *in, uint64_t *v)
+static inline bool varint(struct in *in, uint64_t *v)
 {
+    /* Most are one byte: no call for them. */
+    if (in->p < in->end && *in->p < 0x80) {
+        *v = *in->p++;
+        return true;
+    }
     return tt_get_varint(&in->p, in->end, v);
 }
 
