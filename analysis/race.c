@@ -170,15 +170,19 @@ static struct rthread *thread_new(struct tt_race *r, uint64_t tid)
     return t;
 }
 
-static struct rthread *thread_of(struct tt_race *r, uint64_t tid)
+static struct rthread *thread_find(struct tt_race *r, uint64_t tid)
 {
-    if (r->last && r->last->tid == tid)
-        return r->last;
     uint64_t *idx = u64map_find(&r->by_tid, tid);
     struct rthread *t = idx ? r->threads[*idx] : thread_new(r, tid);
     if (t)
         r->last = t;
     return t;
+}
+
+/* Inline: every access asks, and it is nearly always the last thread. */
+static inline struct rthread *thread_of(struct tt_race *r, uint64_t tid)
+{
+    return r->last && r->last->tid == tid ? r->last : thread_find(r, tid);
 }
 
 static epoch_t epoch_of(const struct rthread *t)

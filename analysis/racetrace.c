@@ -690,7 +690,7 @@ static uint64_t rmw_stored(const struct racetrace *rt, const struct stream *s, c
 }
 
 /* The event a record makes; false for a record that makes none. */
-static bool to_event(struct racetrace *rt, struct stream *s, const struct tt_record *rec, struct ev *e)
+static inline bool to_event(struct racetrace *rt, struct stream *s, const struct tt_record *rec, struct ev *e)
 {
     switch (rec->kind) {
     case TT_MEM: {
@@ -744,7 +744,7 @@ static bool to_event(struct racetrace *rt, struct stream *s, const struct tt_rec
 }
 
 /* Records that are no event of a thread. */
-static int meta_record(struct racetrace *rt, const struct tt_record *rec)
+static inline int meta_record(struct racetrace *rt, const struct tt_record *rec)
 {
     if (rec->kind == TT_LOST)
         rt->st.lost += rec->lost.count;
