@@ -3,6 +3,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "race.h"
 #include "shadow.h"
@@ -23,15 +24,21 @@ struct rthread {
     struct vclock acq_pending;
     struct vclock rel_fence;
     struct spin spin;
-    /* The last page whose owner (tt_race.owner) this thread's accesses
-     * need not look up: in the learning pass, one it is recorded on; in
-     * the detecting pass, one private to it. UINT64_MAX: none. */
-    uint64_t own_pn;
+    /* Pages whose owner (tt_race.owner) this thread's accesses need not
+     * look up, by page number modulo OWN_PAGES (a loop touches its stack,
+     * its own buffers and shared data in turn): the page number times 2,
+     * plus 1 for a page that is in the learning pass one it is recorded
+     * on, in the detecting pass one private to it; plus 0 for one that is
+     * not private to it (in the detecting pass a page only ever stops
+     * being private). UINT64_MAX: none. */
+    uint64_t own_pages[8];
     /* Who the thread is in tt_race.owner: its tid, and above bit 32 how
      * many threads had that tid before it (the kernel reuses a tid; the
      * threads with one tid follow each other in both passes). */
     uint64_t owner_id;
 };
+
+#define OWN_PAGES 8
 
 /* In tt_race.owner: a page more than one thread touched. */
 #define OWNER_SHARED UINT64_MAX
@@ -154,7 +161,7 @@ static struct rthread *thread_new(struct tt_race *r, uint64_t tid)
                   (tid & 0xffffffff) + 1;
     t->tid = tid;
     t->idx = r->nthreads;
-    t->own_pn = UINT64_MAX;
+    memset(t->own_pages, 0xff, sizeof t->own_pages);
     *slot = t->idx;
     r->threads[r->nthreads++] = t;
     r->st.threads++;
@@ -163,15 +170,19 @@ static struct rthread *thread_new(struct tt_race *r, uint64_t tid)
     return t;
 }
 
-static struct rthread *thread_of(struct tt_race *r, uint64_t tid)
+static struct rthread *thread_find(struct tt_race *r, uint64_t tid)
 {
-    if (r->last && r->last->tid == tid)
-        return r->last;
     uint64_t *idx = u64map_find(&r->by_tid, tid);
     struct rthread *t = idx ? r->threads[*idx] : thread_new(r, tid);
     if (t)
         r->last = t;
     return t;
+}
+
+/* Inline: every access asks, and it is nearly always the last thread. */
+static inline struct rthread *thread_of(struct tt_race *r, uint64_t tid)
+{
+    return r->last && r->last->tid == tid ? r->last : thread_find(r, tid);
 }
 
 static epoch_t epoch_of(const struct rthread *t)
@@ -658,16 +669,17 @@ static int share_page(struct tt_race *r, uint64_t pn)
     if (*o == OWNER_SHARED && !added)
         return 0;
     *o = OWNER_SHARED;
-    for (uint32_t i = 0; i < r->nthreads; i++)
-        if (!r->cfg.learn && r->threads[i]->own_pn == pn)
-            r->threads[i]->own_pn = UINT64_MAX;
+    for (uint32_t i = 0; i < r->nthreads && !r->cfg.learn; i++)
+        if (r->threads[i]->own_pages[pn % OWN_PAGES] >> 1 == pn)
+            r->threads[i]->own_pages[pn % OWN_PAGES] = pn << 1;
     return 0;
 }
 
 /* Learning: t touched page pn. */
 static int own_page(struct tt_race *r, struct rthread *t, uint64_t pn)
 {
-    if (pn == t->own_pn)
+    uint64_t *known = &t->own_pages[pn % OWN_PAGES];
+    if (*known >> 1 == pn)
         return 0;
     bool added;
     uint64_t *o = u64map_insert(&r->owner, pn, &added);
@@ -677,7 +689,7 @@ static int own_page(struct tt_race *r, struct rthread *t, uint64_t pn)
         *o = t->owner_id;
     else if (*o != t->owner_id)
         *o = OWNER_SHARED;
-    t->own_pn = pn;
+    *known = pn << 1 | 1;
     return 0;
 }
 
@@ -691,13 +703,13 @@ static int own(struct tt_race *r, struct rthread *t, uint64_t addr, uint32_t siz
 /* Detecting: whether only t touches page pn in the whole trace. */
 static bool private_page(struct tt_race *r, struct rthread *t, uint64_t pn)
 {
-    if (pn == t->own_pn)
-        return true;
+    uint64_t *known = &t->own_pages[pn % OWN_PAGES];
+    if (*known >> 1 == pn)
+        return *known & 1;
     const uint64_t *o = u64map_find(&r->owner, pn);
-    if (!o || *o != t->owner_id)
-        return false;
-    t->own_pn = pn;
-    return true;
+    bool mine = o && *o == t->owner_id;
+    *known = pn << 1 | mine;
+    return mine;
 }
 
 static bool private(struct tt_race *r, struct rthread *t, uint64_t addr, uint32_t size)
@@ -708,6 +720,11 @@ static bool private(struct tt_race *r, struct rthread *t, uint64_t addr, uint32_
 
 void tt_race_prefetch(struct tt_race *r, uint64_t addr)
 {
+    /* A page private to the thread of the last access (likely the next
+     * one's) has no shadow: no lookup to find that out. */
+    uint64_t pn = addr >> SHADOW_PAGE_SHIFT;
+    if (r->last && r->last->own_pages[pn % OWN_PAGES] == (pn << 1 | 1))
+        return;
     bool created;
     struct shadow_page *p = shadow_page(&r->shadow, addr, false, &created);
     if (!p)
@@ -797,6 +814,11 @@ const struct tt_race_report *tt_race_reports(const struct tt_race *r, size_t *n)
 {
     *n = r->reports.n;
     return r->reports.v;
+}
+
+const size_t *tt_race_report_count(const struct tt_race *r)
+{
+    return &r->reports.n;
 }
 
 void tt_race_stats(const struct tt_race *r, struct tt_race_stats *st)

@@ -144,6 +144,9 @@ int tt_race_forget(struct tt_race *r, uint64_t addr, uint64_t len);
 /* The races found so far, one per pair of pcs, in the order found. Valid
  * until the next event. */
 const struct tt_race_report *tt_race_reports(const struct tt_race *r, size_t *n);
+/* Where the number of races tt_race_reports gives is kept, valid as long
+ * as r: a caller that looks after every access reads it, with no call. */
+const size_t *tt_race_report_count(const struct tt_race *r);
 void tt_race_stats(const struct tt_race *r, struct tt_race_stats *st);
 
 #endif

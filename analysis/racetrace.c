@@ -105,6 +105,7 @@ struct racetrace {
     struct symbols *syms;
     struct callstacks calls;
     struct tt_race *det;
+    const size_t *races_found; /* tt_race_report_count */
     bool detecting;
     bool parallel; /* a clone was read: RMW store values are operands */
 
@@ -210,6 +211,8 @@ struct racetrace *racetrace_new(const struct tt_header *h, struct symbols *syms)
     callstacks_init(&rt->calls, machine, syms);
     rt->det = tt_race_new(&(struct tt_race_config){ .elf_machine = machine, .learn = true });
     rt->stored = calloc(STORED_WORDS, sizeof *rt->stored);
+    if (rt->det)
+        rt->races_found = tt_race_report_count(rt->det);
     if (!rt->det || !rt->stored) {
         tt_race_free(rt->det);
         free(rt->stored);
@@ -634,11 +637,11 @@ static int apply(struct racetrace *rt, struct stream *s, const struct ev *e, boo
         if (rc || !rt->detecting)
             return rc;
         s->accesses++;
-        if ((rc = note_reports(rt, s, e->addr)) < 0)
+        if (*rt->races_found != rt->nreports && (rc = note_reports(rt, s, e->addr)) < 0)
             return rc;
         if (!(f & TT_RACE_WRITE))
             callstack_load(&s->stack, e->addr, e->size, e->value, e->value_hi);
-        else if ((f & TT_RACE_VALUE) &&
+        else if ((f & TT_RACE_VALUE) && e->size >= 8 &&
                  callstack_store(&rt->calls, &s->stack, e->pc, e->addr, e->size, e->value, e->value_hi) < 0)
             return -ENOMEM;
         return 0;
@@ -689,7 +692,7 @@ static uint64_t rmw_stored(const struct racetrace *rt, const struct stream *s, c
 }
 
 /* The event a record makes; false for a record that makes none. */
-static bool to_event(struct racetrace *rt, struct stream *s, const struct tt_record *rec, struct ev *e)
+static inline bool to_event(struct racetrace *rt, struct stream *s, const struct tt_record *rec, struct ev *e)
 {
     switch (rec->kind) {
     case TT_MEM: {
@@ -743,7 +746,7 @@ static bool to_event(struct racetrace *rt, struct stream *s, const struct tt_rec
 }
 
 /* Records that are no event of a thread. */
-static int meta_record(struct racetrace *rt, const struct tt_record *rec)
+static inline int meta_record(struct racetrace *rt, const struct tt_record *rec)
 {
     if (rec->kind == TT_LOST)
         rt->st.lost += rec->lost.count;
@@ -791,25 +794,27 @@ static int learn_insn(struct racetrace *rt, struct stream *s, const struct tt_re
 
 static int learn(struct racetrace *rt, struct readahead *r, struct tt_error *err)
 {
-    const struct tt_record *rec;
+    const struct tt_record *recs;
     int rc;
-    while ((rc = readahead_next(r, &rec, err)) > 0) {
-        int drc;
-        struct stream *s;
-        struct ev e;
-        if ((drc = meta_record(rt, rec)) < 0)
-            return read_error(drc, err);
-        if (rec->stream == TT_STREAM_META)
-            continue;
-        if (!(s = stream_of(rt, rec->stream)))
-            return read_error(-ENOMEM, err);
-        if (!to_event(rt, s, rec, &e))
-            continue;
-        if (e.type == EV_SYNC && (is_insn_event(e.kind) || is_fence_event(e.kind)) &&
-            (drc = learn_insn(rt, s, rec, e.flags)) < 0)
-            return read_error(drc, err);
-        if ((drc = apply(rt, s, &e, false)) < 0)
-            return read_error(drc, err);
+    while ((rc = readahead_batch(r, &recs, err)) > 0) {
+        for (const struct tt_record *rec = recs; rec < recs + rc; rec++) {
+            int drc;
+            struct stream *s;
+            struct ev e;
+            if ((drc = meta_record(rt, rec)) < 0)
+                return read_error(drc, err);
+            if (rec->stream == TT_STREAM_META)
+                continue;
+            if (!(s = stream_of(rt, rec->stream)))
+                return read_error(-ENOMEM, err);
+            if (!to_event(rt, s, rec, &e))
+                continue;
+            if (e.type == EV_SYNC && (is_insn_event(e.kind) || is_fence_event(e.kind)) &&
+                (drc = learn_insn(rt, s, rec, e.flags)) < 0)
+                return read_error(drc, err);
+            if ((drc = apply(rt, s, &e, false)) < 0)
+                return read_error(drc, err);
+        }
     }
     return rc;
 }
@@ -1087,23 +1092,26 @@ static int detect(struct racetrace *rt, struct readahead *r, struct tt_error *er
         bool event;
     } ahead[AHEAD];
     unsigned next = 0, pending = 0;
-    const struct tt_record *rec;
-    while ((rc = readahead_next(r, &rec, err)) > 0) {
-        struct stream *s;
-        rt->st.records++;
-        if ((drc = meta_record(rt, rec)) < 0)
-            return read_error(drc, err);
-        if (rec->stream == TT_STREAM_META)
-            continue;
-        if (!(s = stream_of(rt, rec->stream)))
-            return read_error(-ENOMEM, err);
-        if (pending == AHEAD && (drc = deliver_ahead(rt, &ahead[next].e, ahead[next].stream, ahead[next].event)) < 0)
-            return read_error(drc, err);
-        pending += pending < AHEAD;
-        ahead[next].stream = (size_t)(s - rt->streams);
-        if ((ahead[next].event = to_event(rt, s, rec, &ahead[next].e)) && ahead[next].e.type == EV_ACCESS)
-            tt_race_prefetch(rt->det, ahead[next].e.addr);
-        next = (next + 1) % AHEAD;
+    const struct tt_record *recs;
+    while ((rc = readahead_batch(r, &recs, err)) > 0) {
+        for (const struct tt_record *rec = recs; rec < recs + rc; rec++) {
+            struct stream *s;
+            rt->st.records++;
+            if ((drc = meta_record(rt, rec)) < 0)
+                return read_error(drc, err);
+            if (rec->stream == TT_STREAM_META)
+                continue;
+            if (!(s = stream_of(rt, rec->stream)))
+                return read_error(-ENOMEM, err);
+            if (pending == AHEAD &&
+                (drc = deliver_ahead(rt, &ahead[next].e, ahead[next].stream, ahead[next].event)) < 0)
+                return read_error(drc, err);
+            pending += pending < AHEAD;
+            ahead[next].stream = (size_t)(s - rt->streams);
+            if ((ahead[next].event = to_event(rt, s, rec, &ahead[next].e)) && ahead[next].e.type == EV_ACCESS)
+                tt_race_prefetch(rt->det, ahead[next].e.addr);
+            next = (next + 1) % AHEAD;
+        }
     }
     for (; pending; pending--) {
         unsigned k = (next + AHEAD - pending) % AHEAD;

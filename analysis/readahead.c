@@ -28,11 +28,14 @@ struct readahead {
     pthread_cond_t filled, emptied;
     unsigned full; /* batches filled and not yet given back */
     bool stop;
+    /* The reading thread waits for half the batches to be free, not
+     * one: each wake-up then fills several (the decoding is faster than
+     * the detector, and a wake-up per batch cost a tenth of the time). */
+    bool producer_waits;
     struct batch b[NBATCH];
     unsigned cur; /* the batch the consumer reads */
     size_t pos;
     bool started; /* the consumer holds batch cur */
-    struct tt_record one; /* the record read, without a thread */
 };
 
 static void batch_clear(struct batch *b)
@@ -58,16 +61,19 @@ static void fill(struct readahead *ra, struct batch *b)
     batch_clear(b);
     b->end = false;
     while (b->n < BATCH) {
-        struct tt_record *rec = &b->rec[b->n];
-        int rc = tt_reader_next(ra->r, rec, &b->err);
-        if (rc > 0 && !keep(rec))
-            rc = tt_error_set(&b->err, TT_E_NOMEM, 0, "out of memory");
+        int rc = tt_reader_read(ra->r, &b->rec[b->n], BATCH - b->n, &b->err);
+        for (int i = 0; i < rc; i++, b->n++)
+            if (!keep(&b->rec[b->n])) {
+                /* The records after it (their module paths not copied)
+                 * are dropped: the error ends the reading there. */
+                rc = tt_error_set(&b->err, TT_E_NOMEM, 0, "out of memory");
+                break;
+            }
         if (rc <= 0) {
             b->end = true;
             b->rc = rc;
             return;
         }
-        b->n++;
     }
 }
 
@@ -76,8 +82,12 @@ static void *produce(void *arg)
     struct readahead *ra = arg;
     for (unsigned i = 0;; i = (i + 1) % NBATCH) {
         pthread_mutex_lock(&ra->lock);
-        while (ra->full == NBATCH && !ra->stop)
-            pthread_cond_wait(&ra->emptied, &ra->lock);
+        if (ra->full == NBATCH) {
+            ra->producer_waits = true;
+            while (ra->full > NBATCH / 2 && !ra->stop)
+                pthread_cond_wait(&ra->emptied, &ra->lock);
+            ra->producer_waits = false;
+        }
         bool stop = ra->stop;
         pthread_mutex_unlock(&ra->lock);
         if (stop)
@@ -108,39 +118,53 @@ struct readahead *readahead_start(struct tt_reader *r)
     return ra;
 }
 
-int readahead_next(struct readahead *ra, const struct tt_record **rec, struct tt_error *err)
+int readahead_batch(struct readahead *ra, const struct tt_record **recs, struct tt_error *err)
 {
-    if (!ra->threaded) {
-        int rc = tt_reader_next(ra->r, &ra->one, err);
-        if (rc > 0 && ra->one.kind == TT_REG)
-            ra->one.reg.value = NULL; /* as when decoded ahead */
-        *rec = &ra->one;
-        return rc;
-    }
     for (;;) {
         struct batch *b = &ra->b[ra->cur];
         if (ra->started && ra->pos < b->n) {
-            *rec = &b->rec[ra->pos++];
-            return 1;
+            int n = (int)(b->n - ra->pos);
+            *recs = &b->rec[ra->pos];
+            ra->pos = b->n;
+            return n;
         }
         if (ra->started && b->end) {
             *err = b->err;
             return b->rc;
         }
-        /* The batch goes back to the reading thread: the record handed
-         * out last in it is not used after this call. */
+        ra->pos = 0;
+        if (!ra->threaded) {
+            fill(ra, b);
+            ra->started = true;
+            continue;
+        }
+        /* The batch goes back to the reading thread: the records handed
+         * out last in it are not used after this call. */
         pthread_mutex_lock(&ra->lock);
         if (ra->started) {
             ra->full--;
             ra->cur = (ra->cur + 1) % NBATCH;
-            pthread_cond_signal(&ra->emptied);
+            if (ra->producer_waits && ra->full <= NBATCH / 2)
+                pthread_cond_signal(&ra->emptied);
         }
         while (!ra->full)
             pthread_cond_wait(&ra->filled, &ra->lock);
         pthread_mutex_unlock(&ra->lock);
         ra->started = true;
-        ra->pos = 0;
     }
+}
+
+int readahead_next(struct readahead *ra, const struct tt_record **rec, struct tt_error *err)
+{
+    struct batch *b = &ra->b[ra->cur];
+    if (ra->started && ra->pos < b->n) {
+        *rec = &b->rec[ra->pos++];
+        return 1;
+    }
+    int rc = readahead_batch(ra, rec, err);
+    if (rc > 0)
+        ra->pos -= (size_t)rc - 1;
+    return rc > 0 ? 1 : rc;
 }
 
 void readahead_stop(struct readahead *ra)

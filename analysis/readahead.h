@@ -23,6 +23,9 @@ struct readahead *readahead_start(struct tt_reader *r);
 /* *rec points into ra's batches (no copy: the detector's passes spent a
  * tenth of their time copying records), valid until the next call. */
 int readahead_next(struct readahead *ra, const struct tt_record **rec, struct tt_error *err);
+/* The next records, (*recs)[0] to (*recs)[n - 1]: n > 0, else as
+ * readahead_next. They stay valid until the next call (of either). */
+int readahead_batch(struct readahead *ra, const struct tt_record **recs, struct tt_error *err);
 /* Stops the reading thread wherever it is, and frees ra (NULL: nothing). */
 void readahead_stop(struct readahead *ra);
 #endif

@@ -43,8 +43,13 @@ bool tt_get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
     return false;
 }
 
-static bool varint(struct in *in, uint64_t *v)
+static inline bool varint(struct in *in, uint64_t *v)
 {
+    /* Most are one byte: no call for them. */
+    if (in->p < in->end && *in->p < 0x80) {
+        *v = *in->p++;
+        return true;
+    }
     return tt_get_varint(&in->p, in->end, v);
 }
 
@@ -229,8 +234,8 @@ static bool residual(struct in *in, unsigned n, uint64_t *z)
  * the lengths of the fields are depends on the tag and key bytes only, so
  * that a decoder without definitions (which does not know every pc)
  * still finds each record's end. */
-static int mem(struct tt_dstate *st, struct tt_defs *defs, struct in *in, uint8_t tag,
-               struct tt_record *r)
+static inline __attribute__((always_inline)) int mem(struct tt_dstate *st, struct tt_defs *defs, struct in *in,
+                                                    uint8_t tag, struct tt_record *r)
 {
     unsigned vcode = tag & TT_MEM_VCODE;
     uint8_t key;
@@ -283,23 +288,15 @@ static int mem(struct tt_dstate *st, struct tt_defs *defs, struct in *in, uint8_
     m->addr = vaddr;
     st->last_vaddr = vaddr;
 
-    r->kind = TT_MEM;
-    r->mem.pc = pc;
-    r->mem.vaddr = vaddr;
-    r->mem.size = (uint8_t)(1u << shift);
-    r->mem.store = store;
-    r->mem.has_value = vcode != TT_MEM_V_NONE;
-    r->mem.has_phys = false;
-    r->mem.value[0] = r->mem.value[1] = 0;
-    r->mem.phys = 0;
-    r->mem.region = 0;
-    r->mem.region_name = NULL;
+    /* The record is written last: its byte-sized fields may alias the
+     * decoding state, which the compiler would load again after each. */
+    uint64_t value[2] = { 0, 0 };
     if (vcode == TT_MEM_V_WIDE) {
         const uint8_t *b;
         if (!bytes(in, &b, 16))
             return bad(in, "memory record cut short");
-        r->mem.value[0] = tt_le64(b);
-        r->mem.value[1] = tt_le64(b + 8);
+        value[0] = tt_le64(b);
+        value[1] = tt_le64(b + 8);
     } else if (vcode != TT_MEM_V_NONE) {
         uint64_t z = 0;
         if (!residual(in, vcode, &z))
@@ -313,24 +310,95 @@ static int mem(struct tt_dstate *st, struct tt_defs *defs, struct in *in, uint8_
         m->val_link = v - st->last_val;
         m->val = v;
         st->last_val = v;
-        r->mem.value[0] = v;
+        value[0] = v;
     }
+    bool has_phys = false;
+    uint64_t region = 0;
+    const char *region_name = NULL;
     if (in->p < in->end && *in->p == TT_TAG_MEM_PHYS) {
-        uint64_t region;
         in->p++;
         if (!varint(in, &d) || !varint(in, &region))
             return bad(in, "physical address record cut short");
         st->last_phys += (uint64_t)tt_unzigzag(d);
-        r->mem.has_phys = true;
-        r->mem.phys = st->last_phys;
-        r->mem.region = (uint32_t)region;
+        has_phys = true;
         if (defs) {
             if (region >= defs->nstrings)
                 return bad(in, "string %llu used before its definition", (unsigned long long)region);
-            r->mem.region_name = defs->strings[region];
+            region_name = defs->strings[region];
         }
     }
+    r->kind = TT_MEM;
+    r->mem.pc = pc;
+    r->mem.vaddr = vaddr;
+    r->mem.size = (uint8_t)(1u << shift);
+    r->mem.store = store;
+    r->mem.has_value = vcode != TT_MEM_V_NONE;
+    r->mem.has_phys = has_phys;
+    r->mem.value[0] = value[0];
+    r->mem.value[1] = value[1];
+    r->mem.phys = has_phys ? st->last_phys : 0;
+    r->mem.region = (uint32_t)region;
+    r->mem.region_name = region_name;
     return 1;
+}
+
+/* One access of a run, in->p right after its tag. Each call returns one
+ * access and stays on the tag, but for the last, which a physical address
+ * may complete. */
+static inline int run_access(struct tt_dstate *st, struct tt_defs *defs, struct in *in, uint8_t tag,
+                             struct tt_record *r)
+{
+    const uint8_t *after = in->p, *end = in->end;
+    bool last = ++st->run_done == TT_MEM_RUN_COUNT(tag);
+    in->p = last ? after : after - 1;
+    in->end = last ? end : in->p;
+    int rc = mem(st, defs, in, TT_TAG_MEM, r);
+    in->end = end;
+    if (last)
+        st->run_done = 0;
+    return rc;
+}
+
+int tt_decode_mems(struct tt_dstate *st, struct tt_defs *defs, const uint8_t **pp, const uint8_t *end,
+                   uint32_t stream, struct tt_record *recs, size_t max, size_t *n, char *why, size_t whylen)
+{
+    struct in in = { *pp, end, why, whylen };
+    size_t k = 0;
+    int rc = 0;
+    while (k < max && in.p < end) {
+        const uint8_t *at = in.p;
+        uint8_t tag = *in.p++;
+        if (tag >= TT_TAG_MEM && tag < TT_TAG_MEM_PHYS) {
+            rc = mem(st, defs, &in, tag, &recs[k]);
+        } else if (tag >= TT_TAG_MEM_RUN && tag <= TT_TAG_MEM_RUN_LAST) {
+            /* As run_access, the whole run (or what fits) in one loop. */
+            unsigned count = TT_MEM_RUN_COUNT(tag), done = st->run_done;
+            while (done + 1 < count && k < max) {
+                struct in none = { at, at, why, whylen };
+                done++;
+                if ((rc = mem(st, defs, &none, TT_TAG_MEM, &recs[k])) < 0)
+                    break;
+                recs[k++].stream = stream;
+            }
+            st->run_done = done;
+            if (rc < 0 || k == max) {
+                in.p = at;
+                break;
+            }
+            rc = run_access(st, defs, &in, tag, &recs[k]);
+        } else {
+            in.p = at;
+            break;
+        }
+        if (rc < 0) {
+            in.p = at;
+            break;
+        }
+        recs[k++].stream = stream;
+    }
+    *pp = in.p;
+    *n = k;
+    return rc < 0 ? rc : 0;
 }
 
 static int sync_rec(struct tt_dstate *st, struct in *in, struct tt_record *r)
@@ -425,16 +493,7 @@ int tt_decode(struct tt_dstate *st, struct tt_defs *defs, bool meta, const uint8
     } else if (tag < TT_TAG_MEM_PHYS) {
         rc = mem(st, defs, &in, tag, r);
     } else if (tag >= TT_TAG_MEM_RUN && tag <= TT_TAG_MEM_RUN_LAST) {
-        /* Each call returns one access of the run and stays on its tag,
-         * but for the last, which a physical address may complete. */
-        const uint8_t *after = in.p;
-        bool last = ++st->run_done == TT_MEM_RUN_COUNT(tag);
-        in.p = last ? after : after - 1;
-        in.end = last ? end : in.p;
-        rc = mem(st, defs, &in, TT_TAG_MEM, r);
-        in.end = end;
-        if (last)
-            st->run_done = 0;
+        rc = run_access(st, defs, &in, tag, r);
     } else if (is_ext) {
         r->kind = 0;
         if (!varint(&in, &a) || !bytes(&in, &s, a))

@@ -62,6 +62,13 @@ bool tt_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v);
 int tt_decode(struct tt_dstate *st, struct tt_defs *defs, bool meta, const uint8_t **pp,
               const uint8_t *end, struct tt_record *rec, char *why, size_t whylen);
 
+/* The memory accesses at *pp (< end) of vCPU stream's chunk, up to max
+ * of them, decoded into recs (stream set) as tt_decode would one by one:
+ * stops before the first record of another kind. *n says how many. 0, or
+ * tt_decode's error for the record *pp is left at (after *n good ones). */
+int tt_decode_mems(struct tt_dstate *st, struct tt_defs *defs, const uint8_t **pp, const uint8_t *end,
+                   uint32_t stream, struct tt_record *recs, size_t max, size_t *n, char *why, size_t whylen);
+
 /* Header fields: the encoded header for h (malloc'd, *len bytes), and the
  * parse of one (strings in arena). */
 uint8_t *tt_header_encode(const struct tt_header *h, size_t *len);

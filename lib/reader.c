@@ -264,6 +264,13 @@ static int load_payload(struct tt_reader *r, struct cursor *c, uint64_t off,
     return 0;
 }
 
+static int decode_error(struct tt_reader *r, const struct cursor *c, int rc, size_t at, const char *why,
+                        struct tt_error *err)
+{
+    return rerr(r, err, rc, c->chunk_off, "chunk at byte %llu (stream %u, chunk %u), record %u at raw byte %zu: %s",
+                ull(c->chunk_off), c->stream, c->chunk_seq, c->nrec - c->left, at, why);
+}
+
 /* The next record of c's current chunk: 1, 0 when the chunk is done (and
  * its record count checked), or an error. */
 static int chunk_next(struct tt_reader *r, struct cursor *c, struct tt_record *rec, struct tt_error *err)
@@ -274,8 +281,7 @@ static int chunk_next(struct tt_reader *r, struct cursor *c, struct tt_record *r
         int rc = tt_decode(&c->st, &r->defs, c->stream == TT_STREAM_META, &c->p, c->end, rec, why,
                            sizeof why);
         if (rc < 0)
-            return rerr(r, err, rc, c->chunk_off, "chunk at byte %llu (stream %u, chunk %u), record %u at raw byte %zu: %s",
-                        ull(c->chunk_off), c->stream, c->chunk_seq, c->nrec - c->left, at, why);
+            return decode_error(r, c, rc, at, why, err);
         /* rc 0: an extension, not one of the chunk's N records, skipped
          * unless known (kind set). */
         if (rc == 0 && rec->kind != TT_HEAP && rec->kind != TT_SYNC)
@@ -690,6 +696,51 @@ int tt_reader_next(struct tt_reader *r, struct tt_record *rec, struct tt_error *
             *err = r->end_err;
     }
     return rc;
+}
+
+/* The stream whose records come next, while it stays in its chunk. */
+static struct cursor *running(struct tt_reader *r)
+{
+    if (!(r->flags & TT_READ_MERGED))
+        return r->seq.raw ? &r->seq : NULL;
+    return r->cur >= 0 ? &r->curs[r->cur] : NULL;
+}
+
+/* Runs of memory accesses are decoded in one loop, without a call per
+ * record through the reader's layers: most of a trace is such runs. A call
+ * stops before anything that could load another chunk into a cursor whose
+ * records it returns (or free it), which would move their data. */
+int tt_reader_read(struct tt_reader *r, struct tt_record *recs, size_t max, struct tt_error *err)
+{
+    size_t n = 0;
+    while (n < max && !r->ended) {
+        struct cursor *c = running(r);
+        if (c && c->stream != TT_STREAM_META && c->left && c->p < c->end) {
+            char why[200];
+            size_t k, room = max - n < c->left ? max - n : c->left;
+            int rc = tt_decode_mems(&c->st, &r->defs, &c->p, c->end, c->stream, recs + n, room, &k, why, sizeof why);
+            n += k;
+            c->left -= (uint32_t)k;
+            if (rc < 0) {
+                r->ended = true;
+                r->end_rc = decode_error(r, c, rc, (size_t)(c->p - c->raw), why, &r->end_err);
+                break;
+            }
+            if (n == max)
+                break;
+        }
+        if (n && (!c || c->p == c->end))
+            break;
+        int rc = tt_reader_next(r, &recs[n], err);
+        if (rc <= 0)
+            break;
+        n++;
+    }
+    if (n)
+        return (int)n;
+    if (err && r->end_rc < 0)
+        *err = r->end_err;
+    return r->end_rc;
 }
 
 const struct tt_trailer *tt_reader_trailer(const struct tt_reader *r)

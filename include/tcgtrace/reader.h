@@ -169,6 +169,11 @@ const struct tt_header *tt_reader_header(const struct tt_reader *r);
  * (tt_status), after every record of the whole chunks before it. Calling
  * again after 0 or an error returns the same. */
 int tt_reader_next(struct tt_reader *r, struct tt_record *rec, struct tt_error *err);
+/* Up to max (<= INT_MAX) records into recs, the ones tt_reader_next would
+ * return one by one: how many (> 0), else as tt_reader_next 0 at the end
+ * or an error (after the records before it). Pointers in them stay valid
+ * until the next call. Faster on runs of memory accesses. */
+int tt_reader_read(struct tt_reader *r, struct tt_record *recs, size_t max, struct tt_error *err);
 /* The trailer, once read: when tt_reader_next returned 0, or right after a
  * TT_READ_MERGED open, whose first pass reads it (a summary then costs the
  * chunk headers only). NULL before, if there is none, or after an error. */
