@@ -143,6 +143,7 @@ struct racetrace {
     uint64_t held;       /* in every queue */
     size_t queued;       /* streams with a non-empty queue */
     size_t nwaiting;     /* streams whose head waits */
+    size_t reading;      /* the stream of the last sync event read */
     uint64_t arrivals;
     struct racetrace_stats st;
 };
@@ -946,14 +947,33 @@ static bool may_release(const struct racetrace *rt, const struct ev *e)
  * before the detector's history of the location). */
 static bool stuck(const struct racetrace *rt)
 {
+    uint64_t min = first_held_sync(rt);
     for (size_t i = 0; i < rt->nstreams; i++) {
         const struct stream *s = &rt->streams[i];
         if (!s->seen || s->dormant)
             continue;
-        /* Its next records, or the sync event its head waits for, are
-         * still to be read. */
-        if (s->head == s->n ||
-            (!s->waiting && s->q[s->head].type == EV_ACCESS && s->q[s->head].kind && s->first_sync == UINT64_MAX))
+        /* The reader has read every stream up to its next sync event but
+         * the one it reads now (that of the last sync event read): the
+         * next record of another is that event, numbered after every one
+         * read, so after a sync event held here, behind which all it
+         * brings would wait. Waiting for it cannot help. (Lock-bound
+         * programs held a million events before a waiting load went on,
+         * when a thread in pthread_join or a lock's next event was to
+         * come.) */
+        bool parked = min != UINT64_MAX && i != rt->reading;
+        if (s->head == s->n) {
+            if (!parked)
+                return false; /* its next records may help */
+            continue;
+        }
+        if (s->waiting)
+            continue;
+        /* Its head can go (drain's rules; the next drain takes it), or
+         * the sync event it waits for is still to be read and may help. */
+        const struct ev *e = &s->q[s->head];
+        bool bound = e->type == EV_ACCESS && e->kind;
+        if (e->type == EV_SYNC ? e->seq == min
+                               : !bound || s->first_sync == min || (s->first_sync == UINT64_MAX && !parked))
             return false;
     }
     return true;
@@ -1043,8 +1063,9 @@ static int detect_event(struct racetrace *rt, struct stream *s, const struct ev 
      * ones are held (the reader gives them in order: any held is earlier). */
     if (s->head < s->n || (e->type == EV_SYNC && first_held_sync(rt) != UINT64_MAX) ||
         (e->type == EV_ACCESS && e->kind)) {
-        /* After a system call or a long run, LATE loads go now. */
-        if ((rc = push(rt, s, e)) == 0 && (e->type == EV_SYSCALL || s->n - s->head == LATE_SPAN))
+        /* After a system call or a long run, LATE loads go now; a sync
+         * event may let the accesses bound to it go. */
+        if ((rc = push(rt, s, e)) == 0 && (e->type == EV_SYSCALL || e->type == EV_SYNC || s->n - s->head == LATE_SPAN))
             rc = drain(rt);
     } else if ((rc = apply(rt, s, e, true)) == TT_RACE_WAIT) {
         if ((rc = push(rt, s, e)) == 0)
@@ -1067,6 +1088,8 @@ static int deliver_ahead(struct racetrace *rt, const struct ev *e, size_t stream
 {
     struct stream *s = &rt->streams[stream];
     s->seen = true;
+    if (event && e->type == EV_SYNC)
+        rt->reading = stream;
     return event ? detect_event(rt, s, e) : 0;
 }
 
