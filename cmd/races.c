@@ -492,6 +492,7 @@ static void json_end(const struct report *rp)
     json_u64("waits", st->det.waits);
     json_u64("forced", st->forced);
     json_u64("early", st->early);
+    json_u64("max_held", st->max_held);
     json_u64("lost", st->lost);
     json_u64("memory", st->det.memory);
     printf(",\"seconds\":%.3f,\"cpu_seconds\":%.3f", rp->seconds, rp->cpu_seconds);
@@ -613,9 +614,11 @@ static int analyse(const char *path, bool temporary, const struct options *o)
         fprintf(stderr,
                 "tcgtrace races: %" PRIu64 " records, %" PRIu64 " threads, %" PRIu64 " accesses (%" PRIu64
                 " to %" PRIu64 " synchronisation locations, %" PRIu64 " to pages of one thread), %" PRIu64
-                " waits, %" PRIu64 " forced, %" PRIu64 " early, %.1f MiB, %.2f s, %.2f s of CPU (%.1f M accesses/s)\n",
+                " waits, %" PRIu64 " forced, %" PRIu64 " early, %" PRIu64 " held at most, %.1f MiB, %.2f s, %.2f s of CPU"
+                " (%.1f M accesses/s)\n",
                 rp.st.records, d->threads, d->accesses + d->atomic_accesses, d->atomic_accesses, d->sync_locations,
-                d->private_accesses, d->waits, rp.st.forced, rp.st.early, (double)d->memory / 1048576, rp.seconds, rp.cpu_seconds,
+                d->private_accesses, d->waits, rp.st.forced, rp.st.early, rp.st.max_held, (double)d->memory / 1048576,
+                rp.seconds, rp.cpu_seconds,
                 rp.cpu_seconds > 0 ? (double)(d->accesses + d->atomic_accesses) / rp.cpu_seconds / 1e6 : 0.0);
     }
 
