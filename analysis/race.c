@@ -495,7 +495,7 @@ static int check_word(struct tt_race *r, const struct access *acc, struct shadow
     struct shadow_cell *c = shadow_cells(&r->shadow, p, w, off, len, &n);
     if (!c)
         return -ENOMEM;
-    uint64_t g = len / n;
+    uint64_t g = 8u >> p->level[w]; /* len / n, without a division */
     for (unsigned i = 0; i < n; i++) {
         uint64_t granule = a + i * g;
         int rc = write ? check_write(r, acc, &c[i], granule) : check_read(r, acc, &c[i], granule);
