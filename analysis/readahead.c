@@ -15,6 +15,9 @@
 struct batch {
     struct tt_record rec[BATCH];
     size_t n;
+    /* Module paths copied into it: a batch without any is not read again
+     * to free them (the consumer has it in its cache, not this thread). */
+    size_t modules;
     bool end;             /* the reader answered rc after rec[n - 1] */
     int rc;
     struct tt_error err;
@@ -40,17 +43,22 @@ struct readahead {
 
 static void batch_clear(struct batch *b)
 {
-    for (size_t i = 0; i < b->n; i++)
-        if (b->rec[i].kind == TT_MODULE)
+    for (size_t i = 0; i < b->n && b->modules; i++)
+        if (b->rec[i].kind == TT_MODULE) {
             free((char *)b->rec[i].module.path);
+            b->modules--;
+        }
     b->n = 0;
 }
 
 /* Copies what outlives the reader's next call. false: out of memory. */
-static bool keep(struct tt_record *rec)
+static bool keep(struct batch *b, struct tt_record *rec)
 {
-    if (rec->kind == TT_MODULE)
-        return (rec->module.path = strdup(rec->module.path)) != NULL;
+    if (rec->kind == TT_MODULE) {
+        if (!(rec->module.path = strdup(rec->module.path)))
+            return false;
+        b->modules++;
+    }
     if (rec->kind == TT_REG)
         rec->reg.value = NULL;
     return true;
@@ -63,7 +71,7 @@ static void fill(struct readahead *ra, struct batch *b)
     while (b->n < BATCH) {
         int rc = tt_reader_read(ra->r, &b->rec[b->n], BATCH - b->n, &b->err);
         for (int i = 0; i < rc; i++, b->n++)
-            if (!keep(&b->rec[b->n])) {
+            if (!keep(b, &b->rec[b->n])) {
                 /* The records after it (their module paths not copied)
                  * are dropped: the error ends the reading there. */
                 rc = tt_error_set(&b->err, TT_E_NOMEM, 0, "out of memory");
