@@ -662,7 +662,7 @@ static int share_page(struct tt_race *r, uint64_t pn)
 }
 
 /* Learning: t touched page pn. */
-static int own_page(struct tt_race *r, struct rthread *t, uint64_t pn)
+static inline int own_page(struct tt_race *r, struct rthread *t, uint64_t pn)
 {
     uint64_t *known = &t->own_pages[pn % OWN_PAGES];
     if (*known >> 1 == pn)

@@ -690,7 +690,7 @@ static uint64_t rmw_stored(const struct racetrace *rt, const struct stream *s, c
 }
 
 /* The event a record makes; false for a record that makes none. */
-static inline bool to_event(struct racetrace *rt, struct stream *s, const struct tt_record *rec, struct ev *e)
+static inline __attribute__((always_inline)) bool to_event(struct racetrace *rt, struct stream *s, const struct tt_record *rec, struct ev *e)
 {
     switch (rec->kind) {
     case TT_MEM: {
