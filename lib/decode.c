@@ -351,7 +351,7 @@ static inline __attribute__((always_inline)) int mem(struct tt_dstate *st, struc
 /* One access of a run, in->p right after its tag. Each call returns one
  * access and stays on the tag, but for the last, which a physical address
  * may complete. */
-static inline int run_access(struct tt_dstate *st, struct tt_defs *defs, struct in *in, uint8_t tag,
+static inline __attribute__((always_inline)) int run_access(struct tt_dstate *st, struct tt_defs *defs, struct in *in, uint8_t tag,
                              struct tt_record *r)
 {
     const uint8_t *after = in->p, *end = in->end;
@@ -365,9 +365,12 @@ static inline int run_access(struct tt_dstate *st, struct tt_defs *defs, struct 
     return rc;
 }
 
-int tt_decode_mems(struct tt_dstate *st, struct tt_defs *defs, const uint8_t **pp, const uint8_t *end,
+int tt_decode_mems(struct tt_dstate *caller, struct tt_defs *defs, const uint8_t **pp, const uint8_t *end,
                    uint32_t stream, struct tt_record *recs, size_t max, size_t *n, char *why, size_t whylen)
 {
+    /* A copy the records cannot alias: the compiler keeps its fields in
+     * registers across the byte-sized stores into the records. */
+    struct tt_dstate local = *caller, *st = &local;
     struct in in = { *pp, end, why, whylen };
     size_t k = 0;
     int rc = 0;
@@ -402,6 +405,7 @@ int tt_decode_mems(struct tt_dstate *st, struct tt_defs *defs, const uint8_t **p
         }
         recs[k++].stream = stream;
     }
+    *caller = local;
     *pp = in.p;
     *n = k;
     return rc < 0 ? rc : 0;
