@@ -45,9 +45,23 @@ bool tt_get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
 
 static inline bool varint(struct in *in, uint64_t *v)
 {
-    /* Most are one byte: no call for them. */
-    if (in->p < in->end && *in->p < 0x80) {
-        *v = *in->p++;
+    /* Most are one byte, nearly all the others two or three (an address's
+     * stride): no call for them. */
+    const uint8_t *p = in->p;
+    if (p < in->end && p[0] < 0x80) {
+        *v = p[0];
+        in->p = p + 1;
+        return true;
+    }
+    if (in->end - p >= 3 && (p[1] < 0x80 || p[2] < 0x80)) {
+        uint64_t r = (uint64_t)(p[0] & 0x7f) | (uint64_t)(p[1] & 0x7f) << 7;
+        if (p[1] < 0x80) {
+            in->p = p + 2;
+        } else {
+            r |= (uint64_t)p[2] << 14;
+            in->p = p + 3;
+        }
+        *v = r;
         return true;
     }
     return tt_get_varint(&in->p, in->end, v);
