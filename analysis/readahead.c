@@ -36,7 +36,8 @@ struct readahead {
     bool stop;
     /* The reading thread waits for half the batches to be free, not
      * one: each wake-up then fills several (the decoding is faster than
-     * the detector, and a wake-up per batch cost a tenth of the time). */
+     * the detector, and a wake-up per batch was 7% of the samples on
+     * memwalk). */
     bool producer_waits;
     struct batch b[NBATCH];
     unsigned cur; /* the batch the consumer reads */
