@@ -10,6 +10,8 @@
 #include "spin.h"
 #include "syncvar.h"
 
+#define OWN_PAGES 8
+
 struct rthread {
     uint64_t tid;
     uint32_t idx;
@@ -31,14 +33,12 @@ struct rthread {
      * on, in the detecting pass one private to it; plus 0 for one that is
      * not private to it (in the detecting pass a page only ever stops
      * being private). UINT64_MAX: none. */
-    uint64_t own_pages[8];
+    uint64_t own_pages[OWN_PAGES];
     /* Who the thread is in tt_race.owner: its tid, and above bit 32 how
      * many threads had that tid before it (the kernel reuses a tid; the
      * threads with one tid follow each other in both passes). */
     uint64_t owner_id;
 };
-
-#define OWN_PAGES 8
 
 /* In tt_race.owner: a page more than one thread touched. */
 #define OWNER_SHARED UINT64_MAX
@@ -509,7 +509,7 @@ static int check_word(struct tt_race *r, const struct access *acc, struct shadow
     struct shadow_cell *c = shadow_cells(&r->shadow, p, w, off, len, &n);
     if (!c)
         return -ENOMEM;
-    uint64_t g = len / n;
+    uint64_t g = 8u >> p->level[w]; /* len / n, without a division */
     for (unsigned i = 0; i < n; i++) {
         uint64_t granule = a + i * g;
         int rc = write ? check_write(r, acc, &c[i], granule) : check_read(r, acc, &c[i], granule);
@@ -676,7 +676,7 @@ static int share_page(struct tt_race *r, uint64_t pn)
 }
 
 /* Learning: t touched page pn. */
-static int own_page(struct tt_race *r, struct rthread *t, uint64_t pn)
+static inline int own_page(struct tt_race *r, struct rthread *t, uint64_t pn)
 {
     uint64_t *known = &t->own_pages[pn % OWN_PAGES];
     if (*known >> 1 == pn)

@@ -693,7 +693,7 @@ static uint64_t rmw_stored(const struct racetrace *rt, const struct stream *s, c
 }
 
 /* The event a record makes; false for a record that makes none. */
-static inline bool to_event(struct racetrace *rt, struct stream *s, const struct tt_record *rec, struct ev *e)
+static inline __attribute__((always_inline)) bool to_event(struct racetrace *rt, struct stream *s, const struct tt_record *rec, struct ev *e)
 {
     switch (rec->kind) {
     case TT_MEM: {
@@ -1081,17 +1081,8 @@ static int detect_event(struct racetrace *rt, struct stream *s, const struct ev 
     return rc;
 }
 
-/* How many records racetrace_detect reads ahead of the detector. */
+/* How far ahead of the detector the shadow of accesses is prefetched. */
 #define AHEAD 8
-
-static int deliver_ahead(struct racetrace *rt, const struct ev *e, size_t stream, bool event)
-{
-    struct stream *s = &rt->streams[stream];
-    s->seen = true;
-    if (event && e->type == EV_SYNC)
-        rt->reading = stream;
-    return event ? detect_event(rt, s, e) : 0;
-}
 
 static int detect(struct racetrace *rt, struct readahead *r, struct tt_error *err)
 {
@@ -1105,41 +1096,28 @@ static int detect(struct racetrace *rt, struct readahead *r, struct tt_error *er
     heap_clear(&rt->heap);
     u64map_free(&rt->thread_of);
     rt->nthreads = 0;
-    /* Records turn into events AHEAD records before they go to the
-     * detector, in the same order, their shadow prefetched meanwhile:
-     * shadow cache misses were most of the detector's time. Turning a
-     * record into an event reads nothing that delivering changes. */
-    struct {
-        struct ev e;
-        size_t stream; /* an index: a new stream moves the others */
-        bool event;
-    } ahead[AHEAD];
-    unsigned next = 0, pending = 0;
+    /* The shadow of the access AHEAD records on is prefetched while these
+     * go: shadow cache misses were most of the detector's time. */
     const struct tt_record *recs;
     while ((rc = readahead_batch(r, &recs, err)) > 0) {
         for (const struct tt_record *rec = recs; rec < recs + rc; rec++) {
             struct stream *s;
+            struct ev e;
             rt->st.records++;
+            if (rec + AHEAD < recs + rc && rec[AHEAD].kind == TT_MEM)
+                tt_race_prefetch(rt->det, rec[AHEAD].mem.vaddr);
             if ((drc = meta_record(rt, rec)) < 0)
                 return read_error(drc, err);
             if (rec->stream == TT_STREAM_META)
                 continue;
             if (!(s = stream_of(rt, rec->stream)))
                 return read_error(-ENOMEM, err);
-            if (pending == AHEAD &&
-                (drc = deliver_ahead(rt, &ahead[next].e, ahead[next].stream, ahead[next].event)) < 0)
+            s->seen = true;
+            if (rec->kind == TT_SYNC)
+                rt->reading = (size_t)(s - rt->streams);
+            if (to_event(rt, s, rec, &e) && (drc = detect_event(rt, s, &e)) < 0)
                 return read_error(drc, err);
-            pending += pending < AHEAD;
-            ahead[next].stream = (size_t)(s - rt->streams);
-            if ((ahead[next].event = to_event(rt, s, rec, &ahead[next].e)) && ahead[next].e.type == EV_ACCESS)
-                tt_race_prefetch(rt->det, ahead[next].e.addr);
-            next = (next + 1) % AHEAD;
         }
-    }
-    for (; pending; pending--) {
-        unsigned k = (next + AHEAD - pending) % AHEAD;
-        if ((drc = deliver_ahead(rt, &ahead[k].e, ahead[k].stream, ahead[k].event)) < 0)
-            return read_error(drc, err);
     }
     /* The end (or as far as the trace could be read): what is held goes,
      * waiting loads first as the order allows; an atomic instruction whose

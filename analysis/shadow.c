@@ -132,9 +132,10 @@ struct shadow_cell *shadow_cells(struct shadow *s, struct shadow_page *p, unsign
         p->level[w] = (uint8_t)level;
         cur = level;
     }
-    unsigned g = 8u >> cur;
-    *n = len / g;
-    return cur ? p->slot[w].split + off / g : &p->slot[w].cell;
+    /* Granules of 8 >> cur bytes: shifts, not divisions (slow, and one
+     * for every access checked). */
+    *n = len >> (3 - cur);
+    return cur ? p->slot[w].split + (off >> (3 - cur)) : &p->slot[w].cell;
 }
 
 void shadow_collapse(struct shadow *s, struct shadow_page *p, unsigned w)

@@ -45,9 +45,23 @@ bool tt_get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
 
 static inline bool varint(struct in *in, uint64_t *v)
 {
-    /* Most are one byte: no call for them. */
-    if (in->p < in->end && *in->p < 0x80) {
-        *v = *in->p++;
+    /* Most are one byte, nearly all the others two or three (an address's
+     * stride): no call for them. */
+    const uint8_t *p = in->p;
+    if (p < in->end && p[0] < 0x80) {
+        *v = p[0];
+        in->p = p + 1;
+        return true;
+    }
+    if (in->end - p >= 3 && (p[1] < 0x80 || p[2] < 0x80)) {
+        uint64_t r = (uint64_t)(p[0] & 0x7f) | (uint64_t)(p[1] & 0x7f) << 7;
+        if (p[1] < 0x80) {
+            in->p = p + 2;
+        } else {
+            r |= (uint64_t)p[2] << 14;
+            in->p = p + 3;
+        }
+        *v = r;
         return true;
     }
     return tt_get_varint(&in->p, in->end, v);
@@ -219,9 +233,15 @@ void tt_dstate_free(struct tt_dstate *st)
 }
 
 /* The n-byte little-endian residual of a value. */
-static bool residual(struct in *in, unsigned n, uint64_t *z)
+static inline bool residual(struct in *in, unsigned n, uint64_t *z)
 {
     const uint8_t *b;
+    if (in->end - in->p >= 8) {
+        /* One load of 8 bytes, masked, not a loop over n. */
+        *z = n ? tt_le64(in->p) & (~0ull >> (64 - 8 * n)) : 0;
+        in->p += n;
+        return true;
+    }
     if (!bytes(in, &b, n))
         return false;
     *z = 0;
@@ -345,7 +365,7 @@ static inline __attribute__((always_inline)) int mem(struct tt_dstate *st, struc
 /* One access of a run, in->p right after its tag. Each call returns one
  * access and stays on the tag, but for the last, which a physical address
  * may complete. */
-static inline int run_access(struct tt_dstate *st, struct tt_defs *defs, struct in *in, uint8_t tag,
+static inline __attribute__((always_inline)) int run_access(struct tt_dstate *st, struct tt_defs *defs, struct in *in, uint8_t tag,
                              struct tt_record *r)
 {
     const uint8_t *after = in->p, *end = in->end;
@@ -359,15 +379,21 @@ static inline int run_access(struct tt_dstate *st, struct tt_defs *defs, struct 
     return rc;
 }
 
-int tt_decode_mems(struct tt_dstate *st, struct tt_defs *defs, const uint8_t **pp, const uint8_t *end,
+int tt_decode_mems(struct tt_dstate *caller, struct tt_defs *defs, const uint8_t **pp, const uint8_t *end,
                    uint32_t stream, struct tt_record *recs, size_t max, size_t *n, char *why, size_t whylen)
 {
+    /* A copy the records cannot alias: the compiler keeps its fields in
+     * registers across the byte-sized stores into the records. */
+    struct tt_dstate local = *caller, *st = &local;
     struct in in = { *pp, end, why, whylen };
     size_t k = 0;
     int rc = 0;
     while (k < max && in.p < end) {
         const uint8_t *at = in.p;
         uint8_t tag = *in.p++;
+        /* The records' memory was the reader's of the batch last: asked
+         * for ahead, not at the first store into each line. */
+        __builtin_prefetch((void *)((uintptr_t)&recs[k] + 16 * sizeof *recs), 1);
         if (tag >= TT_TAG_MEM && tag < TT_TAG_MEM_PHYS) {
             rc = mem(st, defs, &in, tag, &recs[k]);
         } else if (tag >= TT_TAG_MEM_RUN && tag <= TT_TAG_MEM_RUN_LAST) {
@@ -396,6 +422,7 @@ int tt_decode_mems(struct tt_dstate *st, struct tt_defs *defs, const uint8_t **p
         }
         recs[k++].stream = stream;
     }
+    *caller = local;
     *pp = in.p;
     *n = k;
     return rc < 0 ? rc : 0;

@@ -169,7 +169,7 @@ const struct tt_header *tt_reader_header(const struct tt_reader *r);
  * (tt_status), after every record of the whole chunks before it. Calling
  * again after 0 or an error returns the same. */
 int tt_reader_next(struct tt_reader *r, struct tt_record *rec, struct tt_error *err);
-/* Up to max (<= INT_MAX) records into recs, the ones tt_reader_next would
+/* Up to max (1 to INT_MAX) records into recs, the ones tt_reader_next would
  * return one by one: how many (> 0), else as tt_reader_next 0 at the end
  * or an error (after the records before it). Pointers in them stay valid
  * until the next call. Faster on runs of memory accesses. */
