@@ -9,7 +9,7 @@
 #include "../../analysis/readahead.h"
 #include "test_format_gen.h"
 
-enum { NSTREAMS = 3, RECORDS = 30000 };
+enum { NSTREAMS = 3, RECORDS = 100000 };
 
 static struct expect want[NSTREAMS];
 
