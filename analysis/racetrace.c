@@ -793,22 +793,34 @@ static int learn_insn(struct racetrace *rt, struct stream *s, const struct tt_re
     return tt_race_access(rt->det, s->tid, rec->sync.pc, rec->sync.addr, size, flags, 0);
 }
 
+/* Takes what a record holds for the whole trace (records lost, modules),
+ * then finds its stream: 1 with *s set, 0 for the metadata stream's, or an
+ * error. Both passes open each record so. */
+static inline int record_stream(struct racetrace *rt, const struct tt_record *rec, struct stream **s,
+                                struct tt_error *err)
+{
+    int drc = meta_record(rt, rec);
+    if (drc < 0)
+        return read_error(drc, err);
+    if (rec->stream == TT_STREAM_META)
+        return 0;
+    if (!(*s = stream_of(rt, rec->stream)))
+        return read_error(-ENOMEM, err);
+    return 1;
+}
+
 static int learn(struct racetrace *rt, struct readahead *r, struct tt_error *err)
 {
     const struct tt_record *recs;
     int rc;
     while ((rc = readahead_batch(r, &recs, err)) > 0) {
         for (const struct tt_record *rec = recs; rec < recs + rc; rec++) {
-            int drc;
             struct stream *s;
             struct ev e;
-            if ((drc = meta_record(rt, rec)) < 0)
-                return read_error(drc, err);
-            if (rec->stream == TT_STREAM_META)
-                continue;
-            if (!(s = stream_of(rt, rec->stream)))
-                return read_error(-ENOMEM, err);
-            if (!to_event(rt, s, rec, &e))
+            int drc = record_stream(rt, rec, &s, err);
+            if (drc < 0)
+                return drc;
+            if (!drc || !to_event(rt, s, rec, &e))
                 continue;
             if (e.type == EV_SYNC && (is_insn_event(e.kind) || is_fence_event(e.kind)) &&
                 (drc = learn_insn(rt, s, rec, e.flags)) < 0)
@@ -1106,12 +1118,11 @@ static int detect(struct racetrace *rt, struct readahead *r, struct tt_error *er
             rt->st.records++;
             if (rec + AHEAD < recs + rc && rec[AHEAD].kind == TT_MEM)
                 tt_race_prefetch(rt->det, rec[AHEAD].mem.vaddr);
-            if ((drc = meta_record(rt, rec)) < 0)
-                return read_error(drc, err);
-            if (rec->stream == TT_STREAM_META)
+            if ((drc = record_stream(rt, rec, &s, err)) <= 0) {
+                if (drc < 0)
+                    return drc;
                 continue;
-            if (!(s = stream_of(rt, rec->stream)))
-                return read_error(-ENOMEM, err);
+            }
             s->seen = true;
             if (rec->kind == TT_SYNC)
                 rt->reading = (size_t)(s - rt->streams);
