@@ -85,7 +85,12 @@ for arch in x86_64 x86_64-nopie aarch64 riscv64; do
             race "$arch" "$g"
             rc=$?
         fi
-        [ $rc = 0 ] && [ "$(q "$T/$arch-$g.json" 'len(d["races"])')" = 0 ] || failed="$failed $g($rc)"
+        if ! { [ $rc = 0 ] && [ "$(q "$T/$arch-$g.json" 'len(d["races"])')" = 0 ]; }; then
+            failed="$failed $g($rc)"
+            # What it said, on stderr: prove shows it even when not verbose.
+            { echo "# $arch $g: exit status $rc"; sed 's/^/#   /' "$T/$arch-$g.err"
+              q "$T/$arch-$g.json" '"\n".join("#   race: " + x["current"]["frames"][0]["location"] + " vs " + x["previous"]["frames"][0]["location"] for x in d["races"])' 2>/dev/null; } >&2
+        fi
     done
     [ -n "$retried" ] && echo "# $arch: run again after a report:$retried"
     is "${failed:-none}" none "$arch: no race reported in$(echo $silent | sed 's/ /, /g')"
