@@ -20,7 +20,8 @@ static struct tt_header header(void)
     };
 }
 
-/* Reads path and compares each stream's records with want[stream]. */
+/* Reads path and compares each stream's records with want[stream], then
+ * the header roundtrip writes and the trailer. */
 static int check_trace(const char *path, unsigned flags, struct expect *want, unsigned nstreams,
                        char *why, size_t whylen)
 {
@@ -30,42 +31,7 @@ static int check_trace(const char *path, unsigned flags, struct expect *want, un
         snprintf(why, whylen, "open: %s", err.msg);
         return 0;
     }
-    size_t pos[64] = { 0 };
-    struct tt_record rec;
-    int rc, pass = 1;
-    uint64_t last_gseq = 0, nrec = 0;
-    while (pass && (rc = tt_reader_next(r, &rec, &err)) > 0) {
-        nrec++;
-        if (rec.stream >= nstreams || pos[rec.stream] >= want[rec.stream].n) {
-            snprintf(why, whylen, "record %llu: unexpected stream %u", (unsigned long long)nrec, rec.stream);
-            pass = 0;
-            break;
-        }
-        char d[200];
-        if (!record_equal(&rec, &want[rec.stream].recs[pos[rec.stream]], d, sizeof d)) {
-            snprintf(why, whylen, "stream %u record %zu: %s", rec.stream, pos[rec.stream], d);
-            pass = 0;
-        }
-        pos[rec.stream]++;
-        if ((flags & TT_READ_MERGED) && rec.kind == TT_SYNC) {
-            if (rec.sync.gseq <= last_gseq) {
-                snprintf(why, whylen, "merged: sync %llu after %llu", (unsigned long long)rec.sync.gseq,
-                         (unsigned long long)last_gseq);
-                pass = 0;
-            }
-            last_gseq = rec.sync.gseq;
-        }
-    }
-    if (pass && rc < 0) {
-        snprintf(why, whylen, "read: %s", err.msg);
-        pass = 0;
-    }
-    for (unsigned i = 0; pass && i < nstreams; i++) {
-        if (pos[i] != want[i].n) {
-            snprintf(why, whylen, "stream %u: %zu records, want %zu", i, pos[i], want[i].n);
-            pass = 0;
-        }
-    }
+    int pass = expect_read(r, flags, want, nstreams, record_equal, why, whylen);
     const struct tt_header *h = tt_reader_header(r);
     if (pass && (strcmp(h->arch, "riscv64") || h->page_size != 4096 || h->argc != 3 ||
                strcmp(h->argv[2], "a b") || h->start_time_ns != 1700000000123456789ull ||

@@ -364,6 +364,55 @@ static inline int record_equal(const struct tt_record *got, const struct tt_reco
     return 1;
 }
 
+/* Reads every record of r, opened with flags, and compares each stream's
+ * records with want[stream] (nstreams of them, at most 64) by equal; in
+ * merged order the sync events must also come in increasing number. 1, or
+ * 0 with why set. */
+static inline int expect_read(struct tt_reader *r, unsigned flags, const struct expect *want, unsigned nstreams,
+                              int (*equal)(const struct tt_record *, const struct tt_record *, char *, size_t),
+                              char *why, size_t whylen)
+{
+    size_t pos[64] = { 0 };
+    struct tt_error err;
+    struct tt_record rec;
+    uint64_t last_gseq = 0;
+    int rc;
+    if (nstreams > 64) {
+        snprintf(why, whylen, "%u streams expected, at most 64", nstreams);
+        return 0;
+    }
+    while ((rc = tt_reader_next(r, &rec, &err)) > 0) {
+        char d[200];
+        if (rec.stream >= nstreams || pos[rec.stream] >= want[rec.stream].n) {
+            snprintf(why, whylen, "unexpected record of stream %u", rec.stream);
+            return 0;
+        }
+        if (!equal(&rec, &want[rec.stream].recs[pos[rec.stream]], d, sizeof d)) {
+            snprintf(why, whylen, "stream %u record %zu: %s", rec.stream, pos[rec.stream], d);
+            return 0;
+        }
+        pos[rec.stream]++;
+        if ((flags & TT_READ_MERGED) && rec.kind == TT_SYNC) {
+            if (rec.sync.gseq <= last_gseq) {
+                snprintf(why, whylen, "merged: sync %llu after %llu", (unsigned long long)rec.sync.gseq,
+                         (unsigned long long)last_gseq);
+                return 0;
+            }
+            last_gseq = rec.sync.gseq;
+        }
+    }
+    if (rc < 0) {
+        snprintf(why, whylen, "%s", err.msg);
+        return 0;
+    }
+    for (unsigned i = 0; i < nstreams; i++)
+        if (pos[i] != want[i].n) {
+            snprintf(why, whylen, "stream %u: %zu records, want %zu", i, pos[i], want[i].n);
+            return 0;
+        }
+    return 1;
+}
+
 /* Whether the trace at path (read with flags) holds, in streams 0 and 1,
  * exactly the records of want, compared by equal; else why not. */
 static inline int expect_same_records(const char *path, unsigned flags, const struct expect want[2],
@@ -377,27 +426,7 @@ static inline int expect_same_records(const char *path, unsigned flags, const st
         snprintf(why, whylen, "%s", err.msg);
         return 0;
     }
-    size_t pos[2] = { 0, 0 };
-    struct tt_record rec;
-    int rc, pass = 1;
-    while (pass && (rc = tt_reader_next(r, &rec, &err)) > 0) {
-        char d[200];
-        if (rec.stream > 1 || pos[rec.stream] >= want[rec.stream].n) {
-            snprintf(why, whylen, "unexpected record of stream %u", rec.stream);
-            pass = 0;
-        } else if (!equal(&rec, &want[rec.stream].recs[pos[rec.stream]++], d, sizeof d)) {
-            snprintf(why, whylen, "stream %u record %zu: %s", rec.stream, pos[rec.stream] - 1, d);
-            pass = 0;
-        }
-    }
-    if (pass && rc < 0) {
-        snprintf(why, whylen, "%s", err.msg);
-        pass = 0;
-    }
-    if (pass && (pos[0] != want[0].n || pos[1] != want[1].n)) {
-        snprintf(why, whylen, "%zu and %zu records, want %zu and %zu", pos[0], pos[1], want[0].n, want[1].n);
-        pass = 0;
-    }
+    int pass = expect_read(r, flags, want, 2, equal, why, whylen);
     tt_reader_close(r);
     return pass;
 }
