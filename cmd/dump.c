@@ -560,7 +560,7 @@ int cmd_dump(int argc, char **argv)
         if (lost) {
             fflush(stdout);
             msg_warn("'%s': the recording lost %" PRIu64 " records%s%s", path, lost,
-                     t->write_errno ? ": " : "", t->write_errno ? strerror(t->write_errno) : "");
+                     t->write_errno ? ": " : "", t->write_errno ? tt_lost_reason(t->write_errno) : "");
         }
     }
     tt_reader_close(r);

@@ -77,6 +77,7 @@ struct report {
     double seconds, cpu_seconds; /* the analysis, wall and CPU */
     const char *state;   /* "complete", "cut-short" or "corrupt" */
     const char *problem; /* the reader's error, NULL when complete */
+    int write_errno;     /* why the writer lost records (trailer), or 0 */
     size_t nshown, hidden;
     uint64_t occurrences;
 };
@@ -583,6 +584,12 @@ static int analyse(const char *path, bool temporary, const struct options *o)
         rp.problem = read_err.msg;
     }
     racetrace_stats(rt, &rp.st);
+    /* Records the plugin lost are records in the trace; the ones the
+     * writer lost (a full disk, threads running at execve) its trailer's. */
+    const struct tt_trailer *tr = tt_reader_trailer(r2);
+    for (unsigned k = 0; tr && k < TT_KIND_COUNT; k++)
+        rp.st.lost += tr->lost[k];
+    rp.write_errno = tr ? tr->write_errno : 0;
     rp.threads = racetrace_threads(rt, &rp.nthreads);
 
     struct shown *shown = calloc(n ? n : 1, sizeof *shown);
@@ -625,7 +632,10 @@ static int analyse(const char *path, bool temporary, const struct options *o)
     int status = rp.nshown ? RACES_EXIT : 0;
     if (rp.st.lost) {
         fflush(stdout);
-        msg_warn("the recording lost %" PRIu64 " records: races may be missing, or reported falsely", rp.st.lost);
+        char why[128] = "";
+        if (rp.write_errno)
+            snprintf(why, sizeof why, " (%s)", tt_lost_reason(rp.write_errno));
+        msg_warn("the recording lost %" PRIu64 " records%s: races may be missing, or reported falsely", rp.st.lost, why);
     }
     /* A trace cut short is what an interrupted recording leaves: its
      * races are worth having and say so. A corrupt one is an error. */

@@ -481,8 +481,7 @@ static void summary_bin(const struct follow *f, const char *shown, double wall)
     for (int k = 0; k < TT_KIND_COUNT; k++)
         nlost += t->lost[k];
     if (nlost)
-        snprintf(lost, sizeof lost, "%" PRIu64 " LOST writing (%s)", nlost,
-                 t->write_errno ? strerror(t->write_errno) : "unknown error");
+        snprintf(lost, sizeof lost, "%" PRIu64 " LOST writing (%s)", nlost, tt_lost_reason(t->write_errno));
     fprintf(stderr, "tcgtrace record: '%s': %" PRIu64 " records from %u vCPU%s, %s, %s (%.1f bytes/record), %.2f s\n",
             shown, records, vcpus, vcpus == 1 ? "" : "s", lost, human_size((double)f->size, size, sizeof size),
             records ? (double)f->size / (double)records : 0.0, wall);

@@ -230,7 +230,7 @@ static void text_summary(const struct report *rp)
         }
     }
     if (st->write_errno)
-        printf("%s%s", sep, strerror(st->write_errno));
+        printf("%s%s", sep, tt_lost_reason(st->write_errno));
     printf("%s\n", *sep == ',' || st->write_errno ? ")" : "");
 }
 
@@ -461,7 +461,7 @@ static void json_summary(const struct report *rp)
     printf("},\"lost\":{\"records\":%" PRIu64, st->lost);
     json_lost_kinds("not_recorded", st->lost_plugin);
     json_lost_kinds("not_written", st->lost_writer);
-    json_str_or_null("write_error", st->write_errno ? strerror(st->write_errno) : NULL);
+    json_str_or_null("write_error", st->write_errno ? tt_lost_reason(st->write_errno) : NULL);
     putchar('}');
 }
 

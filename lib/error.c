@@ -1,6 +1,8 @@
 /* Error codes and messages of the trace library. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "tcgtrace/error.h"
 
@@ -20,6 +22,13 @@ const char *tt_strerror(int code)
     case TT_E_INVAL: return "invalid argument";
     }
     return "unknown error";
+}
+
+const char *tt_lost_reason(int write_errno)
+{
+    if (write_errno == ECANCELED)
+        return "threads running guest code when execve replaced the process";
+    return write_errno ? strerror(write_errno) : "unknown error";
 }
 
 int tt_error_set(struct tt_error *err, int code, uint64_t offset, const char *fmt, ...)

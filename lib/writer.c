@@ -76,7 +76,18 @@ struct tt_writer {
     uint64_t nqueued, nwritten, seal_upto;
     unsigned nseals;
     uint64_t seal_req, seal_done;
-    pthread_cond_t sealed; /* a seal is done */
+    pthread_cond_t sealed;   /* a seal is done */
+    pthread_cond_t unsealed; /* owners parked by a seal wait for its end */
+    bool ending;             /* tt_writer_close: parked owners stay parked */
+    /* Per stream id, the records of a thread that was still running guest
+     * code when the seal gave up waiting for it (seal_running): lost if the
+     * process is replaced, so the sealed trailer counts them; per kind too. */
+    uint64_t *seal_lost;
+    uint32_t nseal_lost;
+    uint64_t seal_lost_kind[TT_KIND_COUNT];
+    /* Set while a seal stops the running streams: their owners park at
+     * their next record (tt_stream_handoff). */
+    _Atomic bool sealing;
 
     pthread_t thread;
     bool thread_started;
@@ -296,12 +307,19 @@ static void write_counts(struct tt_writer *w)
     }
 }
 
+/* Records of stream i lost: not written, or buffered by a thread that was
+ * running when the trace was sealed. */
+static uint64_t stream_lost(const struct tt_writer *w, uint32_t i)
+{
+    return (i < w->ntot ? w->tot[i].lost : 0) + (i < w->nseal_lost ? w->seal_lost[i] : 0);
+}
+
 static void write_trailer(struct tt_writer *w)
 {
     write_counts(w);
-    uint32_t n = 1;
-    for (uint32_t i = 0; i < w->ntot; i++)
-        n += w->tot[i].chunks || w->tot[i].lost;
+    uint32_t n = 1, nstreams = w->ntot > w->nseal_lost ? w->ntot : w->nseal_lost;
+    for (uint32_t i = 0; i < nstreams; i++)
+        n += (i < w->ntot && w->tot[i].chunks) || stream_lost(w, i);
     size_t cap = 64 + (size_t)n * 41 + TT_KIND_COUNT * 11;
     struct tt_buf *b = malloc(sizeof *b + cap);
     if (!b) {
@@ -310,29 +328,35 @@ static void write_trailer(struct tt_writer *w)
     }
     uint8_t *p = b->data;
     p = tt_put_varint(p, n);
-    for (uint32_t i = 0; i <= w->ntot; i++) {
-        struct totals *t = i < w->ntot ? &w->tot[i] : &w->meta_tot;
-        if (i < w->ntot && !t->chunks && !t->lost)
+    static const struct totals none;
+    for (uint32_t i = 0; i <= nstreams; i++) {
+        const struct totals *t = i < w->ntot ? &w->tot[i] : i < nstreams ? &none : &w->meta_tot;
+        uint64_t lost = i < nstreams ? stream_lost(w, i) : t->lost;
+        if (i < nstreams && !t->chunks && !lost)
             continue;
-        p = tt_put_varint(p, i < w->ntot ? i : TT_STREAM_META);
+        p = tt_put_varint(p, i < nstreams ? i : TT_STREAM_META);
         p = tt_put_varint(p, t->chunks);
         p = tt_put_varint(p, t->records);
-        p = tt_put_varint(p, t->lost);
+        p = tt_put_varint(p, lost);
     }
     /* Heap events lost are reported (tt_writer_close, stats) but not named
      * here: a reader from before heap events rejects kind 15 in a trailer. */
     uint32_t nk = 0;
-    for (unsigned k = 0; k < TT_KIND_COUNT; k++)
-        nk += k != TT_HEAP && w->lost_kind[k] != 0;
+    bool seal_lost = false;
+    for (unsigned k = 0; k < TT_KIND_COUNT; k++) {
+        nk += k != TT_HEAP && w->lost_kind[k] + w->seal_lost_kind[k] != 0;
+        seal_lost |= w->seal_lost_kind[k] != 0;
+    }
     p = tt_put_varint(p, nk);
     for (unsigned k = 0; k < TT_KIND_COUNT; k++) {
-        if (k != TT_HEAP && w->lost_kind[k]) {
+        if (k != TT_HEAP && w->lost_kind[k] + w->seal_lost_kind[k]) {
             *p++ = (uint8_t)k;
-            p = tt_put_varint(p, w->lost_kind[k]);
+            p = tt_put_varint(p, w->lost_kind[k] + w->seal_lost_kind[k]);
         }
     }
     p = tt_put_varint(p, atomic_load(&w->gseq));
-    p = tt_put_varint(p, (uint64_t)w->werrno);
+    /* ECANCELED says why when no write failed (docs/format.md). */
+    p = tt_put_varint(p, (uint64_t)(w->werrno ? w->werrno : seal_lost ? ECANCELED : 0));
     b->len = (size_t)(p - b->data);
     b->stream = TT_STREAM_TRAILER;
     b->seq = 0;
@@ -380,7 +404,11 @@ static bool may_write(const struct tt_writer *w)
 static void unseal_locked(struct tt_writer *w)
 {
     unseal_file(w);
+    atomic_store(&w->sealing, false);
+    memset(w->seal_lost_kind, 0, sizeof w->seal_lost_kind);
+    w->nseal_lost = 0;
     pthread_cond_signal(&w->work);
+    pthread_cond_broadcast(&w->unsealed);
 }
 
 static void *writer_main(void *arg)
@@ -449,6 +477,7 @@ static void writer_free(struct tt_writer *w)
     free(w->strtab);
     tt_arena_free(&w->arena);
     free(w->tot);
+    free(w->seal_lost);
     free(w->zbuf);
     free(w->hdr);
     ZSTD_freeCCtx(w->cctx);
@@ -457,6 +486,7 @@ static void writer_free(struct tt_writer *w)
     pthread_cond_destroy(&w->work);
     pthread_cond_destroy(&w->freed);
     pthread_cond_destroy(&w->sealed);
+    pthread_cond_destroy(&w->unsealed);
     free(w);
 }
 
@@ -500,6 +530,7 @@ struct tt_writer *tt_writer_open(const char *path, const struct tt_header *hdr,
     pthread_cond_init(&w->work, NULL);
     pthread_cond_init(&w->freed, NULL);
     pthread_cond_init(&w->sealed, NULL);
+    pthread_cond_init(&w->unsealed, NULL);
     w->path = strdup(path);
     w->zcap = ZSTD_compressBound(w->chunk_size);
     w->zbuf = malloc(w->zcap);
@@ -576,6 +607,7 @@ int tt_writer_close(struct tt_writer *w, struct tt_writer_stats *stats, struct t
     /* Still sealed (the process exits during another thread's execve):
      * the flushes below need the writer. */
     pthread_mutex_lock(&w->lock);
+    w->ending = true;
     if (w->nseals) {
         w->nseals = 0;
         unseal_locked(w);
@@ -634,7 +666,7 @@ int tt_writer_close(struct tt_writer *w, struct tt_writer_stats *stats, struct t
 static void stream_reset(struct tt_stream *s)
 {
     s->p = s->buf->data;
-    s->limit = s->buf->data + s->w->chunk_size - TT_STREAM_SLACK;
+    atomic_store_explicit(&s->limit, s->buf->data + s->w->chunk_size - TT_STREAM_SLACK, memory_order_relaxed);
     s->nrec = 0;
     s->next_insn = 0;
     s->last_pc = s->last_vaddr = s->last_phys = s->last_gseq = 0;
@@ -687,13 +719,39 @@ out:
     return s;
 }
 
-void tt_stream_handoff(struct tt_stream *s)
+/* A stream's gate: running (its owner appends), parked (tt_stream_park),
+ * or claimed by a seal that flushes it. */
+enum { GATE_RUNNING, GATE_PARKED, GATE_CLAIMED };
+
+void tt_stream_park(struct tt_stream *s)
+{
+    atomic_store_explicit(&s->gate, GATE_PARKED, memory_order_release);
+}
+
+static void unpark(struct tt_stream *s)
+{
+    uint32_t g = GATE_PARKED;
+    while (!atomic_compare_exchange_weak_explicit(&s->gate, &g, GATE_RUNNING, memory_order_acquire,
+                                                  memory_order_relaxed)) {
+        if (g == GATE_RUNNING)
+            return;
+        if (g == GATE_CLAIMED)
+            sched_yield(); /* a seal is handing the buffer off: briefly */
+        g = GATE_PARKED;
+    }
+}
+
+/* Queues the stream's buffer for the writer and takes a free one. */
+static void handoff(struct tt_stream *s)
 {
     struct tt_writer *w = s->w;
     struct tt_buf *b = s->buf;
-    /* A chunk of extension records alone (heap events) is a chunk too. */
-    if (s->p == b->data)
+    /* A chunk of extension records alone (heap events) is a chunk too.
+     * An empty one stays, with its limit back (a seal may have nulled it). */
+    if (s->p == b->data) {
+        atomic_store_explicit(&s->limit, b->data + w->chunk_size - TT_STREAM_SLACK, memory_order_relaxed);
         return;
+    }
     b->len = (size_t)(s->p - b->data);
     b->nrec = s->nrec;
     /* Extensions are counted per kind but not in nrec. */
@@ -728,51 +786,157 @@ void tt_stream_handoff(struct tt_stream *s)
     stream_reset(s);
 }
 
-void tt_stream_flush(struct tt_stream *s)
+/* The owner's stream under a seal (tt_writer_seal): its buffer is handed
+ * over; it stays parked until the seal is lifted, which only happens if
+ * execve fails. */
+static void seal_wait(struct tt_stream *s)
 {
-    tt_stream_handoff(s);
+    struct tt_writer *w = s->w;
+    tt_stream_park(s);
+    pthread_mutex_lock(&w->lock);
+    while (w->nseals || w->ending)
+        pthread_cond_wait(&w->unsealed, &w->lock);
+    pthread_mutex_unlock(&w->lock);
+    unpark(s);
+    handoff(s); /* nothing to hand: its limit back */
 }
 
-/* A stream's gate: running (its owner appends), parked (tt_stream_park),
- * or claimed by a seal that flushes it. */
-enum { GATE_RUNNING, GATE_PARKED, GATE_CLAIMED };
-
-void tt_stream_park(struct tt_stream *s)
+void tt_stream_handoff(struct tt_stream *s)
 {
-    atomic_store_explicit(&s->gate, GATE_PARKED, memory_order_release);
+    handoff(s);
+    /* After the buffer's new limit: a seal that nulled the old one
+     * before this reset is seen here (the fence pairs with the seal's). */
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&s->w->sealing, memory_order_relaxed))
+        seal_wait(s);
+}
+
+void tt_stream_flush(struct tt_stream *s)
+{
+    handoff(s);
 }
 
 void tt_stream_unpark(struct tt_stream *s)
 {
-    uint32_t g = GATE_PARKED;
-    while (!atomic_compare_exchange_weak_explicit(&s->gate, &g, GATE_RUNNING, memory_order_acquire,
-                                                  memory_order_relaxed)) {
-        if (g == GATE_RUNNING)
-            return;
-        if (g == GATE_CLAIMED)
-            sched_yield(); /* a seal is handing the buffer off: briefly */
-        g = GATE_PARKED;
-    }
+    unpark(s);
+    /* Back from a system call during a seal: no record until its end,
+     * since none after the seal could be written. */
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&s->w->sealing, memory_order_relaxed))
+        seal_wait(s);
 }
 
-/* Flushes the parked streams, whose owners cannot append meanwhile. The
- * array may grow: each stream is looked up under the lock, and streams
- * are never freed before the writer. */
+/* Stream i, or NULL; false past the last. The array may grow: each
+ * stream is looked up under the lock, and streams are never freed before
+ * the writer. */
+static bool stream_at(struct tt_writer *w, uint32_t i, struct tt_stream **s)
+{
+    pthread_mutex_lock(&w->lock);
+    bool more = i < w->nstreams;
+    *s = more ? w->streams[i] : NULL;
+    pthread_mutex_unlock(&w->lock);
+    return more;
+}
+
+static bool running(struct tt_stream *s)
+{
+    return s && atomic_load_explicit(&s->gate, memory_order_acquire) == GATE_RUNNING;
+}
+
+/* Flushes the parked streams, whose owners cannot append meanwhile. */
 static void flush_parked(struct tt_writer *w)
 {
-    for (uint32_t i = 0;; i++) {
-        pthread_mutex_lock(&w->lock);
-        struct tt_stream *s = i < w->nstreams ? w->streams[i] : NULL;
-        bool more = i < w->nstreams;
-        pthread_mutex_unlock(&w->lock);
-        if (!more)
-            break;
+    struct tt_stream *s;
+    for (uint32_t i = 0; stream_at(w, i, &s); i++) {
         uint32_t g = GATE_PARKED;
         if (s && atomic_compare_exchange_strong_explicit(&s->gate, &g, GATE_CLAIMED, memory_order_acquire,
                                                          memory_order_relaxed)) {
-            tt_stream_handoff(s);
+            handoff(s);
             atomic_store_explicit(&s->gate, GATE_PARKED, memory_order_release);
         }
+    }
+}
+
+/* How long a seal waits for the threads running guest code to hand their
+ * buffers over, which each does at its next record. */
+#define SEAL_WAIT_NS 200000000L
+
+static long elapsed_ns(const struct timespec *since)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - since->tv_sec) * 1000000000L + (now.tv_nsec - since->tv_nsec);
+}
+
+/* The records buffered by a thread that did not stop: lost if the process
+ * is replaced. Read while their owner may yet append (it recorded nothing
+ * for SEAL_WAIT_NS): a count as of now, atomically read. */
+static int count_running(struct tt_writer *w)
+{
+    struct tt_stream *s;
+    pthread_mutex_lock(&w->lock);
+    memset(w->seal_lost_kind, 0, sizeof w->seal_lost_kind);
+    w->nseal_lost = 0;
+    uint64_t *lost = realloc(w->seal_lost, w->nstreams * sizeof *lost);
+    if (w->nstreams && !lost) {
+        pthread_mutex_unlock(&w->lock);
+        return ENOMEM;
+    }
+    w->seal_lost = lost;
+    for (uint32_t i = 0; i < w->nstreams; i++) {
+        lost[i] = 0;
+        if (!running(s = w->streams[i]))
+            continue;
+        uint32_t others = 0;
+        for (unsigned k = 0; k < TT_KIND_COUNT; k++) {
+            uint32_t n = __atomic_load_n(&s->nkind[k], __ATOMIC_RELAXED);
+            others += n;
+            if (k != TT_MEM)
+                w->seal_lost_kind[k] += n;
+        }
+        uint32_t nrec = __atomic_load_n(&s->nrec, __ATOMIC_RELAXED);
+        others -= __atomic_load_n(&s->next, __ATOMIC_RELAXED);
+        w->seal_lost_kind[TT_MEM] += nrec > others ? nrec - others : 0;
+        lost[i] = nrec;
+        w->nseal_lost = i + 1;
+    }
+    pthread_mutex_unlock(&w->lock);
+    return 0;
+}
+
+/* Whether a running stream has records buffered: read while its owner
+ * may append, hence atomically. */
+static bool holds_records(struct tt_stream *s)
+{
+    return __atomic_load_n(&s->nrec, __ATOMIC_RELAXED) || __atomic_load_n(&s->next, __ATOMIC_RELAXED);
+}
+
+/* Makes the owner of every running stream hand its buffer over and park,
+ * at its next record (the NULL limit sends it to tt_stream_handoff); waits
+ * for those that hold records, SEAL_WAIT_NS at most: a thread in a loop
+ * that records nothing would hold execve back forever. An empty one parks
+ * at its next record without being waited for; it is looked at twice, so
+ * that a record under way when its limit went is seen. The limits are
+ * nulled again each round: an owner may have reset its own since. */
+static int stop_running(struct tt_writer *w)
+{
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    atomic_store(&w->sealing, true);
+    for (unsigned round = 0;; round++) {
+        bool wait = false;
+        struct tt_stream *s;
+        for (uint32_t i = 0; stream_at(w, i, &s); i++) {
+            if (running(s)) {
+                atomic_store_explicit(&s->limit, NULL, memory_order_relaxed);
+                wait |= round == 0 || holds_records(s);
+            }
+        }
+        if (!wait)
+            return 0;
+        if (elapsed_ns(&start) > SEAL_WAIT_NS)
+            return count_running(w);
+        nanosleep(&(struct timespec){ .tv_nsec = 100000 }, NULL);
     }
 }
 
@@ -785,6 +949,7 @@ int tt_writer_seal(struct tt_writer *w, struct tt_error *err)
     w->seal_upto = UINT64_MAX;
     pthread_cond_signal(&w->work);
     pthread_mutex_unlock(&w->lock);
+    int stop_errno = stop_running(w);
     flush_parked(w);
     pthread_mutex_lock(&w->lock);
     if (w->synchronous) {
@@ -797,7 +962,7 @@ int tt_writer_seal(struct tt_writer *w, struct tt_error *err)
         while (w->seal_done < req)
             pthread_cond_wait(&w->sealed, &w->lock);
     }
-    int e = w->werrno;
+    int e = w->werrno ? w->werrno : stop_errno;
     pthread_mutex_unlock(&w->lock);
     if (!e)
         return 0;

@@ -31,6 +31,11 @@ struct tt_error {
 /* "corrupt trace", "trace cut short", ...; "unknown error" for others. */
 const char *tt_strerror(int code);
 
+/* Why a trailer counts records lost, from its write_errno: the system
+ * error of a failed write, or for ECANCELED (none failed) that their
+ * threads were running guest code when execve replaced the process. */
+const char *tt_lost_reason(int write_errno);
+
 /* Sets err (when not NULL) and returns code. */
 int tt_error_set(struct tt_error *err, int code, uint64_t offset, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

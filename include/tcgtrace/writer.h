@@ -110,8 +110,11 @@ struct tt_buf;
 /* Per-vCPU state: written only by the thread that owns the stream, and
  * aligned so that no other thread's data shares its cache lines. */
 struct tt_stream {
-    uint8_t *p;     /* next free byte */
-    uint8_t *limit; /* hand off once p passes this */
+    uint8_t *p; /* next free byte */
+    /* Hand off once p passes this. A seal sets it to NULL from another
+     * thread, so that the owner's next record goes through the slow path
+     * (tt_stream_handoff), which hands the buffer over: hence atomic. */
+    uint8_t *_Atomic limit;
     uint32_t nrec;
     /* Delta state, reset at each chunk start (docs/format.md). */
     uint32_t next_insn;
@@ -167,7 +170,7 @@ uint32_t tt_stream_string_slow(struct tt_stream *s, const char *str);
  * record, so a record and what completes it stay in one chunk. */
 static inline uint8_t *tt_stream_begin_(struct tt_stream *s)
 {
-    if (__builtin_expect(s->p > s->limit, 0))
+    if (__builtin_expect(s->p > atomic_load_explicit(&s->limit, memory_order_relaxed), 0))
         tt_stream_handoff(s);
     return s->p;
 }

@@ -75,10 +75,11 @@ void procrec_syscall_unpark(struct procrec_thread *t, enum guest_sys sys)
 {
     if (!t->s)
         return;
-    tt_stream_unpark(t->s);
-    /* The process goes on: so does its trace. */
+    /* The process goes on: so does its trace. Unsealed first: the stream
+     * would wait for the end of the seal (tt_stream_unpark). */
     if (seals(sys))
         tt_writer_unseal(writer);
+    tt_stream_unpark(t->s);
 }
 
 /* A loaded ELF object: an mmap of a file at offset 0 whose first bytes are

@@ -9,6 +9,11 @@
  *   segv-thread     a second thread does, while main waits
  *   abort           abort()
  *   execve PATH     execv(PATH), which runs outside QEMU's tracing
+ *   execve-busy PATH  as execve, while a second thread works without end;
+ *                   it stored BUSY to `busy` first
+ *   execve-idle PATH  as execve, while a second thread, which stored BUSY
+ *                   to `busy`, loops on registers alone (it records
+ *                   nothing more: memtrace cannot take its buffer)
  *   spin            works forever, a little at a time (the test kills
  *                   QEMU once a few chunks are out)
  *   signals N       N threads, each interrupted by SIGUSR1 once; the
@@ -25,10 +30,12 @@
 #include <unistd.h>
 
 #define MARKER 0x5eed
+#define BUSY 0xb05e
 #define MAX_THREADS 64
 
 static volatile long cells[64];
 volatile int marker;
+volatile int busy;
 static volatile int slot[MAX_THREADS];
 static volatile sig_atomic_t handled[MAX_THREADS];
 static __thread int self;
@@ -54,6 +61,20 @@ static void *segv_thread(void *arg)
     work(1000);
     marker = MARKER;
     *(volatile int *)(uintptr_t)arg = 1;
+    return NULL;
+}
+
+/* The second thread of execve-busy (arg 0) and execve-idle (arg 1). */
+static void *busy_thread(void *arg)
+{
+    busy = BUSY;
+    work(100);
+    __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
+    if (!arg)
+        for (;;)
+            work(1000);
+    for (unsigned long x = 1;; x = x * 6364136223846793005UL + 1)
+        __asm__ volatile("" : "+r"(x));
     return NULL;
 }
 
@@ -133,7 +154,12 @@ int main(int argc, char **argv)
         *(volatile int *)(uintptr_t)(argc - argc) = 1;
     if (!strcmp(mode, "abort"))
         abort();
-    if (!strcmp(mode, "execve") && argc > 2) {
+    if (!strncmp(mode, "execve", 6) && argc > 2) {
+        if (mode[6]) {
+            pthread_create(&t, NULL, busy_thread, (void *)(long)!strcmp(mode, "execve-idle"));
+            while (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE))
+                usleep(100);
+        }
         execv(argv[2], argv + 2);
         return 98;
     }

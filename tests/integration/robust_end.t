@@ -165,7 +165,27 @@ for p in memtrace execlog; do
     is "$st:$dst:$(cat "$T/derr")" "98:0:" "$p bin, execve fails: the guest goes on (status 98); a whole trace"
     [ "$(syscalls "$T/dump")" -gt "$n" ]
     ok $? "$p bin, execve fails: the system calls after it are recorded too ($n before)"
+    # A thread running guest code at the execve hands its buffer over at
+    # its next record: what it did is in the trace, nothing lost.
+    bin x86_64 "$PLUGINS/lib$p.so" execve-busy /bin/true
+    is "$st:$dst:$(cat "$T/derr")" "0:0:" "$p bin, execve while another thread works: a whole trace, nothing lost"
+    grep -q ' mem store 0x[0-9a-f]* 4 pc 0x[0-9a-f]* value 0x0000b05e$' "$T/dump"
+    ok $? "$p bin, execve while another thread works: that thread's records are in the trace"
 done
+
+# A thread that records nothing more (memtrace, a loop on registers) cannot
+# be made to hand its buffer over: the seal waits for it 0.2 s, then
+# counts what it holds lost, and says why.
+bin x86_64 "$MT" execve-idle /bin/true
+"$TCGTRACE" stats "$T/t.tct" >"$T/stats" 2>&1
+lost=$(sed -n 's/^lost  *\([0-9]*\) records (.*, threads running guest code when execve replaced the process)$/\1/p' \
+    "$T/stats")
+[ "$st:$dst" = "0:0" ] && [ "${lost:-0}" -gt 0 ] &&
+    grep -q "^tcgtrace dump: warning: '$T/t.tct': the recording lost $lost records: threads running guest code when execve replaced the process$" "$T/derr"
+ok $? "memtrace bin, execve while another thread loops on registers: its records counted lost, and why ($lost; $(head -c 300 "$T/derr"))"
+"$TCGTRACE" races "$T/t.tct" >/dev/null 2>"$T/rerr"
+is "$?:$(cat "$T/rerr")" "0:tcgtrace races: warning: the recording lost $lost records (threads running guest code when execve replaced the process): races may be missing, or reported falsely" \
+    "races on that trace: the writer's losses in its warning, with why"
 
 # fork in bin mode: the parent's trace is whole, the child records nothing
 # and says so (execlog_bin.t has execlog's).

@@ -1,7 +1,9 @@
 /* Sealing a trace before execve (tt_writer_seal): the file is then a whole
- * trace of what was recorded, parked streams included and running ones
- * left alone; after tt_writer_unseal (execve failed) the trace goes on and
- * ends whole at close; seals nest; synchronous writers too. */
+ * trace of what was recorded, parked streams included, running ones handed
+ * over at their next record or, when they record nothing, counted lost;
+ * after tt_writer_unseal (execve failed) the trace goes on and ends whole
+ * at close; seals nest; synchronous writers too. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -22,17 +24,18 @@ static void put(struct tt_stream *s, unsigned n)
         tt_put_syscall(s, i, args);
 }
 
-/* What the file holds now: records per stream (0 to 3), and whether it
- * reads to a trailer. */
+/* What the file holds now: records per stream (0 to 3), whether it reads
+ * to a trailer, and the records its trailer says were lost, with why. */
 struct seen {
-    uint64_t recs[4];
+    uint64_t recs[4], lost[4];
+    int why;
     bool whole;
     char err[600];
 };
 
 static struct seen read_trace(const char *path)
 {
-    struct seen r = { { 0 }, false, "" };
+    struct seen r = { { 0 }, { 0 }, 0, false, "" };
     struct tt_error err;
     struct tt_reader *rd = tt_reader_open(path, 0, &err);
     if (!rd) {
@@ -44,7 +47,12 @@ static struct seen read_trace(const char *path)
     while ((rc = tt_reader_next(rd, &rec, &err)) > 0)
         if (rec.stream < 4)
             r.recs[rec.stream]++;
-    r.whole = rc == 0 && tt_reader_trailer(rd);
+    const struct tt_trailer *t = rc == 0 ? tt_reader_trailer(rd) : NULL;
+    r.whole = t != NULL;
+    for (uint32_t i = 0; t && i < t->nstreams; i++)
+        if (t->streams[i].stream < 4)
+            r.lost[t->streams[i].stream] = t->streams[i].lost;
+    r.why = t ? t->write_errno : 0;
     if (rc < 0)
         snprintf(r.err, sizeof r.err, "%s", err.msg);
     tt_reader_close(rd);
@@ -120,17 +128,20 @@ static void threaded(void)
     ok(r.recs[0] == 3000 && r.recs[1] == 1000,
        "sealed: the caller's and the parked thread's records are all in it (%llu, %llu)",
        (unsigned long long)r.recs[0], (unsigned long long)r.recs[1]);
-    ok(r.recs[2] == 0, "sealed: a running thread's buffer is left to it (%llu)", (unsigned long long)r.recs[2]);
+    ok(r.recs[2] == 0 && r.lost[2] == 700 && r.lost[0] == 0 && r.lost[1] == 0 && r.why == ECANCELED,
+       "sealed: a running thread that records nothing has its buffer counted lost (%llu in it, %llu lost, errno %d)",
+       (unsigned long long)r.recs[2], (unsigned long long)r.lost[2], r.why);
 
     /* A second seal on top (another thread's execve): what came since is
      * in its trailer. */
-    tt_stream_unpark(s0);
-    put(s0, 200);
-    tt_stream_park(s0);
+    struct tt_stream *s3 = tt_stream_get(w, 3, &err);
+    put(s3, 200);
+    tt_stream_park(s3);
     ok(tt_writer_seal(w, &err) == 0, "a second seal: no error");
     r = read_trace(path);
-    ok(r.whole && r.recs[0] == 3200, "a second seal: whole, with the records since (%llu)",
-       (unsigned long long)r.recs[0]);
+    ok(r.whole && r.recs[0] == 3000 && r.recs[3] == 200 && r.lost[2] == 700,
+       "a second seal: whole, with the records since, the running thread's counted again (%llu, %llu)",
+       (unsigned long long)r.recs[3], (unsigned long long)r.lost[2]);
     tt_writer_unseal(w);
     r = read_trace(path);
     ok(r.whole, "one unseal of two: still sealed");
@@ -138,9 +149,10 @@ static void threaded(void)
     /* execve failed: the trace goes on. */
     tt_writer_unseal(w);
     r = read_trace(path);
-    ok(!r.whole && r.recs[0] == 3200, "unsealed: the trailer is cut off, the records stay (%s)", r.err);
+    ok(!r.whole && r.recs[0] == 3000, "unsealed: the trailer is cut off, the records stay (%s)", r.err);
     tt_stream_unpark(s0);
-    put(s0, 100);
+    tt_stream_unpark(s3);
+    put(s0, 300);
     for (int i = 0; i < 2; i++) {
         stage(&g[i], 2);
         pthread_join(t[i], NULL);
@@ -148,9 +160,66 @@ static void threaded(void)
     ok(tt_writer_close(w, NULL, &err) == 0, "close: no error");
     r = read_trace(path);
     ok(r.whole && !r.err[0], "closed: a whole trace (%s)", r.err);
-    ok(r.recs[0] == 3300 && r.recs[1] == 1500 && r.recs[2] == 1000,
-       "closed: every record of every stream (%llu, %llu, %llu)", (unsigned long long)r.recs[0],
-       (unsigned long long)r.recs[1], (unsigned long long)r.recs[2]);
+    ok(r.recs[0] == 3300 && r.recs[1] == 1500 && r.recs[2] == 1000 && r.recs[3] == 200,
+       "closed: every record of every stream (%llu, %llu, %llu, %llu)", (unsigned long long)r.recs[0],
+       (unsigned long long)r.recs[1], (unsigned long long)r.recs[2], (unsigned long long)r.recs[3]);
+    ok(!r.lost[2] && !r.why, "closed: none lost (%llu)", (unsigned long long)r.lost[2]);
+}
+
+/* A thread that goes on recording while another seals: it hands its
+ * buffer over at its next record and records nothing more until the seal
+ * is lifted. */
+struct busy {
+    struct tt_stream *s;
+    _Atomic unsigned n; /* records put */
+    _Atomic bool stop;
+};
+
+static void *busy_main(void *arg)
+{
+    struct busy *b = arg;
+    while (!atomic_load(&b->stop)) {
+        put(b->s, 1);
+        atomic_fetch_add(&b->n, 1);
+    }
+    return NULL;
+}
+
+static void running(void)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/running.tct", dir);
+    struct tt_error err;
+    struct tt_writer_options o = { .chunk_size = 64 * 1024 };
+    struct tt_writer *w = tt_writer_open(path, &hdr, &o, &err);
+    struct tt_stream *s0 = tt_stream_get(w, 0, &err);
+    struct busy b = { .s = tt_stream_get(w, 1, &err) };
+    pthread_t t;
+    pthread_create(&t, NULL, busy_main, &b);
+    while (atomic_load(&b.n) < 1000)
+        sched_yield();
+    put(s0, 10);
+    tt_stream_park(s0);
+    ok(tt_writer_seal(w, &err) == 0, "busy: seal, no error");
+    unsigned n = atomic_load(&b.n);
+    struct seen r = read_trace(path);
+    ok(r.whole && r.recs[1] >= 1000 && r.recs[1] + 1 >= n && !r.lost[1],
+       "busy: sealed, the running thread's records are in it (%llu of %u), none lost (%s)",
+       (unsigned long long)r.recs[1], n, r.err);
+    usleep(20000);
+    ok(atomic_load(&b.n) <= n + 1, "busy: it records nothing more while sealed (%u, then %u)", n,
+       atomic_load(&b.n));
+    tt_writer_unseal(w);
+    tt_stream_unpark(s0);
+    while (atomic_load(&b.n) < n + 1000)
+        sched_yield();
+    atomic_store(&b.stop, true);
+    pthread_join(t, NULL);
+    n = atomic_load(&b.n);
+    tt_writer_close(w, NULL, &err);
+    r = read_trace(path);
+    ok(r.whole && r.recs[1] == n && r.recs[0] == 10, "busy: unsealed, it goes on; every record at close (%llu of %u)",
+       (unsigned long long)r.recs[1], n);
 }
 
 /* Back-pressure while sealed: a running thread that fills the queue waits
@@ -200,13 +269,12 @@ static void synchronous(void)
     tt_writer_seal(w, &err);
     struct seen r = read_trace(path);
     ok(r.whole && r.recs[0] == 50, "synchronous: sealed, whole (%s)", r.err);
+    tt_writer_unseal(w);
     tt_stream_unpark(s0);
     put(s0, 50);
     tt_stream_flush(s0);
     r = read_trace(path);
-    ok(!r.whole && r.recs[0] == 100, "synchronous: a hand-off after the seal goes on past the trailer (%s)",
-       r.err);
-    tt_writer_unseal(w);
+    ok(!r.whole && r.recs[0] == 100, "synchronous: unsealed, a hand-off goes on past the trailer (%s)", r.err);
     tt_writer_close(w, NULL, &err);
     r = read_trace(path);
     ok(r.whole && r.recs[0] == 100, "synchronous: whole at close (%s)", r.err);
@@ -217,6 +285,7 @@ int main(void)
     if (!mkdtemp(dir))
         return 1;
     threaded();
+    running();
     held();
     synchronous();
     char cmd[128];
