@@ -858,8 +858,11 @@ static void flush_parked(struct tt_writer *w)
 }
 
 /* How long a seal waits for the threads running guest code to hand their
- * buffers over, which each does at its next record. */
-#define SEAL_WAIT_NS 200000000L
+ * buffers over, which each does at its next record: long enough for one
+ * that another process kept off the CPU (a loaded machine), since what
+ * it holds is lost otherwise; only a thread that records nothing at all
+ * (a loop on registers) delays execve by as much. */
+#define SEAL_WAIT_NS 1000000000L
 
 static long elapsed_ns(const struct timespec *since)
 {

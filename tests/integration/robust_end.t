@@ -174,7 +174,7 @@ for p in memtrace execlog; do
 done
 
 # A thread that records nothing more (memtrace, a loop on registers) cannot
-# be made to hand its buffer over: the seal waits for it 0.2 s, then
+# be made to hand its buffer over: the seal waits for it 1 s, then
 # counts what it holds lost, and says why.
 bin x86_64 "$MT" execve-idle /bin/true
 "$TCGTRACE" stats "$T/t.tct" >"$T/stats" 2>&1
