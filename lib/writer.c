@@ -788,7 +788,9 @@ static void handoff(struct tt_stream *s)
 
 /* The owner's stream under a seal (tt_writer_seal): its buffer is handed
  * over; it stays parked until the seal is lifted, which only happens if
- * execve fails. */
+ * execve fails. Whatever waits for this thread meanwhile (QEMU's
+ * start_exclusive at another thread's exit_group) waits no longer than the
+ * sealing thread's execve: it replaces the process, or fails and unseals. */
 static void seal_wait(struct tt_stream *s)
 {
     struct tt_writer *w = s->w;
