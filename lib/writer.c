@@ -31,6 +31,14 @@ struct strent {
     uint32_t id;
 };
 
+/* What threads still running guest code held when a seal gave up waiting
+ * for them (count_running): records per stream id, and per kind. */
+struct seal_lost {
+    uint64_t *stream;
+    uint32_t n;
+    uint64_t kind[TT_KIND_COUNT];
+};
+
 struct totals {
     uint64_t chunks, records, lost;
     /* Chunks of the stream to store without trying zstd, and how many
@@ -79,12 +87,9 @@ struct tt_writer {
     pthread_cond_t sealed;   /* a seal is done */
     pthread_cond_t unsealed; /* owners parked by a seal wait for its end */
     bool ending;             /* tt_writer_close: parked owners stay parked */
-    /* Per stream id, the records of a thread that was still running guest
-     * code when the seal gave up waiting for it (seal_running): lost if the
-     * process is replaced, so the sealed trailer counts them; per kind too. */
-    uint64_t *seal_lost;
-    uint32_t nseal_lost;
-    uint64_t seal_lost_kind[TT_KIND_COUNT];
+    /* Lost if the process is replaced: the sealed trailer counts them. Its
+     * writer takes them with the seal request. */
+    struct seal_lost seal_lost;
     /* Set while a seal stops the running streams: their owners park at
      * their next record (tt_stream_handoff). */
     _Atomic bool sealing;
@@ -309,17 +314,19 @@ static void write_counts(struct tt_writer *w)
 
 /* Records of stream i lost: not written, or buffered by a thread that was
  * running when the trace was sealed. */
-static uint64_t stream_lost(const struct tt_writer *w, uint32_t i)
+static uint64_t stream_lost(const struct tt_writer *w, const struct seal_lost *sl, uint32_t i)
 {
-    return (i < w->ntot ? w->tot[i].lost : 0) + (i < w->nseal_lost ? w->seal_lost[i] : 0);
+    return (i < w->ntot ? w->tot[i].lost : 0) + (i < sl->n ? sl->stream[i] : 0);
 }
 
-static void write_trailer(struct tt_writer *w)
+/* sl: what a seal counts lost besides (none for the last trailer: at exit
+ * every thread's buffer is written). */
+static void write_trailer(struct tt_writer *w, const struct seal_lost *sl)
 {
     write_counts(w);
-    uint32_t n = 1, nstreams = w->ntot > w->nseal_lost ? w->ntot : w->nseal_lost;
+    uint32_t n = 1, nstreams = w->ntot > sl->n ? w->ntot : sl->n;
     for (uint32_t i = 0; i < nstreams; i++)
-        n += (i < w->ntot && w->tot[i].chunks) || stream_lost(w, i);
+        n += (i < w->ntot && w->tot[i].chunks) || stream_lost(w, sl, i);
     size_t cap = 64 + (size_t)n * 41 + TT_KIND_COUNT * 11;
     struct tt_buf *b = malloc(sizeof *b + cap);
     if (!b) {
@@ -331,7 +338,7 @@ static void write_trailer(struct tt_writer *w)
     static const struct totals none;
     for (uint32_t i = 0; i <= nstreams; i++) {
         const struct totals *t = i < w->ntot ? &w->tot[i] : i < nstreams ? &none : &w->meta_tot;
-        uint64_t lost = i < nstreams ? stream_lost(w, i) : t->lost;
+        uint64_t lost = i < nstreams ? stream_lost(w, sl, i) : t->lost;
         if (i < nstreams && !t->chunks && !lost)
             continue;
         p = tt_put_varint(p, i < nstreams ? i : TT_STREAM_META);
@@ -342,21 +349,21 @@ static void write_trailer(struct tt_writer *w)
     /* Heap events lost are reported (tt_writer_close, stats) but not named
      * here: a reader from before heap events rejects kind 15 in a trailer. */
     uint32_t nk = 0;
-    bool seal_lost = false;
+    bool canceled = false;
     for (unsigned k = 0; k < TT_KIND_COUNT; k++) {
-        nk += k != TT_HEAP && w->lost_kind[k] + w->seal_lost_kind[k] != 0;
-        seal_lost |= w->seal_lost_kind[k] != 0;
+        nk += k != TT_HEAP && w->lost_kind[k] + sl->kind[k] != 0;
+        canceled |= sl->kind[k] != 0;
     }
     p = tt_put_varint(p, nk);
     for (unsigned k = 0; k < TT_KIND_COUNT; k++) {
-        if (k != TT_HEAP && w->lost_kind[k] + w->seal_lost_kind[k]) {
+        if (k != TT_HEAP && w->lost_kind[k] + sl->kind[k]) {
             *p++ = (uint8_t)k;
-            p = tt_put_varint(p, w->lost_kind[k] + w->seal_lost_kind[k]);
+            p = tt_put_varint(p, w->lost_kind[k] + sl->kind[k]);
         }
     }
     p = tt_put_varint(p, atomic_load(&w->gseq));
     /* ECANCELED says why when no write failed (docs/format.md). */
-    p = tt_put_varint(p, (uint64_t)(w->werrno ? w->werrno : seal_lost ? ECANCELED : 0));
+    p = tt_put_varint(p, (uint64_t)(w->werrno ? w->werrno : canceled ? ECANCELED : 0));
     b->len = (size_t)(p - b->data);
     b->stream = TT_STREAM_TRAILER;
     b->seq = 0;
@@ -373,10 +380,20 @@ static void write_trailer(struct tt_writer *w)
 
 /* A sealed trace's trailer: written like the last one, synced, but where
  * the next chunk goes, so that the trace goes on if the process does. */
-static void write_provisional_trailer(struct tt_writer *w)
+/* The seal's losses, for its trailer (lock held). */
+static struct seal_lost take_seal_lost(struct tt_writer *w)
+{
+    struct seal_lost sl = w->seal_lost;
+    memset(&w->seal_lost, 0, sizeof w->seal_lost);
+    return sl;
+}
+
+/* sl: taken with take_seal_lost; freed here. */
+static void write_provisional_trailer(struct tt_writer *w, struct seal_lost sl)
 {
     uint64_t end = w->offset, chunks = atomic_load(&w->st_chunks);
-    write_trailer(w);
+    write_trailer(w, &sl);
+    free(sl.stream);
     w->provisional = w->offset != end;
     w->offset = end;
     atomic_store(&w->st_chunks, chunks);
@@ -405,8 +422,6 @@ static void unseal_locked(struct tt_writer *w)
 {
     unseal_file(w);
     atomic_store(&w->sealing, false);
-    memset(w->seal_lost_kind, 0, sizeof w->seal_lost_kind);
-    w->nseal_lost = 0;
     pthread_cond_signal(&w->work);
     pthread_cond_broadcast(&w->unsealed);
 }
@@ -421,9 +436,10 @@ static void *writer_main(void *arg)
         if (seal_due(w)) {
             uint64_t req = w->seal_req;
             struct tt_buf *meta = take_meta(w);
+            struct seal_lost sl = take_seal_lost(w);
             pthread_mutex_unlock(&w->lock);
             write_meta(w, meta);
-            write_provisional_trailer(w);
+            write_provisional_trailer(w, sl);
             pthread_mutex_lock(&w->lock);
             w->seal_done = req;
             pthread_cond_broadcast(&w->sealed);
@@ -453,7 +469,7 @@ static void *writer_main(void *arg)
     struct tt_buf *meta = take_meta(w);
     pthread_mutex_unlock(&w->lock);
     write_meta(w, meta);
-    write_trailer(w);
+    write_trailer(w, &(struct seal_lost){ 0 });
     return NULL;
 }
 
@@ -477,7 +493,7 @@ static void writer_free(struct tt_writer *w)
     free(w->strtab);
     tt_arena_free(&w->arena);
     free(w->tot);
-    free(w->seal_lost);
+    free(w->seal_lost.stream);
     free(w->zbuf);
     free(w->hdr);
     ZSTD_freeCCtx(w->cctx);
@@ -624,7 +640,7 @@ int tt_writer_close(struct tt_writer *w, struct tt_writer_stats *stats, struct t
         pthread_join(w->thread, NULL);
     } else {
         write_meta(w, take_meta(w));
-        write_trailer(w);
+        write_trailer(w, &(struct seal_lost){ 0 });
     }
     if (close(w->fd) != 0 && !w->werrno)
         w->werrno = errno;
@@ -880,16 +896,16 @@ static int count_running(struct tt_writer *w)
 {
     struct tt_stream *s;
     pthread_mutex_lock(&w->lock);
-    memset(w->seal_lost_kind, 0, sizeof w->seal_lost_kind);
-    w->nseal_lost = 0;
-    uint64_t *lost = realloc(w->seal_lost, w->nstreams * sizeof *lost);
-    if (w->nstreams && !lost) {
+    struct seal_lost *sl = &w->seal_lost;
+    free(sl->stream);
+    memset(sl, 0, sizeof *sl);
+    uint64_t *lost = calloc(w->nstreams ? w->nstreams : 1, sizeof *lost);
+    if (!lost) {
         pthread_mutex_unlock(&w->lock);
         return ENOMEM;
     }
-    w->seal_lost = lost;
+    sl->stream = lost;
     for (uint32_t i = 0; i < w->nstreams; i++) {
-        lost[i] = 0;
         if (!running(s = w->streams[i]))
             continue;
         uint32_t others = 0;
@@ -897,13 +913,13 @@ static int count_running(struct tt_writer *w)
             uint32_t n = __atomic_load_n(&s->nkind[k], __ATOMIC_RELAXED);
             others += n;
             if (k != TT_MEM)
-                w->seal_lost_kind[k] += n;
+                sl->kind[k] += n;
         }
         uint32_t nrec = __atomic_load_n(&s->nrec, __ATOMIC_RELAXED);
         others -= __atomic_load_n(&s->next, __ATOMIC_RELAXED);
-        w->seal_lost_kind[TT_MEM] += nrec > others ? nrec - others : 0;
+        sl->kind[TT_MEM] += nrec > others ? nrec - others : 0;
         lost[i] = nrec;
-        w->nseal_lost = i + 1;
+        sl->n = i + 1;
     }
     pthread_mutex_unlock(&w->lock);
     return 0;
@@ -959,7 +975,7 @@ int tt_writer_seal(struct tt_writer *w, struct tt_error *err)
     pthread_mutex_lock(&w->lock);
     if (w->synchronous) {
         write_meta(w, take_meta(w));
-        write_provisional_trailer(w);
+        write_provisional_trailer(w, take_seal_lost(w));
     } else {
         uint64_t req = ++w->seal_req;
         w->seal_upto = w->nqueued;
