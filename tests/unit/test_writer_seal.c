@@ -5,6 +5,7 @@
  * at close; seals nest; synchronous writers too. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -230,6 +231,48 @@ static void *filler(void *arg)
     return NULL;
 }
 
+/* Two threads seal at once (two execve calls) while a third, running,
+ * records nothing: both seals end, the trace is whole, and the third's
+ * records are counted lost once. */
+static void *sealer(void *arg)
+{
+    struct tt_error err;
+    return (void *)(intptr_t)tt_writer_seal(arg, &err);
+}
+
+static void concurrent(void)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/concurrent.tct", dir);
+    struct tt_error err;
+    struct tt_writer_options o = { .chunk_size = 64 * 1024 };
+    struct tt_writer *w = tt_writer_open(path, &hdr, &o, &err);
+    struct tt_stream *idle = tt_stream_get(w, 2, &err);
+    put(idle, 50);
+    pthread_t t[2];
+    for (uint32_t i = 0; i < 2; i++) {
+        struct tt_stream *s = tt_stream_get(w, i, &err);
+        put(s, 100);
+        tt_stream_park(s); /* in its execve */
+    }
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, sealer, w);
+    void *rc[2];
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], &rc[i]);
+    struct seen r = read_trace(path);
+    ok(!rc[0] && !rc[1] && r.whole && r.recs[0] == 100 && r.recs[1] == 100 && r.lost[2] == 50 && r.why == ECANCELED,
+       "two seals at once: both done, whole, the idle thread's 50 counted lost (%llu, %llu, %llu; %s)",
+       (unsigned long long)r.recs[0], (unsigned long long)r.recs[1], (unsigned long long)r.lost[2], r.err);
+    tt_writer_unseal(w);
+    tt_writer_unseal(w);
+    for (uint32_t i = 0; i < 2; i++)
+        tt_stream_unpark(tt_stream_get(w, i, &err));
+    tt_writer_close(w, NULL, &err);
+    r = read_trace(path);
+    ok(r.whole && r.recs[2] == 50 && !r.lost[2], "two seals at once: after both unseals, every record at close");
+}
+
 static void held(void)
 {
     char path[128];
@@ -286,6 +329,7 @@ int main(void)
         return 1;
     threaded();
     running();
+    concurrent();
     held();
     synchronous();
     char cmd[128];
