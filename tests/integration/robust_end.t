@@ -171,6 +171,9 @@ for p in memtrace execlog; do
     is "$st:$dst:$(cat "$T/derr")" "0:0:" "$p bin, execve while another thread works: a whole trace, nothing lost"
     grep -q ' mem store 0x[0-9a-f]* 4 pc 0x[0-9a-f]* value 0x0000b05e$' "$T/dump"
     ok $? "$p bin, execve while another thread works: that thread's records are in the trace"
+    # The execve fails: the parked thread goes on, the process ends.
+    bin x86_64 "$PLUGINS/lib$p.so" execve-busy "$T/no-such-program"
+    is "$st:$dst:$(cat "$T/derr")" "98:0:" "$p bin, execve fails while another thread works: status 98, whole, nothing lost"
 done
 
 # A thread that records nothing more (memtrace, a loop on registers) cannot
@@ -186,6 +189,8 @@ ok $? "memtrace bin, execve while another thread loops on registers: its records
 "$TCGTRACE" races "$T/t.tct" >/dev/null 2>"$T/rerr"
 is "$?:$(cat "$T/rerr")" "0:tcgtrace races: warning: the recording lost $lost records (threads running guest code when execve replaced the process): races may be missing, or reported falsely" \
     "races on that trace: the writer's losses in its warning, with why"
+bin x86_64 "$MT" execve-idle "$T/no-such-program"
+is "$st:$dst:$(cat "$T/derr")" "98:0:" "memtrace bin, execve fails while another thread loops on registers: nothing lost"
 
 # fork in bin mode: the parent's trace is whole, the child records nothing
 # and says so (execlog_bin.t has execlog's).
