@@ -378,8 +378,6 @@ static void write_trailer(struct tt_writer *w, const struct seal_lost *sl)
     free(b);
 }
 
-/* A sealed trace's trailer: written like the last one, synced, but where
- * the next chunk goes, so that the trace goes on if the process does. */
 /* The seal's losses, for its trailer (lock held). */
 static struct seal_lost take_seal_lost(struct tt_writer *w)
 {
@@ -388,7 +386,9 @@ static struct seal_lost take_seal_lost(struct tt_writer *w)
     return sl;
 }
 
-/* sl: taken with take_seal_lost; freed here. */
+/* A sealed trace's trailer: written like the last one, synced, but where
+ * the next chunk goes, so that the trace goes on if the process does.
+ * sl: taken with take_seal_lost; freed here. */
 static void write_provisional_trailer(struct tt_writer *w, struct seal_lost sl)
 {
     uint64_t end = w->offset, chunks = atomic_load(&w->st_chunks);
