@@ -66,6 +66,7 @@ struct stream {
     uint64_t tid;
     int32_t thread;   /* index in rt->threads, -1 before it is known */
     bool seen;        /* it has had records */
+    uint8_t last_kind; /* of its last record in the learning pass */
     bool dormant;     /* its thread exited: nothing comes before a new one */
     /* Events held back, q[head] to q[n - 1]. */
     struct ev *q;
@@ -820,6 +821,8 @@ static int learn(struct racetrace *rt, struct readahead *r, struct tt_error *err
             int drc = record_stream(rt, rec, &s, err);
             if (drc < 0)
                 return drc;
+            if (drc)
+                s->last_kind = rec->kind;
             if (!drc || !to_event(rt, s, rec, &e))
                 continue;
             if (e.type == EV_SYNC && (is_insn_event(e.kind) || is_fence_event(e.kind)) &&
@@ -828,6 +831,12 @@ static int learn(struct racetrace *rt, struct readahead *r, struct tt_error *err
             if ((drc = apply(rt, s, &e, false)) < 0)
                 return read_error(drc, err);
         }
+    }
+    /* A successful execve never returns: QEMU was replaced. */
+    for (size_t i = 0; i < rt->nstreams; i++) {
+        const struct stream *s = &rt->streams[i];
+        const char *name = s->last_kind == TT_SYSCALL ? sysname(rt->arch, s->sys_num) : NULL;
+        rt->st.execve |= name && (!strcmp(name, "execve") || !strcmp(name, "execveat"));
     }
     return rc;
 }

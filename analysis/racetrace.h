@@ -92,6 +92,10 @@ struct racetrace_stats {
     uint64_t max_held; /* most events held back at once */
     uint64_t lost;     /* records the recording lost */
     uint64_t heap_events; /* allocator calls read (heap events) */
+    /* A thread's last record is an execve (or execveat) with no return:
+     * the program replaced itself there, and what it ran next, outside
+     * QEMU, is not in the trace. */
+    bool execve;
     struct tt_race_stats det;
 };
 

@@ -495,6 +495,7 @@ static void json_end(const struct report *rp)
     json_u64("early", st->early);
     json_u64("max_held", st->max_held);
     json_u64("lost", st->lost);
+    printf(",\"execve\":%s", st->execve ? "true" : "false");
     json_u64("memory", st->det.memory);
     printf(",\"seconds\":%.3f,\"cpu_seconds\":%.3f", rp->seconds, rp->cpu_seconds);
     putchar('}');
@@ -636,6 +637,10 @@ static int analyse(const char *path, bool temporary, const struct options *o)
         if (rp.write_errno)
             snprintf(why, sizeof why, " (%s)", tt_lost_reason(rp.write_errno));
         msg_warn("the recording lost %" PRIu64 " records%s: races may be missing, or reported falsely", rp.st.lost, why);
+    }
+    if (rp.st.execve) {
+        fflush(stdout);
+        msg_warn("the program called execve: what it ran next was not traced, nor looked at for races");
     }
     /* A trace cut short is what an interrupted recording leaves: its
      * races are worth having and say so. A corrupt one is an error. */

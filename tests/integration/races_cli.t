@@ -5,7 +5,7 @@
 # traces cut short (analysed, with a warning) and corrupt (an error); traces
 # it cannot use; usage errors.
 . tests/integration/lib.sh
-plan 35
+plan 37
 
 G=$GUESTS/x86_64
 q() {
@@ -65,6 +65,14 @@ rc=$?
 ok "$([ $rc = 0 ] || [ $rc = 66 ]; echo $?)" "cut short: status 0 or 66 ($rc)"
 is "$(q "$T/cut.json" 'd["state"]')" "cut-short" "cut short: state cut-short"
 ok "$(grep -q "^tcgtrace races: warning: .*cut short" "$T/err"; echo $?)" "cut short: a warning"
+
+# A program that replaces itself (execve) ran its successor untraced: the
+# verdict says so, in the JSON too; one that did not, nothing.
+"$TCGTRACE" races --json -- "$G/robust_end" execve /bin/true >"$T/exec.json" 2>"$T/err"
+is "$?:$(cat "$T/err"):$(q "$T/exec.json" 'd["analysis"]["execve"]')" \
+    "0:tcgtrace races: warning: the program called execve: what it ran next was not traced, nor looked at for races:True" \
+    "execve: a warning, and execve true in the JSON"
+is "$(q "$T/file.json" 'd["analysis"]["execve"]')" "False" "no execve: execve false in the JSON"
 
 # A corrupt one is an error, after what could be read.
 cp "$T/rc.tct" "$T/bad.tct"
