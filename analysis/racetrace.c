@@ -833,11 +833,8 @@ static int learn(struct racetrace *rt, struct readahead *r, struct tt_error *err
         }
     }
     /* A successful execve never returns: QEMU was replaced. */
-    for (size_t i = 0; i < rt->nstreams; i++) {
-        const struct stream *s = &rt->streams[i];
-        const char *name = s->last_kind == TT_SYSCALL ? sysname(rt->arch, s->sys_num) : NULL;
-        rt->st.execve |= name && (!strcmp(name, "execve") || !strcmp(name, "execveat"));
-    }
+    for (size_t i = 0; i < rt->nstreams; i++)
+        rt->st.execve |= rt->streams[i].last_kind == TT_SYSCALL && sys_is_execve(rt->arch, rt->streams[i].sys_num);
     return rc;
 }
 

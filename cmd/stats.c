@@ -29,6 +29,7 @@ struct report {
     size_t top;          /* entries shown per ranking */
     const char *state;   /* "complete", "cut-short" or "corrupt" */
     const char *problem; /* what the reader said, NULL when complete */
+    bool execve;         /* an execve that did not return: the program replaced itself */
 };
 
 /* An output format: one function per part of the report, called in the
@@ -203,6 +204,8 @@ static void text_summary(const struct report *rp)
         printf("state         %s: %s\n", rp->state, rp->problem);
     else
         printf("state         %s\n", rp->state);
+    if (rp->execve)
+        printf("execve        the program replaced itself: what it ran next is not in the trace\n");
     printf("records       %" PRIu64 "\n", st->records);
     printf("threads       %" PRIu64 " on %zu vCPU%s\n", thread_count(st), st->nthreads, st->nthreads == 1 ? "" : "s");
     printf("instructions  %" PRIu64 "\n", st->c.insns);
@@ -446,6 +449,7 @@ static void json_summary(const struct report *rp)
     putchar('}');
     json_str("state", rp->state);
     json_str_or_null("error", rp->problem);
+    printf(",\"execve\":%s", rp->execve ? "true" : "false");
     printf(",\"totals\":{\"records\":%" PRIu64, st->records);
     json_u64("threads", thread_count(st));
     json_u64("vcpus", st->nthreads);
@@ -719,6 +723,10 @@ int cmd_stats(int argc, char **argv)
     if (rc < 0) {
         rp.state = rc == TT_E_TRUNCATED ? "cut-short" : "corrupt";
         rp.problem = read_err.msg;
+    }
+    for (size_t i = 0; i < rp.st->nsyscalls; i++) {
+        const struct stats_syscall *c = &rp.st->syscall[i];
+        rp.execve |= c->calls > c->returns && sys_is_execve(rp.h->arch, c->num);
     }
     if (!sysroot)
         sysroot = guest_trace_sysroot(rp.h);

@@ -4,7 +4,7 @@
 # (tests/integration/stats_v1.txt and .json), --top, exit statuses and
 # messages. No QEMU needed; stats.t runs real guests.
 . tests/integration/lib.sh
-plan 21
+plan 22
 
 G=tests/golden/v1.tct
 E=tests/integration
@@ -80,4 +80,12 @@ is "$?:$(cat "$T/err")" "1:tcgtrace stats: cannot use sysroot '$T/nowhere': No s
 is "$?:$(head -n 1 "$T/err")" "2:tcgtrace stats: --top needs a number, not '-1'" "a bad --top: usage error"
 "$TCGTRACE" stats >/dev/null 2>"$T/err"
 is "$?:$(head -n 1 "$T/err")" "2:tcgtrace stats: no trace given" "no trace: usage error"
+
+# A program that replaced itself (an execve with no return): said in both
+# formats; the golden trace above says execve false.
+run_guest x86_64 -plugin "$PLUGINS/libmemtrace.so,format=bin,out=$T/ex.tct" "$GUESTS/x86_64/robust_end" execve /bin/true
+"$TCGTRACE" stats "$T/ex.tct" | grep -c '^execve        the program replaced itself: what it ran next is not in the trace$' >"$T/n"
+"$TCGTRACE" stats --json "$T/ex.tct" >"$T/ex.json"
+is "$(cat "$T/n"):$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["execve"])' "$T/ex.json")" "1:True" \
+    "execve without return: the line, and execve true in the JSON"
 done_testing
