@@ -187,8 +187,9 @@ lost=$(sed -n 's/^lost  *\([0-9]*\) records (.*, threads running guest code when
     grep -q "^tcgtrace dump: warning: '$T/t.tct': the recording lost $lost records: threads running guest code when execve replaced the process$" "$T/derr"
 ok $? "memtrace bin, execve while another thread loops on registers: its records counted lost, and why ($lost; $(head -c 300 "$T/derr"))"
 "$TCGTRACE" races "$T/t.tct" >/dev/null 2>"$T/rerr"
-is "$?:$(cat "$T/rerr")" "0:tcgtrace races: warning: the recording lost $lost records (threads running guest code when execve replaced the process): races may be missing, or reported falsely" \
-    "races on that trace: the writer's losses in its warning, with why"
+is "$?:$(cat "$T/rerr")" "0:tcgtrace races: warning: the recording lost $lost records (threads running guest code when execve replaced the process): races may be missing, or reported falsely
+tcgtrace races: warning: the program called execve: what it ran next was not traced, nor looked at for races" \
+    "races on that trace: the writer's losses in its warning, with why; and the execve"
 bin x86_64 "$MT" execve-idle "$T/no-such-program"
 is "$st:$dst:$(cat "$T/derr")" "98:0:" "memtrace bin, execve fails while another thread loops on registers: nothing lost"
 
