@@ -87,8 +87,8 @@ struct tt_writer {
     pthread_cond_t sealed;   /* a seal is done */
     pthread_cond_t unsealed; /* owners parked by a seal wait for its end */
     bool ending;             /* tt_writer_close: parked owners stay parked */
-    /* Lost if the process is replaced: the sealed trailer counts them. Its
-     * writer takes them with the seal request. */
+    /* Lost if the process is replaced: the sealed trailer counts them (a
+     * copy, taken with the seal request); the last unseal drops them. */
     struct seal_lost seal_lost;
     /* Set while a seal stops the running streams: their owners park at
      * their next record (tt_stream_handoff). */
@@ -378,11 +378,16 @@ static void write_trailer(struct tt_writer *w, const struct seal_lost *sl)
     free(b);
 }
 
-/* The seal's losses, for its trailer (lock held). */
-static struct seal_lost take_seal_lost(struct tt_writer *w)
+/* A copy of the seals' losses for a trailer (lock held): a nested seal
+ * may count again meanwhile. Short of memory, the per-stream counts go. */
+static struct seal_lost take_seal_lost(const struct tt_writer *w)
 {
     struct seal_lost sl = w->seal_lost;
-    memset(&w->seal_lost, 0, sizeof w->seal_lost);
+    sl.stream = sl.n ? malloc(sl.n * sizeof *sl.stream) : NULL;
+    if (sl.stream)
+        memcpy(sl.stream, w->seal_lost.stream, sl.n * sizeof *sl.stream);
+    else
+        sl.n = 0;
     return sl;
 }
 
@@ -422,6 +427,8 @@ static void unseal_locked(struct tt_writer *w)
 {
     unseal_file(w);
     atomic_store(&w->sealing, false);
+    free(w->seal_lost.stream);
+    memset(&w->seal_lost, 0, sizeof w->seal_lost);
     pthread_cond_signal(&w->work);
     pthread_cond_broadcast(&w->unsealed);
 }
@@ -897,7 +904,7 @@ static int count_running(struct tt_writer *w)
     struct tt_stream *s;
     pthread_mutex_lock(&w->lock);
     struct seal_lost *sl = &w->seal_lost;
-    free(sl->stream);
+    free(sl->stream); /* a concurrent seal's count: this one is newer */
     memset(sl, 0, sizeof *sl);
     uint64_t *lost = calloc(w->nstreams ? w->nstreams : 1, sizeof *lost);
     if (!lost) {
@@ -943,6 +950,11 @@ static int stop_running(struct tt_writer *w)
 {
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
+    /* What an earlier seal counted may have been handed over since. */
+    pthread_mutex_lock(&w->lock);
+    free(w->seal_lost.stream);
+    memset(&w->seal_lost, 0, sizeof w->seal_lost);
+    pthread_mutex_unlock(&w->lock);
     atomic_store(&w->sealing, true);
     for (unsigned round = 0;; round++) {
         bool wait = false;

@@ -25,6 +25,17 @@ static void put(struct tt_stream *s, unsigned n)
         tt_put_syscall(s, i, args);
 }
 
+/* A writer on dir/NAME.tct (path gets it), in chunks of 64 KiB unless o
+ * says otherwise. */
+static struct tt_writer *open_trace(char path[static 128], const char *name, struct tt_writer_options o)
+{
+    struct tt_error err;
+    snprintf(path, 128, "%s/%s.tct", dir, name);
+    if (!o.chunk_size)
+        o.chunk_size = 64 * 1024;
+    return tt_writer_open(path, &hdr, &o, &err);
+}
+
 /* What the file holds now: records per stream (0 to 3), whether it reads
  * to a trailer, and the records its trailer says were lost, with why. */
 struct seen {
@@ -104,10 +115,8 @@ static void stage(struct guest *g, int want)
 static void threaded(void)
 {
     char path[128];
-    snprintf(path, sizeof path, "%s/threaded.tct", dir);
     struct tt_error err;
-    struct tt_writer_options o = { .chunk_size = 64 * 1024 };
-    struct tt_writer *w = tt_writer_open(path, &hdr, &o, &err);
+    struct tt_writer *w = open_trace(path, "threaded", (struct tt_writer_options){ 0 });
     struct tt_stream *s0 = tt_stream_get(w, 0, &err);
     struct guest g[2] = {
         { .before = 1000, .after = 500, .park = true },   /* blocked in a syscall */
@@ -189,10 +198,8 @@ static void *busy_main(void *arg)
 static void running(void)
 {
     char path[128];
-    snprintf(path, sizeof path, "%s/running.tct", dir);
     struct tt_error err;
-    struct tt_writer_options o = { .chunk_size = 64 * 1024 };
-    struct tt_writer *w = tt_writer_open(path, &hdr, &o, &err);
+    struct tt_writer *w = open_trace(path, "running", (struct tt_writer_options){ 0 });
     struct tt_stream *s0 = tt_stream_get(w, 0, &err);
     struct busy b = { .s = tt_stream_get(w, 1, &err) };
     pthread_t t;
@@ -243,10 +250,8 @@ static void *sealer(void *arg)
 static void concurrent(void)
 {
     char path[128];
-    snprintf(path, sizeof path, "%s/concurrent.tct", dir);
     struct tt_error err;
-    struct tt_writer_options o = { .chunk_size = 64 * 1024 };
-    struct tt_writer *w = tt_writer_open(path, &hdr, &o, &err);
+    struct tt_writer *w = open_trace(path, "concurrent", (struct tt_writer_options){ 0 });
     struct tt_stream *idle = tt_stream_get(w, 2, &err);
     put(idle, 50);
     pthread_t t[2];
@@ -276,10 +281,8 @@ static void concurrent(void)
 static void held(void)
 {
     char path[128];
-    snprintf(path, sizeof path, "%s/held.tct", dir);
     struct tt_error err;
-    struct tt_writer_options o = { .chunk_size = 64 * 1024, .queue = 2 };
-    struct tt_writer *w = tt_writer_open(path, &hdr, &o, &err);
+    struct tt_writer *w = open_trace(path, "held", (struct tt_writer_options){ .queue = 2 });
     struct tt_stream *s0 = tt_stream_get(w, 0, &err), *s1 = tt_stream_get(w, 1, &err);
     put(s0, 10);
     tt_stream_park(s0);
@@ -302,10 +305,8 @@ static void held(void)
 static void synchronous(void)
 {
     char path[128];
-    snprintf(path, sizeof path, "%s/sync.tct", dir);
     struct tt_error err;
-    struct tt_writer_options o = { .chunk_size = 64 * 1024, .synchronous = true };
-    struct tt_writer *w = tt_writer_open(path, &hdr, &o, &err);
+    struct tt_writer *w = open_trace(path, "sync", (struct tt_writer_options){ .synchronous = true });
     struct tt_stream *s0 = tt_stream_get(w, 0, &err);
     put(s0, 50);
     tt_stream_park(s0);
