@@ -555,8 +555,7 @@ int cmd_dump(int argc, char **argv)
         status = 1;
     } else {
         const struct tt_trailer *t = tt_reader_trailer(r);
-        for (unsigned k = 0; k < TT_KIND_COUNT; k++)
-            lost += t->lost[k];
+        lost += tt_trailer_lost(t);
         if (lost) {
             fflush(stdout);
             msg_warn("'%s': the recording lost %" PRIu64 " records%s%s", path, lost,

@@ -588,8 +588,7 @@ static int analyse(const char *path, bool temporary, const struct options *o)
     /* Records the plugin lost are records in the trace; the ones the
      * writer lost (a full disk, threads running at execve) its trailer's. */
     const struct tt_trailer *tr = tt_reader_trailer(r2);
-    for (unsigned k = 0; tr && k < TT_KIND_COUNT; k++)
-        rp.st.lost += tr->lost[k];
+    rp.st.lost += tt_trailer_lost(tr);
     rp.write_errno = tr ? tr->write_errno : 0;
     rp.threads = racetrace_threads(rt, &rp.nthreads);
 

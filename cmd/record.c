@@ -470,7 +470,7 @@ static void summary_bin(const struct follow *f, const char *shown, double wall)
         tt_reader_close(r);
         return;
     }
-    uint64_t records = 0, nlost = 0;
+    uint64_t records = 0, nlost = tt_trailer_lost(t);
     uint32_t vcpus = 0;
     for (uint32_t i = 0; i < t->nstreams; i++) {
         if (t->streams[i].stream == TT_STREAM_META)
@@ -478,8 +478,6 @@ static void summary_bin(const struct follow *f, const char *shown, double wall)
         vcpus++;
         records += t->streams[i].records;
     }
-    for (int k = 0; k < TT_KIND_COUNT; k++)
-        nlost += t->lost[k];
     if (nlost)
         snprintf(lost, sizeof lost, "%" PRIu64 " LOST writing (%s)", nlost, tt_lost_reason(t->write_errno));
     fprintf(stderr, "tcgtrace record: '%s': %" PRIu64 " records from %u vCPU%s, %s, %s (%.1f bytes/record), %.2f s\n",

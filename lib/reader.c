@@ -748,6 +748,14 @@ const struct tt_trailer *tt_reader_trailer(const struct tt_reader *r)
     return r->have_trailer && !(r->ended && r->end_rc < 0) ? &r->trailer : NULL;
 }
 
+uint64_t tt_trailer_lost(const struct tt_trailer *t)
+{
+    uint64_t n = 0;
+    for (unsigned k = 0; t && k < TT_KIND_COUNT; k++)
+        n += t->lost[k];
+    return n;
+}
+
 const struct tt_insn_def *tt_reader_insn(const struct tt_reader *r, uint32_t id)
 {
     return id < r->defs.ninsns ? &r->defs.insns[id] : NULL;

@@ -686,10 +686,30 @@ int tt_writer_close(struct tt_writer *w, struct tt_writer_stats *stats, struct t
 
 /* --- Streams ----------------------------------------------------------- */
 
+/* The limit of the stream's buffer, where a seal may have put NULL. */
+static void stream_limit(struct tt_stream *s)
+{
+    atomic_store_explicit(&s->limit, s->buf->data + s->w->chunk_size - TT_STREAM_SLACK, memory_order_relaxed);
+}
+
+/* The records per kind in the stream's buffer, into kinds; its record
+ * count. Memory accesses are the records not counted per kind; extensions
+ * are counted per kind but are not records. Atomic loads: a seal counts a
+ * running stream's while its owner may append. */
+static uint32_t buffer_kinds(const struct tt_stream *s, uint32_t kinds[TT_KIND_COUNT])
+{
+    uint32_t others = 0, nrec = __atomic_load_n(&s->nrec, __ATOMIC_RELAXED);
+    for (unsigned k = 0; k < TT_KIND_COUNT; k++)
+        others += kinds[k] = __atomic_load_n(&s->nkind[k], __ATOMIC_RELAXED);
+    others -= __atomic_load_n(&s->next, __ATOMIC_RELAXED);
+    kinds[TT_MEM] = nrec > others ? nrec - others : 0;
+    return nrec;
+}
+
 static void stream_reset(struct tt_stream *s)
 {
     s->p = s->buf->data;
-    atomic_store_explicit(&s->limit, s->buf->data + s->w->chunk_size - TT_STREAM_SLACK, memory_order_relaxed);
+    stream_limit(s);
     s->nrec = 0;
     s->next_insn = 0;
     s->last_pc = s->last_vaddr = s->last_phys = s->last_gseq = 0;
@@ -772,18 +792,11 @@ static void handoff(struct tt_stream *s)
     /* A chunk of extension records alone (heap events) is a chunk too.
      * An empty one stays, with its limit back (a seal may have nulled it). */
     if (s->p == b->data) {
-        atomic_store_explicit(&s->limit, b->data + w->chunk_size - TT_STREAM_SLACK, memory_order_relaxed);
+        stream_limit(s);
         return;
     }
     b->len = (size_t)(s->p - b->data);
-    b->nrec = s->nrec;
-    /* Extensions are counted per kind but not in nrec. */
-    uint32_t others = 0;
-    for (unsigned k = 0; k < TT_KIND_COUNT; k++)
-        others += s->nkind[k];
-    others -= s->next;
-    memcpy(b->nkind, s->nkind, sizeof b->nkind);
-    b->nkind[TT_MEM] = s->nrec - others;
+    b->nrec = buffer_kinds(s, b->nkind);
     b->stream = s->id;
     b->seq = s->seq++;
     b->next = NULL;
@@ -823,17 +836,23 @@ static void seal_wait(struct tt_stream *s)
         pthread_cond_wait(&w->unsealed, &w->lock);
     pthread_mutex_unlock(&w->lock);
     unpark(s);
-    handoff(s); /* nothing to hand: its limit back */
+    stream_limit(s);
+}
+
+/* The owner, after its buffer's new limit or its return from a system
+ * call: a seal under way parks it (the fence pairs with the seal's, so
+ * that a limit the seal nulled before this thread reset it is seen). */
+static void seal_check(struct tt_stream *s)
+{
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&s->w->sealing, memory_order_relaxed))
+        seal_wait(s);
 }
 
 void tt_stream_handoff(struct tt_stream *s)
 {
     handoff(s);
-    /* After the buffer's new limit: a seal that nulled the old one
-     * before this reset is seen here (the fence pairs with the seal's). */
-    atomic_thread_fence(memory_order_seq_cst);
-    if (atomic_load_explicit(&s->w->sealing, memory_order_relaxed))
-        seal_wait(s);
+    seal_check(s);
 }
 
 void tt_stream_flush(struct tt_stream *s)
@@ -844,11 +863,8 @@ void tt_stream_flush(struct tt_stream *s)
 void tt_stream_unpark(struct tt_stream *s)
 {
     unpark(s);
-    /* Back from a system call during a seal: no record until its end,
-     * since none after the seal could be written. */
-    atomic_thread_fence(memory_order_seq_cst);
-    if (atomic_load_explicit(&s->w->sealing, memory_order_relaxed))
-        seal_wait(s);
+    /* No record after a seal could be written: none until its end. */
+    seal_check(s);
 }
 
 /* Stream i, or NULL; false past the last. The array may grow: each
@@ -915,17 +931,10 @@ static int count_running(struct tt_writer *w)
     for (uint32_t i = 0; i < w->nstreams; i++) {
         if (!running(s = w->streams[i]))
             continue;
-        uint32_t others = 0;
-        for (unsigned k = 0; k < TT_KIND_COUNT; k++) {
-            uint32_t n = __atomic_load_n(&s->nkind[k], __ATOMIC_RELAXED);
-            others += n;
-            if (k != TT_MEM)
-                sl->kind[k] += n;
-        }
-        uint32_t nrec = __atomic_load_n(&s->nrec, __ATOMIC_RELAXED);
-        others -= __atomic_load_n(&s->next, __ATOMIC_RELAXED);
-        sl->kind[TT_MEM] += nrec > others ? nrec - others : 0;
-        lost[i] = nrec;
+        uint32_t kinds[TT_KIND_COUNT];
+        lost[i] = buffer_kinds(s, kinds);
+        for (unsigned k = 0; k < TT_KIND_COUNT; k++)
+            sl->kind[k] += kinds[k];
         sl->n = i + 1;
     }
     pthread_mutex_unlock(&w->lock);

@@ -178,6 +178,8 @@ int tt_reader_read(struct tt_reader *r, struct tt_record *recs, size_t max, stru
  * TT_READ_MERGED open, whose first pass reads it (a summary then costs the
  * chunk headers only). NULL before, if there is none, or after an error. */
 const struct tt_trailer *tt_reader_trailer(const struct tt_reader *r);
+/* The records the writer lost, all kinds together (0 for NULL). */
+uint64_t tt_trailer_lost(const struct tt_trailer *t);
 /* Definitions seen so far, by id (NULL if not defined). */
 const struct tt_insn_def *tt_reader_insn(const struct tt_reader *r, uint32_t id);
 const struct tt_reg_def *tt_reader_reg(const struct tt_reader *r, uint32_t id);
