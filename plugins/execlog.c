@@ -30,6 +30,7 @@
 #include "common/guestarch.h"
 #include "common/guestmem.h"
 #include "common/outbuf.h"
+#include "common/outfile.h"
 #include "common/procrec.h"
 #include "common/qemuapi.h"
 #include "common/traceheader.h"
@@ -46,6 +47,13 @@ static GPtrArray *reg_specs;    /* the same, lowercased and compiled */
 static bool rdisas;
 static char *out_path;          /* NULL: QEMU's log, as upstream */
 static int out_fd = -1;
+/* out=, opened at install, emptied (text) or written by the writer (bin)
+ * once the guest starts: a QEMU that fails before leaves it as it was. */
+static struct outfile out_file;
+static bool started;            /* the first vCPU began (lifecycle_lock) */
+static int plugin_argc;         /* for the trace header */
+static char **plugin_argv;
+static char *target_name;
 static bool bin;                /* format=bin */
 static int level;               /* level=: zstd level of a bin trace, 0: default */
 static bool level_given;
@@ -466,7 +474,7 @@ static void *insn_bin(struct qemu_plugin_insn *qi, uint64_t vaddr, const char *d
     uint8_t *bytes = insn_bytes(qi, small, sizeof small, &len);
     struct insn_bin *in = g_new(struct insn_bin, 1);
     in->pc = vaddr;
-    in->id = tt_def_insn(writer, vaddr, bytes, len, disas);
+    in->id = writer ? tt_def_insn(writer, vaddr, bytes, len, disas) : 0;
     if (bytes != small)
         g_free(bytes);
     return in;
@@ -670,6 +678,31 @@ static void thread_start(struct vcpu *v)
 #endif
 }
 
+/* The guest starts (the first vCPU's init, which QEMU runs once the
+ * program is loaded): a bin trace is created, a text log emptied. */
+static void start_outputs(void)
+{
+    if (!bin) {
+        outfile_start(&out_file, out_path ? 1 : 0);
+        return;
+    }
+    uint64_t features = TT_FEAT_INSNS | TT_FEAT_MEMORY | QEMUAPI_FEAT_MEM_VALUES;
+    if (reg_specs)
+        features |= TT_FEAT_REGISTERS;
+    features |= system_mode ? TT_FEAT_SYSTEM : TT_FEAT_SYSCALLS;
+    struct trace_header th;
+    trace_header_init(&th, "execlog", plugin_argc, plugin_argv, target_name, big_endian_target, system_mode,
+                      features);
+    struct tt_writer_options opts = { .level = level };
+    struct tt_error err;
+    writer = tt_writer_open(out_path, &th.h, &opts, &err);
+    trace_header_free(&th);
+    if (writer)
+        procrec_init("execlog", writer);
+    else
+        fprintf(stderr, "execlog: %s: nothing is recorded\n", err.msg);
+}
+
 static void vcpu_init(qemu_plugin_id_t id, unsigned int vcpu_index)
 {
     (void)id;
@@ -679,6 +712,10 @@ static void vcpu_init(qemu_plugin_id_t id, unsigned int vcpu_index)
         abort();
     }
     g_mutex_lock(&lifecycle_lock);
+    if (!started) {
+        started = true;
+        start_outputs();
+    }
     if (reg_specs && !regs_matched)
         match_registers();
     struct vcpu *v = vcpus[vcpu_index];
@@ -802,6 +839,14 @@ static void plugin_exit(qemu_plugin_id_t id, void *udata)
     (void)id, (void)udata;
     g_mutex_lock(&lifecycle_lock);
     if (finished) {
+        g_mutex_unlock(&lifecycle_lock);
+        return;
+    }
+    if (!started) {
+        /* QEMU failed before the guest ran (no such program) and said so:
+         * out= is left as it was. */
+        outfile_abandon(&out_file, out_path ? 1 : 0);
+        finished = true;
         g_mutex_unlock(&lifecycle_lock);
         return;
     }
@@ -936,29 +981,20 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     guest = guest_arch_find(info->target_name);
     if (guest)
         big_endian_target = guest->big_endian;
+    /* QEMU keeps argv for the plugin's lifetime. */
+    plugin_argc = argc;
+    plugin_argv = argv;
+    target_name = g_strdup(info->target_name);
+    /* Opened now so that a bad path refuses the plugin; a bin trace is
+     * written by its writer, which opens it again when the guest starts. */
+    out_file = (struct outfile){ .path = out_path };
+    if (out_path && outfile_open_all("execlog", &out_file, 1, bin ? 0 : O_APPEND))
+        return -1;
     if (bin) {
-        uint64_t features = TT_FEAT_INSNS | TT_FEAT_MEMORY | QEMUAPI_FEAT_MEM_VALUES;
-        if (reg_specs)
-            features |= TT_FEAT_REGISTERS;
-        features |= system_mode ? TT_FEAT_SYSTEM : TT_FEAT_SYSCALLS;
-        struct trace_header th;
-        trace_header_init(&th, "execlog", argc, argv, info->target_name, big_endian_target,
-                          system_mode, features);
-        struct tt_writer_options opts = { .level = level };
-        struct tt_error err;
-        writer = tt_writer_open(out_path, &th.h, &opts, &err);
-        trace_header_free(&th);
-        if (!writer) {
-            fprintf(stderr, "execlog: %s\n", err.msg);
-            return -1;
-        }
-        procrec_init("execlog", writer);
+        close(out_file.fd);
+        out_file.fd = -1;
     } else if (out_path) {
-        out_fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0666);
-        if (out_fd < 0) {
-            fprintf(stderr, "execlog: cannot open '%s': %s\n", out_path, strerror(errno));
-            return -1;
-        }
+        out_fd = out_file.fd;
     }
     if (!guest && reg_specs)
         fprintf(stderr, "execlog: guest architecture '%s' is not one of %s: register values "

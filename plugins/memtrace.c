@@ -69,6 +69,9 @@ static struct {
 static const struct guest_arch *arch;
 static int out_fd = STDERR_FILENO;
 static FILE *regions_file;
+/* out= and regions=, opened at install, emptied when the guest starts. */
+static struct outfile outs[2];
+static size_t n_outs;
 static struct tt_writer *writer;
 /* The options as QEMU gave them, for the trace header. */
 static int plugin_argc;
@@ -448,6 +451,7 @@ static void start(struct vcpu *v, unsigned idx, const uint64_t *sp)
     struct guest_initial init = { 0 };
     const char *err = QEMUAPI_REGISTERS ? "cannot read the stack pointer"
                                         : "cannot find the initial stack from the first memory accesses";
+    outfile_start(outs, n_outs);
     /* The trace must exist before the regions are added: they are
      * recorded as mapping changes in this vCPU's stream. */
     if (opt.bin)
@@ -810,6 +814,13 @@ static void write_regions(void)
 static void plugin_exit(qemu_plugin_id_t id, void *udata)
 {
     (void)id, (void)udata;
+    if (!atomic_load(&started)) {
+        /* QEMU failed before the guest ran (no such program) and said
+         * so: nothing was traced, and the files are left as they were. */
+        outfile_abandon(outs, n_outs);
+        n_outs = 0;
+        return;
+    }
     uint64_t traced = 0, lost = 0;
     int error = 0;
     unsigned n = atomic_load(&n_vcpus);
@@ -974,12 +985,12 @@ static int parse_option(const char *arg)
 }
 
 /* Opens out= and regions= now, all or none, so that a bad path refuses
- * the plugin before anything is written; a binary trace is opened again by
- * its writer at the first vCPU, once the guest's command line can go into
- * its header. */
+ * the plugin before anything is written (they are emptied when the guest
+ * starts); a binary trace is opened again by its writer at the first vCPU,
+ * once the guest's command line can go into its header. */
 static int open_outputs(void)
 {
-    struct outfile f[2];
+    struct outfile *f = outs;
     size_t n = 0;
     if (opt.out)
         f[n++] = (struct outfile){ .path = opt.out };
@@ -987,12 +998,16 @@ static int open_outputs(void)
         f[n++] = (struct outfile){ .path = opt.regions };
     if (outfile_open_all("memtrace", f, n, 0))
         return -1;
-    if (opt.out && opt.bin)
+    n_outs = n;
+    if (opt.out && opt.bin) {
         close(f[0].fd);
-    else if (opt.out)
+        f[0].fd = -1;
+    } else if (opt.out) {
         out_fd = f[0].fd;
+    }
     if (opt.regions && !(regions_file = fdopen(f[n - 1].fd, "w"))) {
         fprintf(stderr, "memtrace: cannot open '%s': %s\n", opt.regions, strerror(errno));
+        outfile_abandon(f, n);
         return -1;
     }
     return 0;

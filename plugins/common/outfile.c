@@ -33,11 +33,22 @@ int outfile_open_all(const char *plugin, struct outfile *files, size_t n, int fl
         }
         return -1;
     }
-    /* A terminal or a pipe (out=/dev/stderr) has nothing to empty. */
+    return 0;
+}
+
+void outfile_start(const struct outfile *files, size_t n)
+{
     struct stat st;
     for (size_t i = 0; i < n; i++)
-        if (fstat(files[i].fd, &st) == 0 && S_ISREG(st.st_mode) && ftruncate(files[i].fd, 0) != 0) {
+        if (files[i].fd >= 0 && fstat(files[i].fd, &st) == 0 && S_ISREG(st.st_mode) &&
+            ftruncate(files[i].fd, 0) != 0) {
             /* Not for a regular file open for writing. */
         }
-    return 0;
+}
+
+void outfile_abandon(const struct outfile *files, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (files[i].created)
+            unlink(files[i].path);
 }

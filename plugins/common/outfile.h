@@ -1,6 +1,9 @@
 /* The files a plugin opens when QEMU installs it, all or none: a plugin
  * refused for one path it cannot open leaves the others as they were (an
- * existing trace is not emptied, no new empty file is left behind). */
+ * existing trace is not emptied, no new empty file is left behind). Nor
+ * does a QEMU that fails after installing the plugin (no such guest
+ * program): the files are emptied only once the guest starts, and those
+ * created are removed again if it never does. */
 #ifndef TCGTRACE_OUTFILE_H
 #define TCGTRACE_OUTFILE_H
 
@@ -14,10 +17,17 @@ struct outfile {
 };
 
 /* Opens each path for writing, with flags added (O_APPEND), creating what
- * does not exist; once all are open, empties the regular files among them.
- * On a failure closes them all, removes those it created, prints
- * "PLUGIN: cannot open 'PATH': ERROR" on standard error and returns -1;
- * else 0. */
+ * does not exist. On a failure closes them all, removes those it created,
+ * prints "PLUGIN: cannot open 'PATH': ERROR" on standard error and returns
+ * -1; else 0. A caller that closes a file's fd sets it to -1. */
 int outfile_open_all(const char *plugin, struct outfile *files, size_t n, int flags);
+
+/* The guest starts: the regular files still open are emptied (a terminal
+ * or a pipe has nothing to empty). */
+void outfile_start(const struct outfile *files, size_t n);
+
+/* The guest never started (QEMU is exiting): the files created are
+ * removed, the others left as they were. */
+void outfile_abandon(const struct outfile *files, size_t n);
 
 #endif

@@ -120,5 +120,5 @@ refused "format=bin" "execlog: format=bin needs out=PATH"
 refused "format=bin,out=$T/x.tct,level=x" "execlog: bad value 'x' for 'level'"
 refused "format=bin,out=$T/x.tct,level=99" "execlog: bad value '99' for 'level' (a zstd level from -131072 to 22)"
 refused "out=$T/x.log,level=3" "execlog: 'level' applies to format=bin only"
-refused "format=bin,out=$T/no/such/x.tct" "execlog: cannot create '$T/no/such/x.tct': No such file or directory"
+refused "format=bin,out=$T/no/such/x.tct" "execlog: cannot open '$T/no/such/x.tct': No such file or directory"
 done_testing

@@ -139,4 +139,34 @@ refused memtrace "out=$OUT,out=$T/out2.tct" "memtrace: option 'out' given twice"
 ok $? "memtrace out=A,out=B: B not created either"
 refused memtrace "format=bin,format=text,out=$OUT" "memtrace: option 'format' given twice"
 refused memtrace "noread=on,read=on,out=$OUT" "memtrace: options 'noread' and 'read' set the same thing: give one"
+
+# QEMU installs the plugin, then fails to load the guest: its message is
+# all (QEMU prints it on standard output), an existing output is left as it
+# was and no new one is left behind.
+for spec in "libmemtrace.so,format=bin" "libmemtrace.so,format=text" "libexeclog.so,format=bin" \
+    "libexeclog.so,format=text"; do
+    echo keep >"$OUT"
+    rm -f "$T/new.tct"
+    run_guest x86_64 -plugin "$PLUGINS/$spec,out=$OUT" "$T/nosuchprog" >"$T/err" 2>&1
+    _st=$?
+    is "$_st:$(cat "$T/err")" "1:Error while loading $T/nosuchprog: No such file or directory" \
+        "$spec, no such program: QEMU's message alone"
+    is "$(cat "$OUT")" keep "$spec, no such program: an existing out= file is left as it was"
+    run_guest x86_64 -plugin "$PLUGINS/$spec,out=$T/new.tct" "$T/nosuchprog" >/dev/null 2>&1
+    [ ! -e "$T/new.tct" ]
+    ok $? "$spec, no such program: no new out= file left behind"
+done
+echo keep >"$T/r"
+run_guest x86_64 -plugin "$PLUGINS/libmemtrace.so,regions=$T/r" "$T/nosuchprog" >/dev/null 2>&1
+is "$(cat "$T/r")" keep "memtrace regions=FILE, no such program: FILE left as it was"
+# Once the guest runs, what the files held is replaced.
+seq 1 5000 >"$OUT"
+seq 1 5000 >"$T/r"
+run_guest x86_64 -plugin "$PLUGINS/libmemtrace.so,format=text,out=$OUT,regions=$T/r,quiet=on" "$G" >/dev/null 2>&1
+is "$(head -c 2 "$OUT"):$(grep -c -- - "$T/r"):$(grep -c -v -- - "$T/r")" "T0:$(wc -l <"$T/r"):0" \
+    "memtrace text: an existing out= and regions= are emptied when the guest starts"
+seq 1 5000 >"$OUT"
+run_guest x86_64 -plugin "$PLUGINS/libexeclog.so,out=$OUT" "$G" >/dev/null 2>&1
+is "$(head -c 3 "$OUT"):$(grep -c '^[0-9]*$' "$OUT")" "0, :0" \
+    "execlog text: an existing out= is emptied when the guest starts"
 finish
