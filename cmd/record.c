@@ -451,10 +451,11 @@ static void summary_kinds(const struct tt_header *h)
         fprintf(stderr, "tcgtrace record:   %s\n", line);
 }
 
-/* From the chunk headers and the trailer alone (a merged open's first
- * pass): the records are not decoded, which would take longer than
- * recording them did. So the losses counted are the writer's (a failed
- * write); the plugin reports at exit what it could not record itself. */
+/* From the header, the chunk headers and the trailer alone (a merged
+ * open's first pass): the records are not decoded, which would take longer
+ * than recording them did. So the losses counted are the writer's (a
+ * failed write); the plugin reports at exit what it could not record
+ * itself. */
 static void summary_bin(const struct follow *f, const char *shown, double wall)
 {
     char size[32], lost[128] = "none lost writing";
@@ -484,6 +485,8 @@ static void summary_bin(const struct follow *f, const char *shown, double wall)
             shown, records, vcpus, vcpus == 1 ? "" : "s", lost, human_size((double)f->size, size, sizeof size),
             records ? (double)f->size / (double)records : 0.0, wall);
     summary_kinds(tt_reader_header(r));
+    if (tt_reader_header(r)->replaced)
+        msg_warn("the program called execve: what it ran next ran outside QEMU and is not in '%s'", shown);
     tt_reader_close(r);
 }
 

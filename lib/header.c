@@ -28,7 +28,7 @@ static uint8_t *field_u64(uint8_t *p, uint16_t key, uint64_t v)
 
 uint8_t *tt_header_encode(const struct tt_header *h, size_t *len)
 {
-    size_t n = TT_HEADER_FIXED + 4 + 13 * 6 + 8 * 4 + 1 + 8 * TT_KIND_COUNT;
+    size_t n = TT_HEADER_FIXED + 4 + 14 * 6 + 8 * 4 + 2 + 8 * TT_KIND_COUNT;
     const char *strs[] = { h->arch, h->qemu_version, h->tcgtrace_version, h->plugin, h->plugin_options, h->sysroot };
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         n += strs[i] ? strlen(strs[i]) : 0;
@@ -70,6 +70,8 @@ uint8_t *tt_header_encode(const struct tt_header *h, size_t *len)
         p = tt_put_le32(p, 8 * (TT_KIND_COUNT - 1));
         for (unsigned k = 1; k < TT_KIND_COUNT; k++)
             p = tt_put_le64(p, h->kind_counts[k]);
+        uint8_t replaced = h->replaced;
+        p = field(p, TT_F_REPLACED, &replaced, 1);
     }
     size_t total = (size_t)(p - buf) + 4;
     tt_put_le32(buf + 12, (uint32_t)total);
@@ -110,7 +112,7 @@ int tt_header_decode(const uint8_t *buf, size_t len, struct tt_header *h, struct
         p = v + n;
         bool is_u64 = key == TT_F_PAGE_SIZE || key == TT_F_START_TIME || key == TT_F_FEATURES ||
                       key == TT_F_REQUIRED;
-        if ((is_u64 && n != 8) || (key == TT_F_BIG_ENDIAN && n != 1) || (key == TT_F_KIND_COUNTS && n % 8))
+        if ((is_u64 && n != 8) || ((key == TT_F_BIG_ENDIAN || key == TT_F_REPLACED) && n != 1) || (key == TT_F_KIND_COUNTS && n % 8))
             return tt_error_set(err, TT_E_CORRUPT, off, "header: field %u at byte %llu has length %u",
                                 key, (unsigned long long)off, n);
         const char **str = NULL;
@@ -122,6 +124,7 @@ int tt_header_decode(const uint8_t *buf, size_t len, struct tt_header *h, struct
         case TT_F_PLUGIN_OPTIONS: str = &h->plugin_options; break;
         case TT_F_SYSROOT: str = &h->sysroot; break;
         case TT_F_BIG_ENDIAN: h->big_endian = v[0] != 0; break;
+        case TT_F_REPLACED: h->replaced = v[0] != 0; break;
         case TT_F_PAGE_SIZE: h->page_size = tt_le64(v); break;
         case TT_F_START_TIME: h->start_time_ns = tt_le64(v); break;
         case TT_F_FEATURES: h->features = tt_le64(v); break;

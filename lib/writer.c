@@ -114,7 +114,7 @@ struct tt_writer {
      * records-per-kind value is (0: none), to write it again with them. */
     uint64_t kinds[TT_KIND_COUNT];
     uint8_t *hdr;
-    size_t hlen, counts_at;
+    size_t hlen, counts_at, replaced_at;
 
     _Atomic uint64_t st_records, st_lost, st_chunks, st_bytes, st_raw;
     _Alignas(64) _Atomic uint64_t gseq;
@@ -298,14 +298,17 @@ static void write_meta(struct tt_writer *w, struct tt_buf *list)
 }
 
 /* The header again, with the records per kind written so far, when it has
- * the field for them: before a trailer, which makes them meaningful. A
- * failure leaves the zeros, which say "not known". */
-static void write_counts(struct tt_writer *w)
+ * the field for them, and whether the trailer is a seal's: before a
+ * trailer, which makes them meaningful. A failure leaves the zeros, which
+ * say "not known". */
+static void write_counts(struct tt_writer *w, bool sealed)
 {
     if (!w->counts_at)
         return;
     for (unsigned k = 1; k < TT_KIND_COUNT; k++)
         tt_put_le64(w->hdr + w->counts_at + 8 * (k - 1), w->kinds[k]);
+    if (w->replaced_at)
+        w->hdr[w->replaced_at] = sealed;
     tt_put_le32(w->hdr + w->hlen - 4, tt_crc32c(0, w->hdr, w->hlen - 4));
     if (pwrite(w->fd, w->hdr, w->hlen, 0) != (ssize_t)w->hlen) {
         /* Nothing lost but the counts. */
@@ -319,11 +322,14 @@ static uint64_t stream_lost(const struct tt_writer *w, const struct seal_lost *s
     return (i < w->ntot ? w->tot[i].lost : 0) + (i < sl->n ? sl->stream[i] : 0);
 }
 
-/* sl: what a seal counts lost besides (none for the last trailer: at exit
+/* sl: what a seal counts lost besides; NULL for the last trailer (at exit
  * every thread's buffer is written). */
 static void write_trailer(struct tt_writer *w, const struct seal_lost *sl)
 {
-    write_counts(w);
+    static const struct seal_lost no_seal;
+    write_counts(w, sl != NULL);
+    if (!sl)
+        sl = &no_seal;
     uint32_t n = 1, nstreams = w->ntot > sl->n ? w->ntot : sl->n;
     for (uint32_t i = 0; i < nstreams; i++)
         n += (i < w->ntot && w->tot[i].chunks) || stream_lost(w, sl, i);
@@ -476,7 +482,7 @@ static void *writer_main(void *arg)
     struct tt_buf *meta = take_meta(w);
     pthread_mutex_unlock(&w->lock);
     write_meta(w, meta);
-    write_trailer(w, &(struct seal_lost){ 0 });
+    write_trailer(w, NULL);
     return NULL;
 }
 
@@ -514,10 +520,12 @@ static void writer_free(struct tt_writer *w)
 }
 
 /* Where an encoded header's records-per-kind value is. */
-static size_t counts_offset(const uint8_t *h, size_t len)
+/* Where the value of header field key is in the encoded header h; 0 for
+ * none. */
+static size_t field_offset(const uint8_t *h, size_t len, uint16_t key)
 {
     for (size_t p = TT_HEADER_FIXED; p + 6 <= len - 4; p += 6 + tt_le32(h + p + 2))
-        if (tt_le16(h + p) == TT_F_KIND_COUNTS)
+        if (tt_le16(h + p) == key)
             return p + 6;
     return 0;
 }
@@ -594,8 +602,10 @@ struct tt_writer *tt_writer_open(const char *path, const struct tt_header *hdr,
     }
     w->hdr = h;
     w->hlen = hlen;
-    if (hdr->has_kind_counts)
-        w->counts_at = counts_offset(h, hlen);
+    if (hdr->has_kind_counts) {
+        w->counts_at = field_offset(h, hlen, TT_F_KIND_COUNTS);
+        w->replaced_at = field_offset(h, hlen, TT_F_REPLACED);
+    }
     w->offset = hlen;
     atomic_store(&w->st_bytes, hlen);
     if (!w->synchronous) {
@@ -647,7 +657,7 @@ int tt_writer_close(struct tt_writer *w, struct tt_writer_stats *stats, struct t
         pthread_join(w->thread, NULL);
     } else {
         write_meta(w, take_meta(w));
-        write_trailer(w, &(struct seal_lost){ 0 });
+        write_trailer(w, NULL);
     }
     if (close(w->fd) != 0 && !w->werrno)
         w->werrno = errno;

@@ -33,6 +33,7 @@ enum tt_field {
     TT_F_REQUIRED = 11,      /* u64: features a reader must know; v1 knows none */
     TT_F_SYSROOT = 12,       /* string: where the guest's libraries were (-L) */
     TT_F_KIND_COUNTS = 13,   /* u64 per record kind from 1: filled in at the end */
+    TT_F_REPLACED = 14,      /* u8: 1 when the process replaced itself (execve) */
 };
 
 /* TT_F_FEATURES bits: informational, a reader ignores bits it does not know. */

@@ -45,6 +45,11 @@ struct tt_header {
      * meaningful in a trace that has its trailer; all zero before. */
     bool has_kind_counts;
     uint64_t kind_counts[TT_KIND_COUNT];
+    /* Reserved and filled in with the counts: the trailer is the one
+     * written when the trace was sealed, and the process then replaced
+     * itself (execve): what ran next, outside QEMU, is not in the trace.
+     * Meaningful in a trace that has its trailer. */
+    bool replaced;
 };
 
 /* The sysroot the trace was recorded with, for finding a foreign guest's

@@ -3,11 +3,11 @@
 # headers and trailer. A stand-in QEMU (--qemu) writes a known trace, the
 # golden one, where the plugin would have.
 . tests/integration/lib.sh
-plan 6
+plan 9
 
 plugin=$PLUGINS/libmemtrace.so
 if [ ! -f "$plugin" ]; then
-    for _i in 1 2 3 4 5 6; do
+    for _i in 1 2 3 4 5 6 7 8 9; do
         _n=$((_n + 1))
         echo "ok $_n # SKIP no memtrace plugin yet"
     done
@@ -42,6 +42,18 @@ stand_in cut "head -c 300 '$golden' >\"\$out\"; exit 4"
 is $? 4 "a trace cut short: the status is still QEMU's"
 is "$(cat "$T/err")" "tcgtrace record: warning: '$T/c.tct' has no valid trailer: the recording did not finish ('tcgtrace dump' reads what it holds)" \
     "  ... and a warning"
+
+# A program that replaced itself (execve): the sealed trace's header says
+# so, and the summary warns; not when the execve failed and it went on.
+G=$GUESTS/x86_64/robust_end
+"$TCGTRACE" record -o "$T/x.tct" -- "$G" execve /bin/true 2>"$T/err"
+is "$?:$(tail -n 1 "$T/err")" \
+    "0:tcgtrace record: warning: the program called execve: what it ran next ran outside QEMU and is not in '$T/x.tct'" \
+    "execve: the summary warns that the rest is not in the trace"
+grep -q "^tcgtrace record: '$T/x.tct': [0-9]* records from 1 vCPU, none lost writing" "$T/err"
+ok $? "  ... after the summary"
+"$TCGTRACE" record -o "$T/x.tct" -- "$G" execve "$T/no-such-program" 2>"$T/err"
+is "$?:$(grep -c execve "$T/err")" "98:0" "execve fails: the program goes on (status 98), no warning"
 
 # On a terminal, the progress line counts the records of the chunks written
 # so far.

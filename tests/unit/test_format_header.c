@@ -8,7 +8,9 @@
  *   - tt_header_sysroot gives the sysroot, NULL for a trace without one;
  *   - a reader that does not know a key reads the same records (the key
  *     renamed to an unknown one, CRC fixed);
- *   - the counts are zero while the recording runs, filled in at a seal.
+ *   - the counts are zero while the recording runs, filled in at a seal;
+ *   - 14, the process replaced itself: set in a seal's header, cleared at
+ *     close, skipped by a reader that does not know it.
  *
  * Regenerate (only when the format changes, see docs/format.md):
  *   build/tests/test_format_header --generate tests/golden */
@@ -199,6 +201,10 @@ int main(int argc, char **argv)
     pass = read_counts(path, &h2, unknown, why, sizeof why);
     ok(pass && !h2.has_kind_counts && !memcmp(kinds, unknown, sizeof kinds),
        "a reader without key 13 skips it and reads the same records %s", why);
+    unknown_key(golden, glen, TT_F_REPLACED, path);
+    pass = read_counts(path, &h2, unknown, why, sizeof why);
+    ok(pass && !h2.replaced && !memcmp(kinds, unknown, sizeof kinds),
+       "a reader without key 14 either skips it and reads the same records %s", why);
 
     /* The sysroot. */
     free(golden);
@@ -240,9 +246,12 @@ int main(int argc, char **argv)
     pass = read_counts(path, &h, kinds, why, sizeof why);
     ok(pass && same_counts(&h, kinds, why, sizeof why) && kinds[TT_THREAD_EXIT] == 2,
        "sealed: the counts of what the trace holds %s", why);
+    ok(pass && h.replaced, "sealed: the process replaced itself (key 14)");
     tt_writer_unseal(w);
     tt_stream_unpark(s0);
     tt_writer_close(w, NULL, &err);
+    pass = read_counts(path, &h, kinds, why, sizeof why);
+    ok(pass && !h.replaced, "closed: key 14 says it did not %s", why);
 
     free(golden);
     free(got);

@@ -16,7 +16,7 @@
 static char dir[] = "/tmp/tcgtrace-test-seal.XXXXXX";
 
 static const struct tt_header hdr = { .arch = "x86_64", .page_size = 4096, .plugin = "memtrace",
-                                      .features = TT_FEAT_SYSCALLS };
+                                      .features = TT_FEAT_SYSCALLS, .has_kind_counts = true };
 
 static void put(struct tt_stream *s, unsigned n)
 {
@@ -37,23 +37,25 @@ static struct tt_writer *open_trace(char path[static 128], const char *name, str
 }
 
 /* What the file holds now: records per stream (0 to 3), whether it reads
- * to a trailer, and the records its trailer says were lost, with why. */
+ * to a trailer, and the records its trailer says were lost, with why; and
+ * whether its header says the process replaced itself. */
 struct seen {
     uint64_t recs[4], lost[4];
     int why;
-    bool whole;
+    bool whole, replaced;
     char err[600];
 };
 
 static struct seen read_trace(const char *path)
 {
-    struct seen r = { { 0 }, { 0 }, 0, false, "" };
+    struct seen r = { { 0 }, { 0 }, 0, false, false, "" };
     struct tt_error err;
     struct tt_reader *rd = tt_reader_open(path, 0, &err);
     if (!rd) {
         snprintf(r.err, sizeof r.err, "%s", err.msg);
         return r;
     }
+    r.replaced = tt_reader_header(rd)->replaced;
     struct tt_record rec;
     int rc;
     while ((rc = tt_reader_next(rd, &rec, &err)) > 0)
@@ -135,6 +137,7 @@ static void threaded(void)
     ok(tt_writer_seal(w, &err) == 0, "seal: no error");
     struct seen r = read_trace(path);
     ok(r.whole && !r.err[0], "sealed: the file is a whole trace (%s)", r.err);
+    ok(r.replaced, "sealed: the header says the process replaced itself");
     ok(r.recs[0] == 3000 && r.recs[1] == 1000,
        "sealed: the caller's and the parked thread's records are all in it (%llu, %llu)",
        (unsigned long long)r.recs[0], (unsigned long long)r.recs[1]);
@@ -170,6 +173,7 @@ static void threaded(void)
     ok(tt_writer_close(w, NULL, &err) == 0, "close: no error");
     r = read_trace(path);
     ok(r.whole && !r.err[0], "closed: a whole trace (%s)", r.err);
+    ok(!r.replaced, "closed: the header no longer says the process replaced itself");
     ok(r.recs[0] == 3300 && r.recs[1] == 1500 && r.recs[2] == 1000 && r.recs[3] == 200,
        "closed: every record of every stream (%llu, %llu, %llu, %llu)", (unsigned long long)r.recs[0],
        (unsigned long long)r.recs[1], (unsigned long long)r.recs[2], (unsigned long long)r.recs[3]);
