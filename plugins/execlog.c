@@ -683,7 +683,7 @@ static void thread_start(struct vcpu *v)
 static void start_outputs(void)
 {
     if (!bin) {
-        outfile_start(&out_file, out_path ? 1 : 0);
+        outfile_start();
         return;
     }
     uint64_t features = TT_FEAT_INSNS | TT_FEAT_MEMORY | QEMUAPI_FEAT_MEM_VALUES;
@@ -844,8 +844,7 @@ static void plugin_exit(qemu_plugin_id_t id, void *udata)
     }
     if (!started) {
         /* QEMU failed before the guest ran (no such program) and said so:
-         * out= is left as it was. */
-        outfile_abandon(&out_file, out_path ? 1 : 0);
+         * outfile leaves out= as it was. */
         finished = true;
         g_mutex_unlock(&lifecycle_lock);
         return;

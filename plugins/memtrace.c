@@ -71,7 +71,6 @@ static int out_fd = STDERR_FILENO;
 static FILE *regions_file;
 /* out= and regions=, opened at install, emptied when the guest starts. */
 static struct outfile outs[2];
-static size_t n_outs;
 static struct tt_writer *writer;
 /* The options as QEMU gave them, for the trace header. */
 static int plugin_argc;
@@ -451,7 +450,7 @@ static void start(struct vcpu *v, unsigned idx, const uint64_t *sp)
     struct guest_initial init = { 0 };
     const char *err = QEMUAPI_REGISTERS ? "cannot read the stack pointer"
                                         : "cannot find the initial stack from the first memory accesses";
-    outfile_start(outs, n_outs);
+    outfile_start();
     /* The trace must exist before the regions are added: they are
      * recorded as mapping changes in this vCPU's stream. */
     if (opt.bin)
@@ -816,9 +815,8 @@ static void plugin_exit(qemu_plugin_id_t id, void *udata)
     (void)id, (void)udata;
     if (!atomic_load(&started)) {
         /* QEMU failed before the guest ran (no such program) and said
-         * so: nothing was traced, and the files are left as they were. */
-        outfile_abandon(outs, n_outs);
-        n_outs = 0;
+         * so: nothing was traced, and outfile leaves the files as they
+         * were. */
         return;
     }
     uint64_t traced = 0, lost = 0;
@@ -998,7 +996,6 @@ static int open_outputs(void)
         f[n++] = (struct outfile){ .path = opt.regions };
     if (outfile_open_all("memtrace", f, n, 0))
         return -1;
-    n_outs = n;
     if (opt.out && opt.bin) {
         close(f[0].fd);
         f[0].fd = -1;
@@ -1007,7 +1004,6 @@ static int open_outputs(void)
     }
     if (opt.regions && !(regions_file = fdopen(f[n - 1].fd, "w"))) {
         fprintf(stderr, "memtrace: cannot open '%s': %s\n", opt.regions, strerror(errno));
-        outfile_abandon(f, n);
         return -1;
     }
     return 0;

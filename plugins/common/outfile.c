@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,6 +21,18 @@ static int open_one(struct outfile *f, int flags)
     return f->fd;
 }
 
+/* The outputs until the guest starts (outfile_open_all). */
+static const struct outfile *pending;
+static size_t npending;
+
+static void abandon(void)
+{
+    for (size_t i = 0; i < npending; i++)
+        if (pending[i].created)
+            unlink(pending[i].path);
+    npending = 0;
+}
+
 int outfile_open_all(const char *plugin, struct outfile *files, size_t n, int flags)
 {
     for (size_t i = 0; i < n; i++) {
@@ -33,22 +46,24 @@ int outfile_open_all(const char *plugin, struct outfile *files, size_t n, int fl
         }
         return -1;
     }
+    /* From a shared object, atexit runs at its unloading too (glibc's
+     * __cxa_atexit with the object's handle): a plugin refused after this
+     * removes what it created. */
+    static bool registered;
+    if (!registered && atexit(abandon) == 0)
+        registered = true;
+    pending = files;
+    npending = n;
     return 0;
 }
 
-void outfile_start(const struct outfile *files, size_t n)
+void outfile_start(void)
 {
     struct stat st;
-    for (size_t i = 0; i < n; i++)
-        if (files[i].fd >= 0 && fstat(files[i].fd, &st) == 0 && S_ISREG(st.st_mode) &&
-            ftruncate(files[i].fd, 0) != 0) {
+    for (size_t i = 0; i < npending; i++)
+        if (pending[i].fd >= 0 && fstat(pending[i].fd, &st) == 0 && S_ISREG(st.st_mode) &&
+            ftruncate(pending[i].fd, 0) != 0) {
             /* Not for a regular file open for writing. */
         }
-}
-
-void outfile_abandon(const struct outfile *files, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (files[i].created)
-            unlink(files[i].path);
+    npending = 0;
 }

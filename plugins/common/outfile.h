@@ -19,15 +19,18 @@ struct outfile {
 /* Opens each path for writing, with flags added (O_APPEND), creating what
  * does not exist. On a failure closes them all, removes those it created,
  * prints "PLUGIN: cannot open 'PATH': ERROR" on standard error and returns
- * -1; else 0. A caller that closes a file's fd sets it to -1. */
+ * -1; else 0, and files (which must outlive the process) are the plugin's
+ * outputs: when the process exits, or the plugin is unloaded, before
+ * outfile_start, those created are removed and the others left as they
+ * were (a C exit handler, which also runs when QEMU unloads a plugin it
+ * refused). QEMU 7.2 ends with _exit when it cannot load the program: a
+ * file created is left there, empty. A caller that closes a file's fd
+ * sets it to -1. */
 int outfile_open_all(const char *plugin, struct outfile *files, size_t n, int flags);
 
-/* The guest starts: the regular files still open are emptied (a terminal
- * or a pipe has nothing to empty). */
-void outfile_start(const struct outfile *files, size_t n);
-
-/* The guest never started (QEMU is exiting): the files created are
- * removed, the others left as they were. */
-void outfile_abandon(const struct outfile *files, size_t n);
+/* The guest starts: the outputs are the plugin's to keep, and the regular
+ * files among them still open are emptied (a terminal or a pipe has
+ * nothing to empty). */
+void outfile_start(void);
 
 #endif

@@ -171,5 +171,15 @@ is "$?:$(cat "$T/err")" \
     "1:tcgtrace record: QEMU '$T/qemu91' is version 9.1: tcgtrace's plugins are built for QEMU 8.2 or older and 9.2 or newer (plugin API v1 and v4)" \
     "QEMU 9.1: no plugin build, one line"
 
+# No such program: QEMU 7.2 ends with _exit (its message unflushed), so no
+# exit handler runs, but an existing out= is left as it was: the plugins
+# empty it only when the guest starts.
+for spec in "libmemtrace.so,format=bin" "libmemtrace.so,format=text" "libexeclog.so,format=bin" \
+    "libexeclog.so,format=text"; do
+    echo keep >"$T/old.out"
+    run72 x86_64 -plugin "$P1/$spec,out=$T/old.out" "$T/nosuchprog" >/dev/null 2>&1
+    is "$?:$(cat "$T/old.out")" "1:keep" "$spec, no such program: an existing out= is left as it was"
+done
+
 plan $_n
 done_testing
