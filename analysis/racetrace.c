@@ -147,6 +147,8 @@ struct racetrace {
     size_t reading;      /* the stream of the last sync event read */
     uint64_t arrivals;
     struct racetrace_stats st;
+    readahead_progress_fn *progress;
+    void *progress_arg;
 };
 
 /* --- Set-up ---------------------------------------------------------- */
@@ -810,6 +812,12 @@ static inline int record_stream(struct racetrace *rt, const struct tt_record *re
     return 1;
 }
 
+void racetrace_set_progress(struct racetrace *rt, readahead_progress_fn *fn, void *arg)
+{
+    rt->progress = fn;
+    rt->progress_arg = arg;
+}
+
 static int learn(struct racetrace *rt, struct readahead *r, struct tt_error *err)
 {
     const struct tt_record *recs;
@@ -1222,12 +1230,13 @@ static int previous(struct racetrace *rt, struct readahead *r, struct tt_error *
 }
 
 /* The passes decode the trace in a second thread (readahead.h). */
-static int with_readahead(struct racetrace *rt, struct tt_reader *r, struct tt_error *err,
+static int with_readahead(struct racetrace *rt, struct tt_reader *r, struct tt_error *err, const char *name,
                           int (*pass)(struct racetrace *, struct readahead *, struct tt_error *))
 {
     struct readahead *ra = readahead_start(r);
     if (!ra)
         return read_error(-ENOMEM, err);
+    readahead_set_progress(ra, rt->progress, rt->progress_arg, name);
     int rc = pass(rt, ra, err);
     readahead_stop(ra);
     return rc;
@@ -1235,17 +1244,17 @@ static int with_readahead(struct racetrace *rt, struct tt_reader *r, struct tt_e
 
 int racetrace_learn(struct racetrace *rt, struct tt_reader *r, struct tt_error *err)
 {
-    return with_readahead(rt, r, err, learn);
+    return with_readahead(rt, r, err, "learning", learn);
 }
 
 int racetrace_detect(struct racetrace *rt, struct tt_reader *r, struct tt_error *err)
 {
-    return with_readahead(rt, r, err, detect);
+    return with_readahead(rt, r, err, "detecting", detect);
 }
 
 int racetrace_previous(struct racetrace *rt, struct tt_reader *r, struct tt_error *err)
 {
-    return with_readahead(rt, r, err, previous);
+    return with_readahead(rt, r, err, "finding stacks", previous);
 }
 
 const struct racetrace_report *racetrace_reports(const struct racetrace *rt, size_t *n)

@@ -33,6 +33,7 @@
 
 #include "callstack.h"
 #include "mapset.h"
+#include "readahead.h"
 #include "race.h"
 #include "symbols.h"
 #include "tcgtrace/error.h"
@@ -111,6 +112,10 @@ const char *racetrace_unsuitable(const struct tt_header *h);
  * architecture is unknown (racetrace_unsuitable says so first). */
 struct racetrace *racetrace_new(const struct tt_header *h, struct symbols *syms);
 void racetrace_free(struct racetrace *rt);
+
+/* fn is told how far each pass ("learning", "detecting", "finding
+ * stacks") has read (readahead_set_progress). */
+void racetrace_set_progress(struct racetrace *rt, readahead_progress_fn *fn, void *arg);
 
 /* The two passes, each over every record of its reader (opened with
  * TT_READ_MERGED on the same trace). 0 when the whole trace was read; else

@@ -43,6 +43,10 @@ struct readahead {
     unsigned cur; /* the batch the consumer reads */
     size_t pos;
     bool started; /* the consumer holds batch cur */
+    readahead_progress_fn *progress;
+    void *progress_arg;
+    const char *pass;
+    uint64_t handed, batches;
 };
 
 static void batch_clear(struct batch *b)
@@ -138,6 +142,9 @@ int readahead_batch(struct readahead *ra, const struct tt_record **recs, struct 
             int n = (int)(b->n - ra->pos);
             *recs = &b->rec[ra->pos];
             ra->pos = b->n;
+            ra->handed += (uint64_t)n;
+            if (ra->progress && ++ra->batches % 16 == 0)
+                ra->progress(ra->progress_arg, ra->pass, ra->handed);
             return n;
         }
         if (ra->started && b->end) {
@@ -177,6 +184,13 @@ int readahead_next(struct readahead *ra, const struct tt_record **rec, struct tt
     if (rc > 0)
         ra->pos -= (size_t)rc - 1;
     return rc > 0 ? 1 : rc;
+}
+
+void readahead_set_progress(struct readahead *ra, readahead_progress_fn *fn, void *arg, const char *pass)
+{
+    ra->progress = fn;
+    ra->progress_arg = arg;
+    ra->pass = pass;
 }
 
 void readahead_stop(struct readahead *ra)

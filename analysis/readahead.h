@@ -12,6 +12,8 @@
  * value) are NULL. Memory: 4.5 MiB of batches of records, whatever the trace. */
 #ifndef TCGTRACE_READAHEAD_H
 #define TCGTRACE_READAHEAD_H
+#include <stdint.h>
+
 #include "tcgtrace/error.h"
 #include "tcgtrace/reader.h"
 
@@ -26,6 +28,11 @@ int readahead_next(struct readahead *ra, const struct tt_record **rec, struct tt
 /* The next records, (*recs)[0] to (*recs)[n - 1]: n > 0, else as
  * readahead_next. They stay valid until the next call (of either). */
 int readahead_batch(struct readahead *ra, const struct tt_record **recs, struct tt_error *err);
+/* How far a reading has come, for a progress line: called as batches are
+ * handed out (about every 64 k records) with pass, as given, and the
+ * records handed out so far. */
+typedef void readahead_progress_fn(void *arg, const char *pass, uint64_t records);
+void readahead_set_progress(struct readahead *ra, readahead_progress_fn *fn, void *arg, const char *pass);
 /* Stops the reading thread wherever it is, and frees ra (NULL: nothing). */
 void readahead_stop(struct readahead *ra);
 #endif

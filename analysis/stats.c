@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "room.h"
+#include "readahead.h"
 #include "stats.h"
 
 /* Linux returns -errno from a failed system call, never below -4095. */
@@ -308,14 +309,23 @@ void stats_end(struct stats *st, const struct tt_trailer *t)
 
 int stats_collect(struct stats *st, struct tt_reader *r, struct tt_error *err)
 {
-    struct tt_record rec;
+    /* Decoding, most of the time, goes on in a second thread meanwhile. */
+    struct readahead *ra = readahead_start(r);
+    if (!ra)
+        return tt_error_set(err, TT_E_NOMEM, 0, "out of memory");
+    readahead_set_progress(ra, st->progress, st->progress_arg, "reading");
+    const struct tt_record *recs;
     int rc;
-    while ((rc = tt_reader_next(r, &rec, err)) > 0) {
-        if (stats_add(st, &rec) < 0) {
-            stats_end(st, NULL);
-            return tt_error_set(err, TT_E_NOMEM, 0, "out of memory");
+    while ((rc = readahead_batch(ra, &recs, err)) > 0) {
+        for (int i = 0; i < rc; i++) {
+            if (stats_add(st, &recs[i]) < 0) {
+                readahead_stop(ra);
+                stats_end(st, NULL);
+                return tt_error_set(err, TT_E_NOMEM, 0, "out of memory");
+            }
         }
     }
+    readahead_stop(ra);
     stats_end(st, rc == 0 ? tt_reader_trailer(r) : NULL);
     st->cut_short = rc == TT_E_TRUNCATED;
     return rc;
@@ -463,29 +473,48 @@ static int split_pages(struct stats *st, struct symbols *syms, const char *path,
     struct tt_reader *r = tt_reader_open(path, 0, err);
     if (!r)
         return err->code;
+    struct readahead *ra = readahead_start(r);
+    if (!ra) {
+        tt_reader_close(r);
+        return tt_error_set(err, TT_E_NOMEM, 0, "out of memory");
+    }
+    readahead_set_progress(ra, st->progress, st->progress_arg, "naming data");
     /* The first pass may have stopped early (a trace cut short or corrupt):
      * look at as many accesses as it counted, no more. */
     uint64_t left = stats_accesses(&st->c);
-    struct tt_record rec;
+    /* The object of the last access named: the next ones are mostly in it
+     * too (an array walked), and a symbol lookup walks the ELF sections. */
+    uint64_t obj_lo = 0, obj_hi = 0;
+    struct stats_region *obj = NULL;
+    const struct tt_record *recs;
     int rc = 0;
-    while (left && (rc = tt_reader_next(r, &rec, err)) > 0) {
-        if (rec.kind != TT_MEM)
-            continue;
-        left--;
-        uint64_t *pi = u64map_find(&st->page_index, rec.mem.vaddr & ~(st->page_size - 1));
-        if (!pi || !in_module[*pi])
-            continue;
-        struct sym_data d;
-        if (!symbols_data(syms, rec.mem.vaddr, &d) || !d.name)
-            continue;
-        struct stats_region *g = symregion_at(sr, &d, rec.mem.vaddr, regions[*pi].map_cause);
-        if (!g) {
-            rc = tt_error_set(err, TT_E_NOMEM, 0, "out of memory");
-            break;
+    while (left && rc >= 0 && (rc = readahead_batch(ra, &recs, err)) > 0) {
+        for (int i = 0; i < rc && left; i++) {
+            const struct tt_record *rec = &recs[i];
+            if (rec->kind != TT_MEM)
+                continue;
+            left--;
+            uint64_t *pi = u64map_find(&st->page_index, rec->mem.vaddr & ~(st->page_size - 1));
+            if (!pi || !in_module[*pi])
+                continue;
+            struct stats_region *g = obj;
+            if (rec->mem.vaddr - obj_lo >= obj_hi - obj_lo) {
+                struct sym_data d;
+                if (!symbols_data(syms, rec->mem.vaddr, &d) || !d.name)
+                    continue;
+                if (!(g = symregion_at(sr, &d, rec->mem.vaddr, regions[*pi].map_cause))) {
+                    rc = tt_error_set(err, TT_E_NOMEM, 0, "out of memory");
+                    break;
+                }
+                obj = g;
+                obj_lo = g->start;
+                obj_hi = g->start + g->size;
+            }
+            count_access(&g->c, rec->mem.store, rec->mem.size);
+            uncount_access(&regions[*pi].c, rec->mem.store, rec->mem.size);
         }
-        count_access(&g->c, rec.mem.store, rec.mem.size);
-        uncount_access(&regions[*pi].c, rec.mem.store, rec.mem.size);
     }
+    readahead_stop(ra);
     tt_reader_close(r);
     if (rc < 0)
         return rc;

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "mapset.h"
+#include "readahead.h"
 #include "symbols.h"
 #include "tcgtrace/error.h"
 #include "tcgtrace/reader.h"
@@ -156,6 +157,10 @@ struct stats {
     struct mapset maps;
     uint32_t *insn_code;
     size_t ninsn_code;
+    /* Told how far each reading ("reading", then "naming data") has come
+     * (readahead_set_progress); NULL for nothing. */
+    readahead_progress_fn *progress;
+    void *progress_arg;
 };
 
 /* An empty collection for the trace whose header is h (its page size sets

@@ -16,6 +16,7 @@ int cmd_races(int argc, char **argv);
 
 /* Messages: "tcgtrace CMD: ..." on stderr, lowercase, no full stop. */
 void msg_set_command(const char *name);
+const char *msg_command(void); /* "" before msg_set_command */
 void msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void msg_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

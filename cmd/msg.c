@@ -14,6 +14,11 @@ void msg_set_command(const char *name)
     command = name;
 }
 
+const char *msg_command(void)
+{
+    return command ? command : "";
+}
+
 static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
     fputs("tcgtrace", stderr);

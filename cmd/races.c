@@ -21,6 +21,7 @@
 #include "cmd.h"
 #include "guest.h"
 #include "json.h"
+#include "progress.h"
 #include "record.h"
 #include "tcgtrace/format.h"
 #include "tcgtrace/reader.h"
@@ -552,6 +553,9 @@ static int analyse(const char *path, bool temporary, const struct options *o)
         msg_die("out of memory");
 
     double start = now(CLOCK_MONOTONIC), cpu_start = now(CLOCK_PROCESS_CPUTIME_ID);
+    struct reading_progress prog;
+    reading_progress_init(&prog, rp.h, o->quiet);
+    racetrace_set_progress(rt, reading_progress, &prog);
     int rc = racetrace_learn(rt, r, &err);
     struct tt_reader *r2 = NULL;
     if (rc == 0 || rc == TT_E_TRUNCATED || rc == TT_E_CORRUPT) {
@@ -570,6 +574,7 @@ static int analyse(const char *path, bool temporary, const struct options *o)
     if (r3 && racetrace_previous(rt, r3, &err3) == TT_E_NOMEM)
         msg_die("%s", err3.msg);
     tt_reader_close(r3);
+    reading_progress_end(&prog);
     rp.seconds = now(CLOCK_MONOTONIC) - start;
     rp.cpu_seconds = now(CLOCK_PROCESS_CPUTIME_ID) - cpu_start;
     if (rc == TT_E_NOMEM || rc == TT_E_INVAL || rc == TT_E_IO || !r2) {
@@ -733,14 +738,15 @@ static void usage(FILE *f)
           "  -a, --all            also races whose accesses are all inside the C\n"
           "                       library, the dynamic loader or libgomp\n"
           "  -v, --verbose        what was analysed, and how fast, on standard error\n"
+          "  -q, --quiet          no progress line (on a terminal) while PROG runs\n"
+          "                       or the analysis does\n"
           "      --sysroot=DIR    where a foreign guest's libraries are (default:\n"
           "                       /usr/<triplet> for a guest of another architecture)\n"
+          "  -h, --help           this help\n"
           "\n"
           "  when running PROG:\n"
           "  -o, --output=FILE    keep the trace in FILE (default: a temporary file)\n"
-          "      --qemu=PATH      the qemu-ARCH to run (as tcgtrace record)\n"
-          "  -q, --quiet          no progress line while it runs\n"
-          "  -h, --help           this help\n",
+          "      --qemu=PATH      the qemu-ARCH to run (as tcgtrace record)\n",
           f);
 }
 

@@ -21,6 +21,7 @@
 
 #include "cmd.h"
 #include "guest.h"
+#include "progress.h"
 #include "qemuver.h"
 #include "record.h"
 #include "tcgtrace/format.h"
@@ -333,32 +334,6 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* "12.4 MiB": sizes for people. */
-static const char *human_size(double bytes, char *buf, size_t size)
-{
-    static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-    int u = 0;
-    while (bytes >= 1024 && u < 4) {
-        bytes /= 1024;
-        u++;
-    }
-    snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
-    return buf;
-}
-
-/* "3.4 M": counts for people, on the progress line. */
-static const char *human_count(double n, char *buf, size_t size)
-{
-    static const char *const units[] = { "", " k", " M", " G", " T" };
-    int u = 0;
-    while (n >= 1000 && u < 4) {
-        n /= 1000;
-        u++;
-    }
-    snprintf(buf, size, u ? "%.1f%s" : "%.0f%s", n, units[u]);
-    return buf;
-}
-
 /* The output, followed while the plugin writes it: each new byte (text)
  * or each new chunk header (binary) is read once, so a progress update
  * costs what was written since the last one. */
@@ -529,21 +504,12 @@ static void progress_update(struct follow *f, const struct output_format *fmt, d
     bool followed = follow_update(f, fmt);
     human_size((double)f->size, size, sizeof size);
     if (!followed)
-        fprintf(stderr, "\rtcgtrace record: %.1f s\033[K", elapsed);
+        progress_show("%.1f s", elapsed);
     else if (f->broken)
-        fprintf(stderr, "\rtcgtrace record: %.1f s, %s (%s/s)\033[K", elapsed, size,
-                human_size((double)f->size / elapsed, rate, sizeof rate));
+        progress_show("%.1f s, %s (%s/s)", elapsed, size, human_size((double)f->size / elapsed, rate, sizeof rate));
     else
-        fprintf(stderr, "\rtcgtrace record: %.1f s, %s %s (%s/s), %s\033[K", elapsed,
-                human_count((double)f->records, count, sizeof count), fmt->unit,
-                human_count((double)f->records / elapsed, rate, sizeof rate), size);
-    fflush(stderr);
-}
-
-static void progress_clear(void)
-{
-    fputs("\r\033[K", stderr);
-    fflush(stderr);
+        progress_show("%.1f s, %s %s (%s/s), %s", elapsed, human_count((double)f->records, count, sizeof count),
+                      fmt->unit, human_count((double)f->records / elapsed, rate, sizeof rate), size);
 }
 
 static volatile sig_atomic_t child;

@@ -17,6 +17,7 @@
 #include "cmd.h"
 #include "guest.h"
 #include "json.h"
+#include "progress.h"
 #include "tcgtrace/reader.h"
 
 #define DEFAULT_TOP 10
@@ -637,6 +638,7 @@ static void usage(FILE *f)
             "  -n, --top=N          entries per ranking (default %d; 0: all)\n"
             "      --sysroot=DIR    where a foreign guest's libraries are (default:\n"
             "                       /usr/<triplet> for a guest of another architecture)\n"
+            "  -q, --quiet          no progress line (on a terminal) while it reads\n"
             "  -h, --help           this help\n",
             DEFAULT_TOP);
 }
@@ -668,17 +670,22 @@ int cmd_stats(int argc, char **argv)
         { "json", no_argument, NULL, 'j' },
         { "top", required_argument, NULL, 'n' },
         { "sysroot", required_argument, NULL, OPT_SYSROOT },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const struct format *fmt = format_named("text");
     size_t top = DEFAULT_TOP;
     const char *sysroot = NULL;
+    bool quiet = false;
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":jn:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":jn:qh", opts, NULL)) != -1) {
         switch (c) {
+        case 'q':
+            quiet = true;
+            break;
         case 'j':
             fmt = format_named("json");
             break;
@@ -716,6 +723,10 @@ int cmd_stats(int argc, char **argv)
     rp.h = tt_reader_header(r);
     if (!(rp.st = stats_new(rp.h)))
         msg_die("out of memory");
+    struct reading_progress prog;
+    reading_progress_init(&prog, rp.h, quiet);
+    rp.st->progress = reading_progress;
+    rp.st->progress_arg = &prog;
     int rc = stats_collect(rp.st, r, &err);
     if (rc == TT_E_NOMEM)
         msg_die("%s", err.msg);
@@ -735,6 +746,7 @@ int cmd_stats(int argc, char **argv)
     int src = stats_symbolise(rp.st, rp.syms, rp.path, &err);
     if (src == TT_E_NOMEM)
         msg_die("%s", err.msg);
+    reading_progress_end(&prog);
     if (src < 0)
         msg_warn("data regions are pages: %s", err.msg);
 

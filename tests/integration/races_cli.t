@@ -5,7 +5,7 @@
 # traces cut short (analysed, with a warning) and corrupt (an error); traces
 # it cannot use; usage errors.
 . tests/integration/lib.sh
-plan 37
+plan 40
 
 G=$GUESTS/x86_64
 q() {
@@ -140,6 +140,26 @@ done
 "$TCGTRACE" races --all --json "$T/lazy-x86_64.tct" >"$T/lazy-all.json" 2>/dev/null
 is "$(q "$T/lazy-all.json" 'len(d["races"])')" "$(q "$T/lazy.json" 'len(d["races"]) + d["summary"]["hidden"]')" \
     "--all: the races left out are shown"
+# On a terminal, an analysis of more than half a second shows its progress
+# (pass, records of the trailer's total), erased before the verdict; -q and
+# a pipe show none.
+"$TCGTRACE" record -q -o "$T/long.tct" -- "$G/robust_end" work 30000000 >/dev/null 2>&1
+if command -v script >/dev/null 2>&1; then
+    script -qec "$TCGTRACE races $T/long.tct" /dev/null >"$T/tty" 2>&1
+    tr '\r' '\n' <"$T/tty" | grep -c "^tcgtrace races: [0-9.]* s, \(learning\|detecting\), [0-9.]*[ kM]* of [0-9.]* M records ([0-9]* %)" >"$T/count"
+    [ "$(cat "$T/count")" -ge 1 ]
+    ok $? "progress: the analysis's pass and records ($(cat "$T/count") updates)"
+    tr '\r' '\n' <"$T/tty" | tail -n 2 | tr -d '\033' >"$T/last"
+    is "$(cat "$T/last")" "$(printf '[K%s\n' 'tcgtrace races: 0 data races in robust_end')" \
+        "  ... erased before the verdict"
+    script -qec "$TCGTRACE races -q $T/long.tct" /dev/null >"$T/tty" 2>&1
+    is "$(tr -d '\r' <"$T/tty")" "tcgtrace races: 0 data races in robust_end" "-q: no progress line"
+else
+    for _i in 1 2 3; do
+        _n=$((_n + 1))
+        echo "ok $_n # SKIP no script(1) to run under a terminal"
+    done
+fi
 # The threads' stacks are theirs alone: those accesses skip the shadow.
 is "$(q "$T/file.json" '0 < d["analysis"]["private_accesses"] < d["analysis"]["accesses"]')" "True" \
     "--json: some plain accesses went to pages of one thread, not all"

@@ -5,7 +5,7 @@
 # access counts, a guest of 6 threads over fewer vCPUs, and an execution
 # trace ranked by instructions.
 . tests/integration/lib.sh
-plan 57
+plan 59
 
 N=20000 # enough for kernel's accesses to outrank the dynamic loader's
 M=5000  # iterations of each of exec_threads' 5 workers
@@ -104,4 +104,23 @@ for arch in $ARCHS; do
             "$arch: the execution trace's hottest addresses are kernel's"
     fi
 done
+
+# On a terminal, a reading of more than half a second shows its progress
+# (which pass, the records of the header's counts), erased before the
+# report; -q shows none.
+"$TCGTRACE" record -q -o "$T/long.tct" -- "$GUESTS/x86_64/robust_end" work 30000000 >/dev/null 2>&1
+if command -v script >/dev/null 2>&1; then
+    script -qec "$TCGTRACE stats $T/long.tct" /dev/null >"$T/tty" 2>&1
+    n=$(tr '\r' '\n' <"$T/tty" | grep -c "^tcgtrace stats: [0-9.]* s, \(reading\|naming data\), [0-9.]*[ kM]* of [0-9.]* M records ([0-9]* %)")
+    [ "$n" -ge 1 ] && tr '\r' '\n' <"$T/tty" | grep -q "^.\[Ktrace  "
+    ok $? "progress: the reading's pass and records ($n updates), erased before the report"
+    script -qec "$TCGTRACE stats -q $T/long.tct" /dev/null >"$T/tty" 2>&1
+    ! grep -q "records (" "$T/tty"
+    ok $? "-q: no progress line"
+else
+    for _i in 1 2; do
+        _n=$((_n + 1))
+        echo "ok $_n # SKIP no script(1) to run under a terminal"
+    done
+fi
 done_testing

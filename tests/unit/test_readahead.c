@@ -89,6 +89,22 @@ static void compare(const char *path, const char *what)
     tt_reader_close(r2);
 }
 
+/* The progress hook: how often, with what. */
+struct seen_progress {
+    unsigned calls;
+    uint64_t last;
+    bool ordered, named;
+};
+
+static void on_progress(void *arg, const char *pass, uint64_t records)
+{
+    struct seen_progress *p = arg;
+    p->ordered &= records > p->last;
+    p->named &= !strcmp(pass, "testing");
+    p->last = records;
+    p->calls++;
+}
+
 int main(void)
 {
     char dir[] = "/tmp/tcgtrace-readahead-XXXXXX", path[64], cut[80];
@@ -129,6 +145,20 @@ int main(void)
     readahead_stop(ra);
     ok(got == 10 && tt_reader_next(r, &rec, &err) >= 0, "stopped after 10 records, the reader still usable");
     tt_reader_close(r);
+
+    /* The progress hook: every 16 batches, the records handed out so far. */
+    r = tt_reader_open(path, TT_READ_MERGED, &err);
+    ra = readahead_start(r);
+    struct seen_progress sp = { 0, 0, true, true };
+    readahead_set_progress(ra, on_progress, &sp, "testing");
+    uint64_t handed = 0;
+    while ((got = readahead_batch(ra, &recp, &err)) > 0)
+        handed += (uint64_t)got;
+    readahead_stop(ra);
+    tt_reader_close(r);
+    ok(sp.calls == (handed + 4095) / 4096 / 16 && sp.calls > 0 && sp.ordered && sp.named && sp.last <= handed,
+       "progress: %u calls for %llu records, the last at %llu, increasing, with the pass's name", sp.calls,
+       (unsigned long long)handed, (unsigned long long)sp.last);
 
     /* Pinned to one CPU: read without a thread, the same. */
     cpu_set_t one;
