@@ -67,6 +67,16 @@ if [ $tmpfs = 1 ]; then
         st=$?
         grep -q "^tcgtrace record: '$D/t.tct': [0-9]* records from [0-9]* vCPUs*, [0-9]* LOST writing (No space left on device), " "$T/err"
         ok $? "tcgtrace record, full tmpfs: the summary says what was lost and why (status $st)"
+        # races -- PROG writes its trace in $TMPDIR: the verdict comes with
+        # the plugin's count of what was lost, and why.
+        rm -f "$D/t.tct"
+        TMPDIR=$D "$TCGTRACE" races -- "$G" work 1000000 >"$T/out" 2>"$T/err"
+        st=$?
+        set -- $(lost_in "$T/err" memtrace) "" ""
+        [ $st = 0 ] && [ -n "$1" ] && grep -qx "tcgtrace races: warning: the recording lost $1 records (No space left on device): races may be missing, or reported falsely" "$T/err"
+        ok $? "tcgtrace races -- PROG, full \$TMPDIR: the verdict warns of the $1 records lost, and why"
+        [ -z "$(ls "$D")" ]
+        ok $? "  ... and its temporary trace is gone"
     fi
     for p in memtrace execlog; do
         rm -f "$D/t.log"
@@ -75,7 +85,7 @@ if [ $tmpfs = 1 ]; then
         text_loss "$p" "$D/t.log" "full tmpfs"
     done
 else
-    n=$((_n + 10))
+    n=$((_n + 12))
     while [ $_n -lt $n ]; do
         _n=$((_n + 1))
         echo "ok $_n # SKIP cannot mount a tmpfs here (needs root): the file size limit cases below still run"
