@@ -27,11 +27,30 @@ static void put_module(struct tt_stream *s, const char *path, const struct guest
     heaphook_module(path, img->bias); /* nothing unless heaphook_install ran */
 }
 
+/* The program's path as the guest was started with it (AT_EXECFN), made
+ * absolute against the directory QEMU started in (the guest has not
+ * run yet): a trace then names the same file wherever it is read from
+ * (a relative path read elsewhere found no symbols, and races on the
+ * program's GOT were no longer told from real ones). */
+static const char *program_path(const struct guest_initial *in, char *path, size_t size)
+{
+    char given[PATH_MAX], cwd[PATH_MAX];
+    if (!guestmem_read_string(in->stack.execfn, given, sizeof given))
+        return "";
+    const char *rel = given;
+    while (rel[0] == '.' && rel[1] == '/')
+        rel += 2;
+    if (given[0] == '/' || !getcwd(cwd, sizeof cwd) ||
+        (size_t)snprintf(path, size, "%s/%s", strcmp(cwd, "/") ? cwd : "", rel) >= size)
+        snprintf(path, size, "%s", given);
+    return path;
+}
+
 void procrec_put_initial_modules(struct tt_stream *s, const struct guest_initial *in)
 {
     char path[PATH_MAX];
     if (in->has_main)
-        put_module(s, guestmem_read_string(in->stack.execfn, path, sizeof path) ? path : "", &in->main);
+        put_module(s, program_path(in, path, sizeof path), &in->main);
     if (in->has_interp)
         put_module(s, guestmem_read_string(in->main.interp, path, sizeof path) ? path : "", &in->interp);
     if (in->has_vdso)

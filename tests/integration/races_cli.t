@@ -5,7 +5,7 @@
 # traces cut short (analysed, with a warning) and corrupt (an error); traces
 # it cannot use; usage errors.
 . tests/integration/lib.sh
-plan 40
+plan 42
 
 G=$GUESTS/x86_64
 q() {
@@ -140,6 +140,18 @@ done
 "$TCGTRACE" races --all --json "$T/lazy-x86_64.tct" >"$T/lazy-all.json" 2>/dev/null
 is "$(q "$T/lazy-all.json" 'len(d["races"])')" "$(q "$T/lazy.json" 'len(d["races"]) + d["summary"]["hidden"]')" \
     "--all: the races left out are shown"
+# A program given by a relative path: the trace names it by its absolute
+# path, so that it reads the same from any directory (from elsewhere, the
+# relative path found no symbols: no names, and the races of lazy binding on
+# the program's GOT were shown as real ones).
+tt=$(cd "$(dirname "$TCGTRACE")" && pwd)/tcgtrace
+(cd "$G" && "$tt" record -q -o "$T/rel.tct" -- ./race_counter 2 500 >/dev/null 2>&1)
+is "$("$TCGTRACE" dump --kind module --format text "$T/rel.tct" | head -n 1 | cut -d' ' -f3)" "$(cd "$G" && pwd)/race_counter" \
+    "a relative program path: the module is recorded absolute"
+(cd / && "$tt" races "$T/rel.tct") >"$T/rel.txt" 2>&1
+is "$?:$(grep SUMMARY "$T/rel.txt" | sort -u)" "66:SUMMARY: tcgtrace: data race race_counter.c:21 in worker" \
+    "  ... analysed from another directory: the race, named"
+
 # On a terminal, an analysis of more than half a second shows its progress
 # (pass, records of the trailer's total), erased before the verdict; -q and
 # a pipe show none.
