@@ -311,6 +311,9 @@ static void load_symbols(struct file *f)
 static void load_file(struct symbols *s, struct file *f)
 {
     f->loaded = 1;
+    /* "[vdso]": the kernel's, with no file to read, which is no error. */
+    if (f->path[0] == '[')
+        return;
     char *real = NULL;
     const char *open_path = f->path;
     if (s->sysroot && f->path[0] == '/' && asprintf(&real, "%s%s", s->sysroot, f->path) >= 0) {

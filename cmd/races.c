@@ -153,6 +153,14 @@ static bool in_got(struct report *rp, uint64_t addr)
            (!strcmp(d.section, ".got") || !strcmp(d.section, ".got.plt"));
 }
 
+/* Whether an access is lazy binding's store into a GOT entry: the dynamic
+ * loader's resolver, known by name even when the program's file, whose
+ * sections in_got needs, cannot be read (a trace analysed elsewhere). */
+static bool binds_lazily(const struct tt_race_access *a, const struct sym_code *c)
+{
+    return a->write && c->function && (!strcmp(c->function, "_dl_fixup") || !strcmp(c->function, "_dl_profile_fixup"));
+}
+
 /* Whether a race is shown: one of its accesses is outside the runtime
  * libraries and its address is no GOT entry, or --all. */
 static bool shows(struct report *rp, const struct racetrace_report *r, bool all)
@@ -160,7 +168,8 @@ static bool shows(struct report *rp, const struct racetrace_report *r, bool all)
     struct sym_code first, second;
     symbols_code(rp->syms, r->race.first.pc, &first);
     symbols_code(rp->syms, r->race.second.pc, &second);
-    return all || ((!in_runtime(&first) || !in_runtime(&second)) && !in_got(rp, r->race.second.addr));
+    return all || ((!in_runtime(&first) || !in_runtime(&second)) && !in_got(rp, r->race.second.addr) &&
+                   !binds_lazily(&r->race.first, &first) && !binds_lazily(&r->race.second, &second));
 }
 
 static void name_side(struct report *rp, struct side *s, const struct tt_race_access *a, int32_t thread,
@@ -645,6 +654,13 @@ static int analyse(const char *path, bool temporary, const struct options *o)
     if (rp.st.execve) {
         fflush(stdout);
         msg_warn("the program called execve: what it ran next was not traced, nor looked at for races");
+    }
+    /* A trace read on another machine, or after a rebuild: the reports
+     * are there, with addresses for names (the JSON lists these too). */
+    const char *nosym;
+    for (size_t i = 0; (nosym = symbols_error(rp.syms, i)); i++) {
+        fflush(stdout);
+        msg_warn("no names from a module: %s", nosym);
     }
     /* A trace cut short is what an interrupted recording leaves: its
      * races are worth having and say so. A corrupt one is an error. */
