@@ -191,7 +191,7 @@ const char *racetrace_unsuitable(const struct tt_header *h)
     const uint64_t need = TT_FEAT_MEMORY | TT_FEAT_MEM_VALUES | TT_FEAT_SYNC | TT_FEAT_SYSCALLS;
     if (strcmp(h->plugin, "memtrace") || (h->features & need) != need)
         return "it is not a memory trace with values, threads and synchronisation events (record it with "
-               "'tcgtrace record' or 'tcgtrace races -- PROG')";
+               "'tcgtrace record --tool=mem', the default, or 'tcgtrace races -- PROG')";
     if (h->big_endian || machine_of(h->arch) == EM_NONE)
         return "its guest architecture is not one tcgtrace races knows (x86_64, aarch64, riscv64)";
     if (option_off(h->plugin_options, "noread", "read"))

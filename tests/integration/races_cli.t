@@ -85,7 +85,7 @@ ok "$(grep -q "^tcgtrace races: .*bad.tct" "$T/err"; echo $?)" "corrupt: the rea
 "$TCGTRACE" record -q --tool=exec -o "$T/exec.tct" -- "$G/rec_exit" 0 >/dev/null 2>&1
 "$TCGTRACE" races "$T/exec.tct" >/dev/null 2>"$T/err"
 is "$?:$(cat "$T/err")" \
-    "1:tcgtrace races: cannot look for races in '$T/exec.tct': it is not a memory trace with values, threads and synchronisation events (record it with 'tcgtrace record' or 'tcgtrace races -- PROG')" \
+    "1:tcgtrace races: cannot look for races in '$T/exec.tct': it is not a memory trace with values, threads and synchronisation events (record it with 'tcgtrace record --tool=mem', the default, or 'tcgtrace races -- PROG')" \
     "an execution trace: refused"
 "$TCGTRACE" record -q --no-read -o "$T/noread.tct" -- "$G/rec_exit" 0 >/dev/null 2>&1
 "$TCGTRACE" races "$T/noread.tct" >/dev/null 2>"$T/err"
