@@ -98,7 +98,8 @@ static const char usage_text[] =
     "\n"
     "  --tool=mem|exec     what to record: memory accesses (default) or executed\n"
     "                      instructions\n"
-    "  -o, --output=FILE   the trace (default tcgtrace.tct)\n"
+    "  -o, --output=FILE   the trace (default tcgtrace.tct; a previous one is kept\n"
+    "                      as tcgtrace.tct.old)\n"
     "      --format=bin|text  binary trace format v1 (default), or the seeds' text lines\n"
     "      --level=N       zstd compression level of a binary trace\n"
     "  -q, --quiet         no progress line and no summary\n"
@@ -132,7 +133,7 @@ static const struct output_format *output_format(const char *name);
 struct cmdline {
     struct record_opts rec;
     enum tool tool;
-    bool quiet;
+    bool quiet, output_given;
     /* Plugin options as given: option code and value (NULL for a flag). */
     struct {
         int code;
@@ -168,6 +169,7 @@ static void parse_options(int argc, char **argv, struct cmdline *o)
             break;
         case 'o':
             o->rec.output = optarg;
+            o->output_given = true;
             break;
         case OPT_FORMAT:
             if (!output_format(optarg))
@@ -217,6 +219,8 @@ static void parse_options(int argc, char **argv, struct cmdline *o)
         msg_usage("no program to run");
     o->rec.plugin = tools[o->tool].plugin;
     o->rec.progress = o->rec.summary = !o->quiet;
+    /* Run again without -o, the last trace is not lost. */
+    o->rec.keep_old = !o->output_given;
     for (int i = 0; i < o->nplugin; i++) {
         o->rec.plugin_opts[i].key = plugin_opts[o->plugin[i].code - OPT_NO_READ].key;
         o->rec.plugin_opts[i].value = o->plugin[i].value ? o->plugin[i].value : "on";
@@ -621,6 +625,15 @@ int record_run(const struct record_opts *o, int argc, char **argv)
         msg_error("cannot use plugin '%s': %s (run 'make')", plugin, strerror(errno));
         return -1;
     }
+    char old[PATH_MAX + 8] = "";
+    struct stat st;
+    if (o->keep_old && lstat(output, &st) == 0 && S_ISREG(st.st_mode)) {
+        snprintf(old, sizeof old, "%s.old", output);
+        if (rename(output, old) != 0) {
+            msg_error("cannot keep the last '%s' as '%s.old': %s", o->output, o->output, strerror(errno));
+            return -1;
+        }
+    }
     static struct plugin_arg parg;
     plugin_argument(o, plugin, output, &parg);
 
@@ -659,6 +672,8 @@ int record_run(const struct record_opts *o, int argc, char **argv)
     /* No output: QEMU failed before the plugin started, and said why. */
     if (o->summary && follow_update(&f, fmt))
         fmt->summary(&f, o->output, wall);
+    if (o->summary && old[0])
+        fprintf(stderr, "tcgtrace record: the last '%s' is kept as '%s.old'\n", o->output, o->output);
     if (f.fd >= 0)
         close(f.fd);
     return status;

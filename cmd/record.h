@@ -16,6 +16,9 @@ struct record_opts {
     const char *sysroot; /* NULL: chosen from the program (guest.h) */
     bool progress;       /* a progress line while it runs, on a terminal */
     bool summary;        /* a line saying what was recorded, at the end */
+    /* An existing output is kept as OUTPUT.old rather than overwritten
+     * (for the default output, as perf does with perf.data). */
+    bool keep_old;
     /* Set in the guest's environment (QEMU's -E): "VAR=VALUE". */
     const char *env[RECORD_MAX_ENV];
     int nenv;

@@ -3,7 +3,7 @@
 # log, binary traces of both tools, the guest's exit status (and death by a signal) passed on, its
 # standard streams untouched, the end summary.
 . tests/integration/lib.sh
-plan 56
+plan 59
 
 skip() { # skip COUNT REASON
     _i=0
@@ -15,7 +15,7 @@ skip() { # skip COUNT REASON
 }
 
 if [ ! -f "$PLUGINS/libexeclog.so" ]; then
-    skip 56 "no execlog plugin yet"
+    skip 59 "no execlog plugin yet"
     done_testing
 fi
 
@@ -138,4 +138,18 @@ ok $? "  ... its reader gets the log"
 PATH="$GUESTS/riscv64:$PATH" rec -q -o "$T/path.log" -- rec_exit 7 2>"$T/err"
 is $? 7 "a program found in PATH runs"
 is "$(cat "$T/err")" "" "-q: no summary"
+
+# Run again without -o, the last trace is kept as tcgtrace.tct.old (as perf
+# keeps perf.data.old); with -o, the named file is the user's to replace.
+tt=$(cd "$(dirname "$TCGTRACE")" && pwd)/tcgtrace
+g=$(cd "$GUESTS/x86_64" && pwd)/loop
+mkdir "$T/again"
+(cd "$T/again" && "$tt" record -q -- "$g" 3 >/dev/null && cp tcgtrace.tct first.tct &&
+    "$tt" record -- "$g" 4 >/dev/null 2>"$T/err")
+cmp -s "$T/again/first.tct" "$T/again/tcgtrace.tct.old"
+ok $? "no -o, run again: the last trace is kept as tcgtrace.tct.old"
+is "$(tail -n 1 "$T/err")" "tcgtrace record: the last 'tcgtrace.tct' is kept as 'tcgtrace.tct.old'" "  ... and the summary says so"
+(cd "$T/again" && rm tcgtrace.tct.old && "$tt" record -q -o tcgtrace.tct -- "$g" 3 >/dev/null)
+[ ! -e "$T/again/tcgtrace.tct.old" ]
+ok $? "-o tcgtrace.tct: replaced, no .old"
 done_testing
