@@ -594,6 +594,11 @@ static int analyse(const char *path, bool temporary, const struct options *o)
         return 1;
     }
     struct tt_error read_err = err;
+    /* The reader names the file: not a temporary one, gone at exit. */
+    char named[PATH_MAX + 8];
+    int k = snprintf(named, sizeof named, "'%s': ", path);
+    if (temporary && k > 0 && !strncmp(read_err.msg, named, (size_t)k))
+        memmove(read_err.msg, read_err.msg + k, strlen(read_err.msg + k) + 1);
     if (rc < 0) {
         rp.state = rc == TT_E_TRUNCATED ? "cut-short" : "corrupt";
         rp.problem = read_err.msg;

@@ -5,7 +5,7 @@
 # traces cut short (analysed, with a warning) and corrupt (an error); traces
 # it cannot use; usage errors.
 . tests/integration/lib.sh
-plan 44
+plan 45
 
 G=$GUESTS/x86_64
 q() {
@@ -173,6 +173,13 @@ if "$TCGTRACE" races --all "$T/gone.tct" 2>/dev/null | grep -q '^    #0 _dl_fixu
 else
     echo "ok $((_n += 1)) # SKIP no lazy binding race in 5 recordings"
 fi
+
+# Interrupted (SIGINT, as ^C would be): what was recorded is analysed, with
+# a warning that the trace was cut short that names no temporary file (it
+# is gone by then).
+timeout -s INT 3 "$TCGTRACE" races -- "$G/robust_end" spin >"$T/int.out" 2>"$T/int.err"
+grep -Eqx "tcgtrace races: warning: trace cut short at byte [0-9]+: no trailer \(the recording did not finish\)" "$T/int.err"
+ok $? "interrupted: a cut-short warning naming no temporary file ($(tail -n 1 "$T/int.err"))"
 
 # On a terminal, an analysis of more than half a second shows its progress
 # (pass, records of the trailer's total), erased before the verdict; -q and
