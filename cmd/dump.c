@@ -448,6 +448,22 @@ static void usage(FILE *f)
             "  -h, --help         this help\n");
 }
 
+/* --thread N for a vCPU the whole trace does not have: a warning listing
+ * those it has, rather than an empty dump that looks like a quiet thread. */
+static void no_such_vcpu(const char *path, const struct tt_trailer *t, uint32_t vcpu)
+{
+    char have[256] = "";
+    size_t n = 0;
+    for (uint32_t i = 0; i < t->nstreams; i++) {
+        if (t->streams[i].stream == vcpu)
+            return;
+        if (t->streams[i].stream != TT_STREAM_META && n < sizeof have)
+            n += (size_t)snprintf(have + n, sizeof have - n, "%s%u", n ? ", " : "", t->streams[i].stream);
+    }
+    fflush(stdout);
+    msg_warn("'%s' has no vCPU %u (it has %s)", path, vcpu, n ? have : "none");
+}
+
 int cmd_dump(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -547,7 +563,6 @@ int cmd_dump(int argc, char **argv)
     }
     fmt->end(&d);
     free(d.out.s);
-    free(threads);
     int status = 0;
     if (rc < 0) {
         fflush(stdout);
@@ -555,6 +570,8 @@ int cmd_dump(int argc, char **argv)
         status = 1;
     } else {
         const struct tt_trailer *t = tt_reader_trailer(r);
+        for (size_t i = 0; t && i < nthreads; i++)
+            no_such_vcpu(path, t, threads[i]);
         lost += tt_trailer_lost(t);
         if (lost) {
             fflush(stdout);
@@ -562,6 +579,7 @@ int cmd_dump(int argc, char **argv)
                      t->write_errno ? ": " : "", t->write_errno ? tt_lost_reason(t->write_errno) : "");
         }
     }
+    free(threads);
     tt_reader_close(r);
     return status;
 }

@@ -3,7 +3,7 @@
 # format, the filters, and the errors for traces cut short, corrupt, newer
 # or missing.
 . tests/integration/lib.sh
-plan 29
+plan 31
 
 G=tests/golden
 
@@ -47,6 +47,12 @@ grep -E '^[0-9]+ (sync|map)' $G/v1.txt >"$T/want"
 dump_is "--kind sync --kind map" "$T/want" --kind sync --kind map $G/v1.tct
 grep '"kind":"sync","vcpu":0' $G/v1.jsonl >"$T/want"
 dump_is "--json --kind sync --thread 0" "$T/want" --json --kind sync --thread 0 $G/v1.tct
+# A vCPU the trace does not have: nothing to print, and a warning saying so
+# rather than a silence that looks like a quiet thread.
+"$TCGTRACE" dump --format text --thread 1 --thread 5 $G/v1.tct >"$T/out" 2>"$T/err"
+is "$?:$(head -n 1 "$T/err")" "0:tcgtrace dump: warning: '$G/v1.tct' has no vCPU 5 (it has 0, 1)" "--thread 5: a warning naming the vCPUs there are"
+grep '^1 ' $G/v1.txt | cmp -s - "$T/out"
+ok $? "  ... and vCPU 1's records"
 
 "$TCGTRACE" dump $G/v1.tct >/dev/null 2>"$T/err"
 is "$?:$(cat "$T/err")" "0:tcgtrace dump: warning: 'tests/golden/v1.tct': the recording lost 3 records" \
