@@ -682,10 +682,10 @@ static void thread_start(struct vcpu *v)
  * program is loaded): a bin trace is created, a text log emptied. */
 static void start_outputs(void)
 {
-    if (!bin) {
-        outfile_start();
+    outfile_start();
+    if (!bin)
         return;
-    }
+    close(out_file.fd); /* named now: the writer opens it again */
     uint64_t features = TT_FEAT_INSNS | TT_FEAT_MEMORY | QEMUAPI_FEAT_MEM_VALUES;
     if (reg_specs)
         features |= TT_FEAT_REGISTERS;
@@ -984,17 +984,14 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     plugin_argc = argc;
     plugin_argv = argv;
     target_name = g_strdup(info->target_name);
-    /* Opened now so that a bad path refuses the plugin; a bin trace is
-     * written by its writer, which opens it again when the guest starts. */
+    /* Opened now so that a bad path refuses the plugin (outfile.h); a bin
+     * trace is written by its writer, which opens it again when the guest
+     * starts. */
     out_file = (struct outfile){ .path = out_path };
     if (out_path && outfile_open_all("execlog", &out_file, 1, bin ? 0 : O_APPEND))
         return -1;
-    if (bin) {
-        close(out_file.fd);
-        out_file.fd = -1;
-    } else if (out_path) {
+    if (out_path && !bin)
         out_fd = out_file.fd;
-    }
     if (!guest && reg_specs)
         fprintf(stderr, "execlog: guest architecture '%s' is not one of %s: register values "
                         "are shown as little-endian\n", info->target_name, guest_arch_names());

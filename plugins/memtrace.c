@@ -452,9 +452,12 @@ static void start(struct vcpu *v, unsigned idx, const uint64_t *sp)
                                         : "cannot find the initial stack from the first memory accesses";
     outfile_start();
     /* The trace must exist before the regions are added: they are
-     * recorded as mapping changes in this vCPU's stream. */
-    if (opt.bin)
+     * recorded as mapping changes in this vCPU's stream. Its writer opens
+     * it again, now that it has its name. */
+    if (opt.bin) {
+        close(outs[0].fd);
         open_trace();
+    }
     if (writer) {
         struct tt_error e;
         v->t.s = tt_stream_get(writer, idx, &e);
@@ -983,9 +986,10 @@ static int parse_option(const char *arg)
 }
 
 /* Opens out= and regions= now, all or none, so that a bad path refuses
- * the plugin before anything is written (they are emptied when the guest
- * starts); a binary trace is opened again by its writer at the first vCPU,
- * once the guest's command line can go into its header. */
+ * the plugin before anything is written (outfile.h: a QEMU that fails
+ * before the guest starts leaves them as they were); a binary trace is
+ * opened again by its writer at the first vCPU, once the guest's command
+ * line can go into its header. */
 static int open_outputs(void)
 {
     struct outfile *f = outs;
@@ -996,12 +1000,8 @@ static int open_outputs(void)
         f[n++] = (struct outfile){ .path = opt.regions };
     if (outfile_open_all("memtrace", f, n, 0))
         return -1;
-    if (opt.out && opt.bin) {
-        close(f[0].fd);
-        f[0].fd = -1;
-    } else if (opt.out) {
+    if (opt.out && !opt.bin)
         out_fd = f[0].fd;
-    }
     if (opt.regions && !(regions_file = fdopen(f[n - 1].fd, "w"))) {
         fprintf(stderr, "memtrace: cannot open '%s': %s\n", opt.regions, strerror(errno));
         return -1;

@@ -2,8 +2,8 @@
  * refused for one path it cannot open leaves the others as they were (an
  * existing trace is not emptied, no new empty file is left behind). Nor
  * does a QEMU that fails after installing the plugin (no such guest
- * program): the files are emptied only once the guest starts, and those
- * created are removed again if it never does. */
+ * program): existing files are emptied only once the guest starts, and new
+ * ones get their name only then. */
 #ifndef TCGTRACE_OUTFILE_H
 #define TCGTRACE_OUTFILE_H
 
@@ -13,24 +13,25 @@
 struct outfile {
     const char *path;
     int fd;       /* set by outfile_open_all */
-    bool created; /* by outfile_open_all: removed again if another fails */
+    /* A new file: unnamed (O_TMPFILE) until outfile_start links it, or,
+     * where the file system cannot do that, created and removed again at
+     * exit if the guest never starts. */
+    bool unnamed, created;
 };
 
-/* Opens each path for writing, with flags added (O_APPEND), creating what
- * does not exist. On a failure closes them all, removes those it created,
- * prints "PLUGIN: cannot open 'PATH': ERROR" on standard error and returns
- * -1; else 0, and files (which must outlive the process) are the plugin's
- * outputs: when the process exits, or the plugin is unloaded, before
- * outfile_start, those created are removed and the others left as they
- * were (a C exit handler, which also runs when QEMU unloads a plugin it
- * refused). QEMU 7.2 ends with _exit when it cannot load the program: a
- * file created is left there, empty. A caller that closes a file's fd
- * sets it to -1. */
+/* Opens each path for writing, with flags added (O_APPEND): an existing
+ * file as it is, a new one unnamed in its directory. On a failure closes
+ * them all, removes any it created, prints "PLUGIN: cannot open 'PATH':
+ * ERROR" on standard error and returns -1; else 0, and files (which must
+ * outlive the process) are the plugin's outputs until outfile_start. A new
+ * file then vanishes with the process even when it ends with _exit (QEMU
+ * 7.2 when it cannot load the program). The caller keeps the fds open
+ * until outfile_start. */
 int outfile_open_all(const char *plugin, struct outfile *files, size_t n, int flags);
 
-/* The guest starts: the outputs are the plugin's to keep, and the regular
- * files among them still open are emptied (a terminal or a pipe has
- * nothing to empty). */
+/* The guest starts: new files get their names, and the regular files among
+ * the others are emptied (a terminal or a pipe has nothing to empty). The
+ * fds stay open, the caller's to use or close. */
 void outfile_start(void);
 
 #endif

@@ -172,13 +172,18 @@ is "$?:$(cat "$T/err")" \
     "QEMU 9.1: no plugin build, one line"
 
 # No such program: QEMU 7.2 ends with _exit (its message unflushed), so no
-# exit handler runs, but an existing out= is left as it was: the plugins
-# empty it only when the guest starts.
+# exit handler runs; an existing out= is left as it was (the plugins empty
+# it only when the guest starts), and a new one, unnamed until then
+# (O_TMPFILE), goes with the process.
 for spec in "libmemtrace.so,format=bin" "libmemtrace.so,format=text" "libexeclog.so,format=bin" \
     "libexeclog.so,format=text"; do
     echo keep >"$T/old.out"
     run72 x86_64 -plugin "$P1/$spec,out=$T/old.out" "$T/nosuchprog" >/dev/null 2>&1
     is "$?:$(cat "$T/old.out")" "1:keep" "$spec, no such program: an existing out= is left as it was"
+    rm -f "$T/new.out"
+    run72 x86_64 -plugin "$P1/$spec,out=$T/new.out" "$T/nosuchprog" >/dev/null 2>&1
+    [ ! -e "$T/new.out" ]
+    ok $? "$spec, no such program: no new out= left behind"
 done
 
 plan $_n
