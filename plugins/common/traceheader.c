@@ -54,6 +54,15 @@ static void command(struct trace_header *th, bool system)
         start = n;
     th->h.argc = n - start;
     th->h.argv = th->argv + start;
+    size_t bytes = 0;
+    int keep = 0;
+    while (keep < th->h.argc && bytes + strlen(th->h.argv[keep]) + 1 <= TRACE_COMMAND_MAX)
+        bytes += strlen(th->h.argv[keep++]) + 1;
+    if (keep < th->h.argc) {
+        th->more = g_strdup_printf("[%d more arguments not recorded]", th->h.argc - keep);
+        th->argv[start + keep] = th->more;
+        th->h.argc = keep + 1;
+    }
     /* QEMU's working directory is the guest's at start: a relative path
      * means the same now as when QEMU opened it. */
     if (sysroot && *sysroot)
@@ -92,5 +101,6 @@ void trace_header_free(struct trace_header *th)
     g_free(th->cmdline);
     g_free(th->argv);
     g_free(th->sysroot);
+    g_free(th->more);
     memset(th, 0, sizeof *th);
 }

@@ -1,6 +1,9 @@
 /* The header of a binary trace written by a plugin (docs/format.md,
  * "Header"): what QEMU tells a plugin about the guest, the guest's command
- * line, the time, and the plugin's own name and options. */
+ * line, the time, and the plugin's own name and options. A command line
+ * longer than TRACE_COMMAND_MAX bytes (one built by xargs) keeps its first
+ * arguments, then "[N more arguments not recorded]": the header holds at
+ * most 1 MiB, and a trace is worth more than the end of its command. */
 #ifndef TCGTRACE_TRACEHEADER_H
 #define TCGTRACE_TRACEHEADER_H
 
@@ -9,6 +12,8 @@
 
 #include "tcgtrace/reader.h" /* struct tt_header */
 
+#define TRACE_COMMAND_MAX (256 * 1024)
+
 struct trace_header {
     struct tt_header h;
     /* Storage behind h's strings. */
@@ -16,6 +21,7 @@ struct trace_header {
     char *cmdline;
     const char **argv;
     char *sysroot;
+    char *more; /* the last argument of a command cut short */
 };
 
 /* Fills th for plugin, given its options as QEMU passed them to

@@ -3,7 +3,7 @@
 # log, binary traces of both tools, the guest's exit status (and death by a signal) passed on, its
 # standard streams untouched, the end summary.
 . tests/integration/lib.sh
-plan 59
+plan 61
 
 skip() { # skip COUNT REASON
     _i=0
@@ -15,7 +15,7 @@ skip() { # skip COUNT REASON
 }
 
 if [ ! -f "$PLUGINS/libexeclog.so" ]; then
-    skip 59 "no execlog plugin yet"
+    skip 61 "no execlog plugin yet"
     done_testing
 fi
 
@@ -138,6 +138,17 @@ ok $? "  ... its reader gets the log"
 PATH="$GUESTS/riscv64:$PATH" rec -q -o "$T/path.log" -- rec_exit 7 2>"$T/err"
 is $? 7 "a program found in PATH runs"
 is "$(cat "$T/err")" "" "-q: no summary"
+
+# A command line longer than the header holds (xargs builds such): the
+# trace is recorded, its command keeps its first arguments and says how
+# many it leaves out (before, the header did not fit and nothing was).
+"$TCGTRACE" record -q -o "$T/argv.tct" -- "$GUESTS/x86_64/loop" 3 $(seq 100001 175000 | sed 's/^/argument/') >/dev/null 2>"$T/err"
+is "$?:$(cat "$T/err")" "0:" "75000 arguments (1.1 MB): recorded, nothing on stderr"
+"$TCGTRACE" stats --json "$T/argv.tct" >"$T/argv.json"
+is "$(python3 -c 'import json, sys
+c = json.load(open(sys.argv[1]))["recording"]["command"]
+print(c[1], c[2], c[-2][:3], c[-1][0], c[-1].split(" ", 1)[1], len(c) < 75002)' "$T/argv.json")" "3 argument100001 arg [ more arguments not recorded] True" \
+    "  ... its command: the first arguments, then how many more"
 
 # Run again without -o, the last trace is kept as tcgtrace.tct.old (as perf
 # keeps perf.data.old); with -o, the named file is the user's to replace.
