@@ -748,6 +748,8 @@ int tt_race_access(struct tt_race *r, uint64_t tid, uint64_t pc, uint64_t addr, 
     if (r->cfg.learn) {
         if ((rc = own(r, t, addr, size)) < 0)
             return rc;
+        if (flags & TT_RACE_PLAIN)
+            return 0;
         if (atomic)
             return mark(r, addr, size);
         if (write)
@@ -766,6 +768,8 @@ int tt_race_access(struct tt_race *r, uint64_t tid, uint64_t pc, uint64_t addr, 
          * increments made one 16-byte update that stalled the next one). */
         r->st.private_accesses++;
         return 0;
+    } else if (flags & TT_RACE_PLAIN) {
+        /* Checked as it is: no syncmask, no spin. */
     } else if ((addr & 7) + size <= 8) {
         /* Within one word (nearly every access): one page lookup. */
         struct shadow_page *p = page_of(r, addr);
@@ -775,9 +779,11 @@ int tt_race_access(struct tt_race *r, uint64_t tid, uint64_t pc, uint64_t addr, 
     } else if ((atomic = marked(r, addr, size)) < 0) {
         return atomic;
     }
-    if (!atomic && write) {
+    if (atomic || (flags & TT_RACE_PLAIN)) {
+        /* Neither kind tells anything of spins. */
+    } else if (write) {
         spin_store(&t->spin, addr);
-    } else if (!atomic) {
+    } else {
         bool spin = (flags & TT_RACE_VALUE) && spin_load(&t->spin, pc, addr, size, value, r->cfg.spin_repeats);
         r->st.spins += spin;
         if (spin || is_spin_pc(r, pc)) {

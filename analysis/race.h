@@ -51,6 +51,9 @@ enum {
     TT_RACE_VALUE = 1u << 17, /* value holds what was loaded or stored */
     /* The caller can deliver this access again later: see TT_RACE_WAIT. */
     TT_RACE_CAN_WAIT = 1u << 18,
+    /* Never synchronises, whatever the location was found to be: the
+     * runtime libraries' own data (racetrace.h says why). */
+    TT_RACE_PLAIN = 1u << 19,
 };
 
 /* tt_race_access's answer, only with TT_RACE_CAN_WAIT: the access is a

@@ -94,6 +94,19 @@ struct stream {
  * bounded whatever the trace. */
 #define HELD_MAX (1u << 20)
 
+/* The C library's own synchronisation (its lock words, __nptl_nthreads,
+ * malloc's main arena) orders its callers in ways the program does not
+ * promise: a thread that ended before the next was created, through the
+ * thread count's atomic decrement and increment, hid that both updated a
+ * global unprotected. As ThreadSanitizer, which does not see inside the C
+ * library, the detector takes no order from locations in the images of
+ * the C library and the dynamic loader; the program's own objects (its
+ * mutexes, condition variables, barriers, wherever they are) synchronise
+ * as before, and thread creation, exit and join are events of their own.
+ * libgomp is not one: `omp critical` locks live in its data. */
+#define RUNTIME_IMAGES 4
+static const char *const runtime_images[] = { "libc.so", "libpthread.so", "ld-linux", "ld.so" };
+
 /* Bitmap in front of the map of synchronising instructions: most pcs are
  * plain, and a clear bit says so without a lookup. */
 #define INSN_BITS 4096
@@ -130,6 +143,13 @@ struct racetrace {
     struct u64map thread_of; /* tid -> index of the last thread with it */
     struct mapset maps;
     struct heap heap; /* the live heap blocks (detecting pass) */
+    /* The C library's and the dynamic loader's images, learnt, with a box
+     * around them all: no access there synchronises (runtime_data). */
+    struct {
+        uint64_t start, end;
+    } runtime[RUNTIME_IMAGES];
+    unsigned nruntime;
+    uint64_t runtime_lo, runtime_hi;
 
     struct racetrace_report *reports;
     size_t nreports, reports_cap;
@@ -260,6 +280,33 @@ void racetrace_free(struct racetrace *rt)
 }
 
 /* --- Synchronising instructions ---------------------------------------- */
+
+/* A module's image, when it is a runtime library's (the comment of
+ * RUNTIME_IMAGES). */
+static void runtime_add(struct racetrace *rt, const char *path, uint64_t start, uint64_t end)
+{
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    for (size_t i = 0; i < sizeof runtime_images / sizeof runtime_images[0]; i++) {
+        if (strncmp(base, runtime_images[i], strlen(runtime_images[i])) || rt->nruntime == RUNTIME_IMAGES ||
+            end <= start)
+            continue;
+        rt->runtime[rt->nruntime].start = start;
+        rt->runtime[rt->nruntime++].end = end;
+        rt->runtime_lo = rt->nruntime == 1 || start < rt->runtime_lo ? start : rt->runtime_lo;
+        rt->runtime_hi = end > rt->runtime_hi ? end : rt->runtime_hi;
+        return;
+    }
+}
+
+static inline bool runtime_data(const struct racetrace *rt, uint64_t addr)
+{
+    if (addr < rt->runtime_lo || addr >= rt->runtime_hi)
+        return false;
+    for (unsigned i = 0; i < rt->nruntime; i++)
+        if (addr - rt->runtime[i].start < rt->runtime[i].end - rt->runtime[i].start)
+            return true;
+    return false;
+}
 
 static unsigned insn_bit(uint64_t pc)
 {
@@ -700,7 +747,8 @@ static inline __attribute__((always_inline)) bool to_event(struct racetrace *rt,
 {
     switch (rec->kind) {
     case TT_MEM: {
-        unsigned f = insn_flags(rt, rec->mem.pc);
+        bool plain = runtime_data(rt, rec->mem.vaddr);
+        unsigned f = plain ? TT_RACE_PLAIN : insn_flags(rt, rec->mem.pc);
         uint64_t value = rec->mem.value[0];
         if (rec->mem.store)
             f |= TT_RACE_WRITE;
@@ -708,7 +756,8 @@ static inline __attribute__((always_inline)) bool to_event(struct racetrace *rt,
             value = rmw_stored(rt, s, rec, &f);
         else if (rec->mem.has_value && !(rec->mem.store && (f & TT_SYNCINSN_RMW)))
             f |= TT_RACE_VALUE;
-        bool late = !(f & TT_SYNCINSN_ATOMIC) && !rec->mem.store && rt->detecting && rmw_word(rt, rec->mem.vaddr);
+        bool late = !plain && !(f & TT_SYNCINSN_ATOMIC) && !rec->mem.store && rt->detecting &&
+                    rmw_word(rt, rec->mem.vaddr);
         *e = (struct ev){ .type = EV_ACCESS, .kind = f & TT_SYNCINSN_ATOMIC ? BOUND : late ? LATE : 0,
                           .size = rec->mem.size,
                           .flags = f, .pc = rec->mem.pc,
@@ -725,6 +774,9 @@ static inline __attribute__((always_inline)) bool to_event(struct racetrace *rt,
         /* QEMU runs atomics through its parallel helpers from the first
          * clone on (for the parent, once clone returned). */
         rt->parallel |= rec->sync.kind == TT_SYNC_CLONE;
+        /* An atomic instruction's or a futex's, on the runtime's data. */
+        if (rec->sync.kind != TT_SYNC_THREAD_EXIT && rec->sync.addr && runtime_data(rt, rec->sync.addr))
+            return false;
         *e = (struct ev){ .type = EV_SYNC, .kind = rec->sync.kind, .pc = rec->sync.pc, .addr = rec->sync.addr,
                           .value = rec->sync.arg, .seq = rec->sync.gseq };
         if (is_insn_event(rec->sync.kind) || is_fence_event(rec->sync.kind))
@@ -752,12 +804,15 @@ static inline __attribute__((always_inline)) bool to_event(struct racetrace *rt,
 /* Records that are no event of a thread. */
 static inline int meta_record(struct racetrace *rt, const struct tt_record *rec)
 {
-    if (rec->kind == TT_LOST)
+    if (rec->kind == TT_LOST) {
         rt->st.lost += rec->lost.count;
-    else if (rec->kind == TT_MODULE && !rt->detecting &&
-             symbols_add_module(rt->syms, rec->module.path, rec->module.bias, rec->module.start, rec->module.end) < 0 &&
-             errno == ENOMEM)
-        return -ENOMEM;
+    } else if (rec->kind == TT_MODULE && !rt->detecting) {
+        if (symbols_add_module(rt->syms, rec->module.path, rec->module.bias, rec->module.start, rec->module.end) <
+                0 &&
+            errno == ENOMEM)
+            return -ENOMEM;
+        runtime_add(rt, rec->module.path, rec->module.start, rec->module.end);
+    }
     return 0;
 }
 

@@ -3,8 +3,9 @@
 # mutex_counter.c), built for x86_64 (PIE and not), aarch64 and riscv64,
 # each run under QEMU and analysed in one go, with its expected verdict:
 # race_counter and omp_race_sum reported (both accesses, their function and
-# line, sizes, the global, where the threads were created), every other one
-# silent (exit status 0, no report).
+# line, sizes, the global, where the threads were created), race_one_after
+# too (its threads do not overlap, and only the C library's own data orders
+# them), every other one silent (exit status 0, no report).
 #
 # Two causes made a silent guest's analysis report a race about once in
 # 1000 runs (docs/races.md, "Accuracy on the guests"), both settled now:
@@ -18,7 +19,7 @@
 # races on stderr, which prove shows. A real false report comes back on
 # every run.
 . tests/integration/lib.sh
-plan 60
+plan 64
 
 # q FILE EXPR: a Python expression over the JSON document d; r(fn) is the
 # list of reports whose both accesses' innermost frames are in function fn.
@@ -41,6 +42,7 @@ line_of() { grep -n "$2" "tests/guests/$1.c" | head -1 | cut -d: -f1; }
 counter_line=$(line_of race_counter 'counter++;')
 create_line=$(line_of race_counter 'pthread_create(')
 sum_line=$(line_of omp_race_sum 'sum += a')
+after_line=$(line_of race_one_after 'counter++;')
 
 silent="mutex_counter race_spin_xchg race_spin_cas race_flag race_publish_rmw race_condvar race_barrier
         race_join race_detached race_tls race_malloc_reuse omp_reduction"
@@ -76,6 +78,15 @@ for arch in x86_64 x86_64-nopie aarch64 riscv64; do
     # next line) rather than the body's.
     is "$(q "$f" 'all(s["frames"][0]["file"].endswith("omp_race_sum.c") and '$((sum_line - 1))' <= s["frames"][0]["line"] <= '$sum_line' and s["size"] == 8 for x in r("main._omp_fn.1") for s in (x["current"], x["previous"]))')" \
         "True" "$arch omp_race_sum: both accesses at omp_race_sum.c:$((sum_line - 1))-$sum_line, 8 bytes"
+
+    # One thread after the other: the first ends before the second is
+    # created, and the C library's thread count, which both update
+    # atomically, orders nothing the program promised.
+    race "$arch" race_one_after
+    # -O1 makes the loop one load and one store, on the for's line or the
+    # body's.
+    is "$?:$(q "$T/$arch-race_one_after.json" 'len(r("worker")) > 0 and all(s["frames"][0]["file"].endswith("race_one_after.c") and '$((after_line - 1))' <= s["frames"][0]["line"] <= '$after_line' for x in r("worker") for s in (x["current"], x["previous"]))')" \
+        "66:True" "$arch race_one_after: the race in worker, at race_one_after.c:$((after_line - 1))-$after_line, reported"
 
     failed=
     retried=
