@@ -49,7 +49,9 @@ PLUGINS := $(patsubst plugins/%.c,$(B)/plugins/lib%.so,$(PLUGIN_SRCS))
 
 ANALYSIS_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(wildcard analysis/*.c))
 CMD_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(wildcard cmd/*.c))
-CMD_LIBS := -ldw -lelf -lzstd -lpthread
+# libstdc++ for its C++ demangler (__cxa_demangle), by its runtime name:
+# Debian installs the library with gcc, its -lstdc++ link only with g++.
+CMD_LIBS := -ldw -lelf -lzstd -lpthread -l:libstdc++.so.6
 TCGTRACE := $(B)/tcgtrace
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/*.c))

@@ -18,7 +18,7 @@
 struct sym {
     uint64_t addr; /* in the file's Dwfl address space */
     uint64_t size;
-    const char *name; /* owned by libelf, alive as long as the Dwfl, or by the file (unversioned) */
+    const char *name; /* owned by libelf, alive as long as the Dwfl, or by the file (shown_name) */
     /* The nearest earlier symbol whose extent covers this one's start, or
      * SIZE_MAX: lets a lookup that misses a small symbol nested in a larger
      * one fall back to the larger one. */
@@ -265,24 +265,46 @@ static const struct sym *symvec_find(const struct symvec *v, uint64_t addr)
 /* The linker writes a versioned symbol's name in .symtab with its version
  * (pthread_create@@GLIBC_2.34, memcpy@GLIBC_2.2.5); reports show the name
  * the programmer wrote, which has no '@'. Out of memory keeps the version. */
-static const char *unversioned(struct file *f, const char *name)
+/* The C++ ABI's demangler, in libstdc++ (extern "C"): a malloc'ed string,
+ * or NULL for a name that is not a mangled one. */
+char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+/* Keeps s, which f owns from now on; NULL when out of room. */
+static const char *keep_name(struct file *f, char *s)
 {
-    const char *at = strchr(name, '@');
-    if (!at || at == name)
-        return name;
     if (f->nnames == f->capnames) {
         size_t cap = f->capnames ? 2 * f->capnames : 64;
         char **names = realloc(f->names, cap * sizeof *names);
-        if (!names)
-            return name;
+        if (!names) {
+            free(s);
+            return NULL;
+        }
         f->names = names;
         f->capnames = cap;
     }
-    char *copy = strndup(name, (size_t)(at - name));
-    if (!copy)
+    f->names[f->nnames++] = s;
+    return s;
+}
+
+/* A symbol's name as people read it: without its version (pthread_create,
+ * not pthread_create@@GLIBC_2.34), and a C++ one demangled
+ * (app::Counter::add(), not _ZN3app7Counter3addEv), as ThreadSanitizer and
+ * addr2line -C show them. */
+static const char *shown_name(struct file *f, const char *name)
+{
+    const char *at = strchr(name, '@');
+    char *copy = NULL;
+    if (at && at != name && !(copy = strndup(name, (size_t)(at - name))))
         return name;
-    f->names[f->nnames++] = copy;
-    return copy;
+    const char *base = copy ? copy : name;
+    int status;
+    char *demangled = base[0] == '_' && base[1] == 'Z' ? __cxa_demangle(base, NULL, NULL, &status) : NULL;
+    if (demangled) {
+        free(copy);
+        copy = demangled;
+    }
+    const char *kept = copy ? keep_name(f, copy) : NULL;
+    return kept ? kept : name;
 }
 
 static void load_symbols(struct file *f)
@@ -300,8 +322,8 @@ static void load_symbols(struct file *f)
         struct symvec *v = type == STT_FUNC || type == STT_GNU_IFUNC ? &f->code : type == STT_OBJECT ? &f->data : NULL;
         if (!v)
             continue;
-        name = unversioned(f, name);
-        if (symvec_push(v, (struct sym){ addr, sym.st_size, name, SIZE_MAX, rank_of(&sym, name) }) < 0)
+        int rank = rank_of(&sym, name);
+        if (symvec_push(v, (struct sym){ addr, sym.st_size, shown_name(f, name), SIZE_MAX, rank }) < 0)
             break;
     }
     symvec_index(&f->code);

@@ -5,7 +5,7 @@
 # traces cut short (analysed, with a warning) and corrupt (an error); traces
 # it cannot use; usage errors.
 . tests/integration/lib.sh
-plan 45
+plan 46
 
 G=$GUESTS/x86_64
 q() {
@@ -180,6 +180,18 @@ fi
 timeout -s INT 3 "$TCGTRACE" races -- "$G/robust_end" spin >"$T/int.out" 2>"$T/int.err"
 grep -Eqx "tcgtrace races: warning: trace cut short at byte [0-9]+: no trailer \(the recording did not finish\)" "$T/int.err"
 ok $? "interrupted: a cut-short warning naming no temporary file ($(tail -n 1 "$T/int.err"))"
+
+# C++: functions and globals demangled, as ThreadSanitizer shows them.
+if command -v g++ >/dev/null 2>&1 && g++ -O1 -g -pthread -o "$T/race_cxx" tests/guests/race_cxx.cc; then
+    "$TCGTRACE" races -q -- "$T/race_cxx" >"$T/cxx.txt" 2>&1
+    st=$?
+    add_line=$(grep -n 'void add()' tests/guests/race_cxx.cc | cut -d: -f1)
+    is "$st:$(grep SUMMARY "$T/cxx.txt" | sort -u):$(grep -m1 '^  Location is' "$T/cxx.txt")" \
+        "66:SUMMARY: tcgtrace: data race race_cxx.cc:$add_line in app::Counter::add():  Location is global 'counter' of size 8$(grep -m1 '^  Location is' "$T/cxx.txt" | sed -n 's/.* of size 8//p')" \
+        "C++: the race in app::Counter::add() on global 'counter', demangled"
+else
+    echo "ok $((_n += 1)) # SKIP no g++ to build the C++ guest"
+fi
 
 # On a terminal, an analysis of more than half a second shows its progress
 # (pass, records of the trailer's total), erased before the verdict; -q and
