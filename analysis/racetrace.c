@@ -638,11 +638,11 @@ static int map_event(struct racetrace *rt, const struct ev *e)
     return mapset_set(&rt->maps, e->addr, e->value, cause) < 0 ? -ENOMEM : 0;
 }
 
-/* An allocator call (a heap event): the live blocks follow it, and a
- * block that goes loses its history (tt_race_forget), so memory that any
- * allocator hands to another thread starts clean there, whatever ordered
- * the hand-off. A block allocated over blocks still thought alive (their
- * free was not recorded) starts clean too. */
+/* An allocator call (a heap event): the live blocks follow it, a block
+ * that goes loses its history (tt_race_forget), and so does a block handed
+ * out, so that memory any allocator hands to another thread starts clean
+ * there, whatever ordered the hand-off (the allocator's own locks order
+ * nothing here: they are the C library's). */
 static int heap_event(struct racetrace *rt, struct stream *s, const struct ev *e)
 {
     struct heap_block old;
@@ -652,21 +652,27 @@ static int heap_event(struct racetrace *rt, struct stream *s, const struct ev *e
     if (e->kind == TT_HEAP_FREE)
         return addr && heap_remove(&rt->heap, addr, &old) ? tt_race_forget(rt->det, old.start, old.size) : 0;
     /* realloc moved the block, or freed it (glibc's realloc(p, 0) returns
-     * NULL); in place, what it gave up goes. A failed one keeps it. */
+     * NULL); in place, what it gave up goes, and what it kept keeps its
+     * history. A failed one keeps it. */
+    uint64_t kept = 0;
     if (e->kind == TT_HEAP_REALLOC && given && (addr || !size) && heap_remove(&rt->heap, given, &old)) {
         if (addr != given)
             rc = tt_race_forget(rt->det, old.start, old.size);
         else if (size < old.size)
             rc = tt_race_forget(rt->det, given + size, old.size - size);
+        kept = addr == given ? (size < old.size ? size : old.size) : 0;
     }
     if (rc < 0 || !addr)
         return rc;
     uint64_t pcs[RACETRACE_CALLS] = { e->seq, callstack_site(&rt->calls, e->pc) };
     uint32_t n = 2 + (uint32_t)callstack_calls(&rt->calls, &s->stack, pcs + 2, RACETRACE_CALLS - 2);
-    bool dropped;
-    if (heap_insert(&rt->heap, addr, size, s->thread, pcs, n, &dropped) < 0)
+    if (heap_insert(&rt->heap, addr, size, s->thread, pcs, n, NULL) < 0)
         return -ENOMEM;
-    return dropped ? tt_race_forget(rt->det, addr, size) : 0;
+    /* The rest starts clean: what the memory held before is the
+     * allocator's (its free lists; a thread's cache of freed blocks,
+     * walked when the thread exits, outside any free call), and so are
+     * calloc's zeroing and realloc's copy, made before the event. */
+    return size > kept ? tt_race_forget(rt->det, addr + kept, size - kept) : 0;
 }
 
 /* Delivers one event of stream s. 0, TT_RACE_WAIT (only with can_wait, for
