@@ -144,7 +144,7 @@ struct racetrace {
     struct mapset maps;
     struct heap heap; /* the live heap blocks (detecting pass) */
     /* The C library's and the dynamic loader's images, learnt, with a box
-     * around them all: no access there synchronises (runtime_data). */
+     * around them all: no access there synchronises (runtime_image). */
     struct {
         uint64_t start, end;
     } runtime[RUNTIME_IMAGES];
@@ -298,7 +298,7 @@ static void runtime_add(struct racetrace *rt, const char *path, uint64_t start, 
     }
 }
 
-static inline bool runtime_data(const struct racetrace *rt, uint64_t addr)
+static inline bool runtime_image(const struct racetrace *rt, uint64_t addr)
 {
     if (addr < rt->runtime_lo || addr >= rt->runtime_hi)
         return false;
@@ -329,17 +329,26 @@ static unsigned insn_flags(const struct racetrace *rt, uint64_t pc)
  * never false ones. */
 static unsigned event_flags(const struct racetrace *rt, const struct tt_record *rec)
 {
-    if (rt->sync_flags && rec->sync.arg)
-        return (unsigned)rec->sync.arg;
     const unsigned A = TT_SYNCINSN_ATOMIC, M = TT_SYNCINSN_RMW, Q = TT_SYNCINSN_ACQUIRE,
                    L = TT_SYNCINSN_RELEASE, F = TT_SYNCINSN_FENCE;
+    /* GCC before 13 gave a RISC-V compare-and-swap (lr/sc) the ordering
+     * bits of its failure order, none for a release: Debian 12's riscv64
+     * glibc posts a semaphore and unlocks a rwlock with a bare lr.d/sc.d,
+     * which then ordered nothing, and correct programs were reported. In
+     * the runtime libraries' code an lr/sc orders as the C library meant:
+     * acquire and release (more order than the binary has, so fewer
+     * reports, never false ones). */
+    bool lrsc = rec->sync.kind == TT_SYNC_LOAD_RESERVED || rec->sync.kind == TT_SYNC_STORE_CONDITIONAL;
+    unsigned meant = rt->machine == EM_RISCV && lrsc && runtime_image(rt, rec->sync.pc) ? Q | L : 0;
+    if (rt->sync_flags && rec->sync.arg)
+        return (unsigned)rec->sync.arg | meant;
     switch (rec->sync.kind) {
     case TT_SYNC_ATOMIC_RMW:
         return A | M | Q | L | (rt->machine == EM_X86_64 ? F | TT_SYNCINSN_LOAD_VALUE_LOST : 0);
     case TT_SYNC_ACQUIRE_LOAD: return A | Q;
     case TT_SYNC_RELEASE_STORE: return A | L;
-    case TT_SYNC_LOAD_RESERVED: return A | M | Q;
-    case TT_SYNC_STORE_CONDITIONAL: return A | M | L;
+    case TT_SYNC_LOAD_RESERVED: return A | M | Q | meant;
+    case TT_SYNC_STORE_CONDITIONAL: return A | M | L | meant;
     case TT_SYNC_FENCE: return F | Q | L;
     case TT_SYNC_FENCE_ACQUIRE: return F | Q;
     case TT_SYNC_FENCE_RELEASE: return F | L;
@@ -753,7 +762,7 @@ static inline __attribute__((always_inline)) bool to_event(struct racetrace *rt,
 {
     switch (rec->kind) {
     case TT_MEM: {
-        bool plain = runtime_data(rt, rec->mem.vaddr);
+        bool plain = runtime_image(rt, rec->mem.vaddr);
         unsigned f = plain ? TT_RACE_PLAIN : insn_flags(rt, rec->mem.pc);
         uint64_t value = rec->mem.value[0];
         if (rec->mem.store)
@@ -781,7 +790,7 @@ static inline __attribute__((always_inline)) bool to_event(struct racetrace *rt,
          * clone on (for the parent, once clone returned). */
         rt->parallel |= rec->sync.kind == TT_SYNC_CLONE;
         /* An atomic instruction's or a futex's, on the runtime's data. */
-        if (rec->sync.kind != TT_SYNC_THREAD_EXIT && rec->sync.addr && runtime_data(rt, rec->sync.addr))
+        if (rec->sync.kind != TT_SYNC_THREAD_EXIT && rec->sync.addr && runtime_image(rt, rec->sync.addr))
             return false;
         *e = (struct ev){ .type = EV_SYNC, .kind = rec->sync.kind, .pc = rec->sync.pc, .addr = rec->sync.addr,
                           .value = rec->sync.arg, .seq = rec->sync.gseq };
