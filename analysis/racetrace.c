@@ -105,7 +105,6 @@ struct stream {
  * as before, and thread creation, exit and join are events of their own.
  * libgomp is not one: `omp critical` locks live in its data. */
 #define RUNTIME_IMAGES 4
-static const char *const runtime_images[] = { "libc.so", "libpthread.so", "ld-linux", "ld.so" };
 
 /* Bitmap in front of the map of synchronising instructions: most pcs are
  * plain, and a clear bit says so without a lookup. */
@@ -285,17 +284,12 @@ void racetrace_free(struct racetrace *rt)
  * RUNTIME_IMAGES). */
 static void runtime_add(struct racetrace *rt, const char *path, uint64_t start, uint64_t end)
 {
-    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
-    for (size_t i = 0; i < sizeof runtime_images / sizeof runtime_images[0]; i++) {
-        if (strncmp(base, runtime_images[i], strlen(runtime_images[i])) || rt->nruntime == RUNTIME_IMAGES ||
-            end <= start)
-            continue;
-        rt->runtime[rt->nruntime].start = start;
-        rt->runtime[rt->nruntime++].end = end;
-        rt->runtime_lo = rt->nruntime == 1 || start < rt->runtime_lo ? start : rt->runtime_lo;
-        rt->runtime_hi = end > rt->runtime_hi ? end : rt->runtime_hi;
+    if (!symbols_c_library(path) || rt->nruntime == RUNTIME_IMAGES || end <= start)
         return;
-    }
+    rt->runtime[rt->nruntime].start = start;
+    rt->runtime[rt->nruntime++].end = end;
+    rt->runtime_lo = rt->nruntime == 1 || start < rt->runtime_lo ? start : rt->runtime_lo;
+    rt->runtime_hi = end > rt->runtime_hi ? end : rt->runtime_hi;
 }
 
 static inline bool runtime_image(const struct racetrace *rt, uint64_t addr)

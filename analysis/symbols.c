@@ -262,9 +262,6 @@ static const struct sym *symvec_find(const struct symvec *v, uint64_t addr)
     return NULL;
 }
 
-/* The linker writes a versioned symbol's name in .symtab with its version
- * (pthread_create@@GLIBC_2.34, memcpy@GLIBC_2.2.5); reports show the name
- * the programmer wrote, which has no '@'. Out of memory keeps the version. */
 /* The C++ ABI's demangler, in libstdc++ (extern "C"): a malloc'ed string,
  * or NULL for a name that is not a mangled one. */
 char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
@@ -286,10 +283,11 @@ static const char *keep_name(struct file *f, char *s)
     return s;
 }
 
-/* A symbol's name as people read it: without its version (pthread_create,
- * not pthread_create@@GLIBC_2.34), and a C++ one demangled
- * (app::Counter::add(), not _ZN3app7Counter3addEv), as ThreadSanitizer and
- * addr2line -C show them. */
+/* A symbol's name as people read it: without the version the linker wrote
+ * into .symtab (pthread_create, not pthread_create@@GLIBC_2.34), and a C++
+ * one demangled (app::Counter::add(), not _ZN3app7Counter3addEv), as
+ * ThreadSanitizer and addr2line -C show them. Out of memory keeps the name
+ * as it is. */
 static const char *shown_name(struct file *f, const char *name)
 {
     const char *at = strchr(name, '@');
@@ -557,4 +555,14 @@ int symbols_format_data(const struct sym_data *d, uint64_t addr, char *buf, size
     if (d->name_offset)
         return snprintf(buf, size, "global '%s'+0x%" PRIx64, d->name, d->name_offset);
     return snprintf(buf, size, "global '%s'", d->name);
+}
+
+bool symbols_c_library(const char *path)
+{
+    static const char *const names[] = { "libc.so", "libpthread.so", "ld-linux", "ld.so" };
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strncmp(base, names[i], strlen(names[i])))
+            return true;
+    return false;
 }

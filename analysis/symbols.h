@@ -59,6 +59,9 @@ int symbols_add_module(struct symbols *s, const char *path, uint64_t bias, uint6
 /* Fill *out for addr; false when no module covers it. Never fails: a module
  * whose file is missing or unreadable resolves to module+offset. */
 bool symbols_code(struct symbols *s, uint64_t addr, struct sym_code *out);
+/* Whether the module at path is the C library or the dynamic loader
+ * (libc.so.6, libpthread.so.0, ld-linux-*.so.*, ld.so), by its file name. */
+bool symbols_c_library(const char *path);
 bool symbols_data(struct symbols *s, uint64_t addr, struct sym_data *out);
 
 /* Copies up to len bytes of the code at addr, as the module's file holds

@@ -49,16 +49,16 @@ const char *human_count(double n, char *buf, size_t size)
     return scaled(n, 1000, units, buf, size);
 }
 
-static double monotonic(void)
+double clock_seconds(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 void reading_progress_init(struct reading_progress *p, const struct tt_header *h, bool quiet)
 {
-    *p = (struct reading_progress){ .start = monotonic(), .on = !quiet && isatty(STDERR_FILENO) };
+    *p = (struct reading_progress){ .start = clock_seconds(CLOCK_MONOTONIC), .on = !quiet && isatty(STDERR_FILENO) };
     /* Definitions are not handed to the readings: not counted. */
     for (unsigned k = 1; k < TT_KIND_COUNT && h->has_kind_counts; k++)
         if (k != TT_DEF_INSN && k != TT_DEF_REG && k != TT_DEF_STRING)
@@ -68,7 +68,7 @@ void reading_progress_init(struct reading_progress *p, const struct tt_header *h
 void reading_progress(void *arg, const char *pass, uint64_t records)
 {
     struct reading_progress *p = arg;
-    double t = monotonic(), elapsed = t - p->start;
+    double t = clock_seconds(CLOCK_MONOTONIC), elapsed = t - p->start;
     if (!p->on || elapsed < 0.5 || t - p->drawn < 0.1)
         return;
     char done[32], all[32];

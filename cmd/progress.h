@@ -1,12 +1,13 @@
 /* The line a long-running command redraws in place on a terminal
- * ("tcgtrace CMD: ..."), and the numbers people read on it and in
- * summaries. */
+ * ("tcgtrace CMD: ..."), the numbers people read on it and in summaries,
+ * and the clocks that time them. */
 #ifndef TCGTRACE_PROGRESS_H
 #define TCGTRACE_PROGRESS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "tcgtrace/reader.h"
 
@@ -29,6 +30,9 @@ void reading_progress_init(struct reading_progress *p, const struct tt_header *h
 void reading_progress(void *arg, const char *pass, uint64_t records);
 /* Erases the line if it was drawn. */
 void reading_progress_end(struct reading_progress *p);
+
+/* The time of clock (CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID) in seconds. */
+double clock_seconds(clockid_t clock);
 
 /* "12.4 MiB" */
 const char *human_size(double bytes, char *buf, size_t size);

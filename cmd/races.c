@@ -33,7 +33,8 @@
  * relaxed atomics compiled to plain instructions, which a binary does not
  * tell from racy ones; ThreadSanitizer does not instrument them either. A
  * race is shown when one of its accesses is elsewhere. */
-static const char *const runtime_libs[] = { "libc.so", "libpthread.so", "ld-linux", "ld.so", "libgomp.so", "[vdso]" };
+/* Beside the C library and the dynamic loader (symbols_c_library). */
+static const char *const runtime_libs[] = { "libgomp.so", "[vdso]" };
 
 /* A call stack, innermost first: the pc, then the calls that led there. */
 #define MAX_FRAMES (RACETRACE_CALLS + 1)
@@ -103,6 +104,8 @@ static bool in_runtime(const struct sym_code *c)
 {
     if (!c->module)
         return false;
+    if (symbols_c_library(c->module))
+        return true;
     const char *b = base_name(c->module);
     for (size_t i = 0; i < sizeof runtime_libs / sizeof runtime_libs[0]; i++)
         if (!strncmp(b, runtime_libs[i], strlen(runtime_libs[i])))
@@ -523,13 +526,6 @@ static const struct format formats[] = {
 /* Seconds of the clock: CLOCK_MONOTONIC for wall time, or
  * CLOCK_PROCESS_CPUTIME_ID for the analysis's own (one thread): a machine
  * busy with other work makes the first say little of its speed. */
-static double now(clockid_t clock)
-{
-    struct timespec ts;
-    clock_gettime(clock, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 struct options {
     const struct format *fmt;
     const char *output;  /* -o: where to keep the trace of a program */
@@ -561,7 +557,7 @@ static int analyse(const char *path, bool temporary, const struct options *o)
     if (!(rp.syms = symbols_new(sysroot)) || !(rt = racetrace_new(rp.h, rp.syms)))
         msg_die("out of memory");
 
-    double start = now(CLOCK_MONOTONIC), cpu_start = now(CLOCK_PROCESS_CPUTIME_ID);
+    double start = clock_seconds(CLOCK_MONOTONIC), cpu_start = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
     struct reading_progress prog;
     reading_progress_init(&prog, rp.h, o->quiet);
     racetrace_set_progress(rt, reading_progress, &prog);
@@ -584,8 +580,8 @@ static int analyse(const char *path, bool temporary, const struct options *o)
         msg_die("%s", err3.msg);
     tt_reader_close(r3);
     reading_progress_end(&prog);
-    rp.seconds = now(CLOCK_MONOTONIC) - start;
-    rp.cpu_seconds = now(CLOCK_PROCESS_CPUTIME_ID) - cpu_start;
+    rp.seconds = clock_seconds(CLOCK_MONOTONIC) - start;
+    rp.cpu_seconds = clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_start;
     if (rc == TT_E_NOMEM || rc == TT_E_INVAL || rc == TT_E_IO || !r2) {
         msg_error("%s", err.msg);
         racetrace_free(rt);

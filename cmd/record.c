@@ -331,13 +331,6 @@ static int find_qemu(const struct record_opts *o, const struct guest *g, char *o
     return -1;
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The output, followed while the plugin writes it: each new byte (text)
  * or each new chunk header (binary) is read once, so a progress update
  * costs what was written since the last one. */
@@ -560,7 +553,7 @@ static int run(char **argv, struct follow *f, const struct output_format *fmt, b
     sigemptyset(&sc.sa_mask);
     sigaction(SIGCHLD, &sc, &old_chld);
 
-    double start = now();
+    double start = clock_seconds(CLOCK_MONOTONIC);
     pid_t pid = fork();
     if (pid < 0)
         msg_die("cannot start QEMU: %s", strerror(errno));
@@ -584,7 +577,7 @@ static int run(char **argv, struct follow *f, const struct output_format *fmt, b
         if (r < 0 && errno != EINTR)
             msg_die("cannot wait for QEMU: %s", strerror(errno));
         /* A progress line only once the run is long enough to want one. */
-        double elapsed = now() - start;
+        double elapsed = clock_seconds(CLOCK_MONOTONIC) - start;
         if (progress && elapsed >= 0.5) {
             progress_update(f, fmt, elapsed);
             shown = true;
@@ -597,7 +590,7 @@ static int run(char **argv, struct follow *f, const struct output_format *fmt, b
         sigaction(forwarded[i], &old[i], NULL);
     sigaction(SIGCHLD, &old_chld, NULL);
     sigprocmask(SIG_SETMASK, &orig, NULL);
-    *wall = now() - start;
+    *wall = clock_seconds(CLOCK_MONOTONIC) - start;
     if (shown)
         progress_clear();
     if (WIFSIGNALED(status))

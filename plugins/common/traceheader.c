@@ -56,8 +56,8 @@ static void command(struct trace_header *th, bool system)
     th->h.argv = th->argv + start;
     size_t bytes = 0;
     int keep = 0;
-    while (keep < th->h.argc && bytes + strlen(th->h.argv[keep]) + 1 <= TRACE_COMMAND_MAX)
-        bytes += strlen(th->h.argv[keep++]) + 1;
+    for (size_t len; keep < th->h.argc && (len = strlen(th->h.argv[keep]) + 1) <= TRACE_COMMAND_MAX - bytes; keep++)
+        bytes += len;
     if (keep < th->h.argc) {
         th->more = g_strdup_printf("[%d more arguments not recorded]", th->h.argc - keep);
         th->argv[start + keep] = th->more;
