@@ -589,6 +589,16 @@ static int sync_access(struct tt_race *r, struct rthread *t, uint64_t addr, uint
     if (!(flags & TT_RACE_WRITE)) {
         /* Waiting only makes sense while another thread could store. */
         bool seen = flags & TT_SYNCINSN_RMW ? syncvar_current(v, addr, size, value) : syncvar_seen(v, addr, size, value);
+        /* The first plain load of a location may still have read a store
+         * to come: the reader interleaves threads' records as well as it
+         * can, and another thread's load of a function-local static's
+         * guard, seeing it set, came before the thread that set it, which
+         * then seemed to construct the object after the read. The caller
+         * knows whether a store of that value is to come. (Not after the
+         * contents were known once: a heap block handed out anew, or a
+         * store of a value QEMU does not say, made most such loads wait
+         * for nothing.) */
+        seen &= (flags & TT_SYNCINSN_ATOMIC) || v->known_once;
         if (known && (flags & TT_RACE_CAN_WAIT) && r->live > 1 && !seen) {
             r->st.waits++;
             return TT_RACE_WAIT;

@@ -95,6 +95,7 @@ void syncvar_stored(struct syncvar *var, uint64_t addr, uint32_t size, bool know
         var->nvals = 0;
     var->vals_addr = addr;
     var->vals_size = size;
+    var->known_once = true;
     for (unsigned i = SYNCVAR_HISTORY - 1; i > 0; i--)
         var->vals[i] = var->vals[i - 1];
     var->vals[0] = value;
@@ -102,28 +103,46 @@ void syncvar_stored(struct syncvar *var, uint64_t addr, uint32_t size, bool know
         var->nvals++;
 }
 
+/* Whether the contents known are those of [addr, addr + size) or of a
+ * location around it (a guard byte loaded, its word stored whole): then
+ * the part is the bits under mask from shift on (guests little-endian). */
+static bool covers(const struct syncvar *var, uint64_t addr, uint32_t size, unsigned *shift, uint64_t *mask)
+{
+    if (addr < var->vals_addr || addr - var->vals_addr + size > var->vals_size)
+        return false;
+    *shift = 8 * (unsigned)(addr - var->vals_addr);
+    *mask = size >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * size)) - 1;
+    return true;
+}
+
 void syncvar_loaded(struct syncvar *var, uint64_t addr, uint32_t size, uint64_t value)
 {
     /* A value never seen stored (unknown contents, a store not traced) is
      * there now all the same. */
-    if (var->nvals && var->vals_addr == addr && var->vals_size == size && syncvar_seen(var, addr, size, value))
+    unsigned shift;
+    uint64_t mask;
+    if (var->nvals && covers(var, addr, size, &shift, &mask) && syncvar_seen(var, addr, size, value))
         return;
     syncvar_stored(var, addr, size, true, value);
 }
 
 bool syncvar_seen(const struct syncvar *var, uint64_t addr, uint32_t size, uint64_t value)
 {
-    if (var->vals_addr != addr || var->vals_size != size)
+    unsigned shift;
+    uint64_t mask;
+    if (!covers(var, addr, size, &shift, &mask))
         return true;
     for (unsigned i = 0; i < var->nvals; i++)
-        if (var->vals[i] == value)
+        if ((var->vals[i] >> shift & mask) == value)
             return true;
     return !var->nvals;
 }
 
 bool syncvar_current(const struct syncvar *var, uint64_t addr, uint32_t size, uint64_t value)
 {
-    if (var->vals_addr != addr || var->vals_size != size || !var->nvals)
+    unsigned shift;
+    uint64_t mask;
+    if (!covers(var, addr, size, &shift, &mask) || !var->nvals)
         return true;
-    return var->vals[0] == value;
+    return (var->vals[0] >> shift & mask) == value;
 }

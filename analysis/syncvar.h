@@ -28,6 +28,7 @@ struct syncvar {
     uint64_t vals[SYNCVAR_HISTORY];
     uint32_t vals_size;
     uint8_t nvals;
+    bool known_once;      /* contents were known at some time: kept by a reset */
     uint8_t marks;        /* bit b: byte key + b is a synchronisation location */
     uint32_t next;        /* index + 1 of the next variable in the same 4 KiB
                              page, 0 for none */

@@ -1,0 +1,73 @@
+/* A first load delivered before the store it read (analysis/racetrace.c,
+ * race.c): the double-checked initialisation of a C++ function-local
+ * static (GCC, x86_64). Thread A finds the guard byte G clear, takes it
+ * with a compare-and-swap (0 -> 0x100), constructs the object O, and
+ * releases G with an exchange (-> 1). Thread B then finds G set with a
+ * plain byte load (an acquire on x86) and reads O. The reader hands over
+ * B's plain records up to B's next event at once, so B's load of G came
+ * to the detector before A's compare-and-swap, as the first access to G
+ * there, and B's own work after it let it go before B's next event. With
+ * no contents of G known yet it went on, acquired nothing, and B's read
+ * of O raced with A's construction after it (a C++ guest with std::async,
+ * 1 run in 10). Now such a load waits for a store of its value, and a
+ * byte of a word stored whole is compared with that byte. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "tcgtrace/syncinsn.h"
+#include "test_racetrace.h"
+
+#define G 0x10000ull
+#define O 0x10008ull
+#define RMW (TT_SYNCINSN_ATOMIC | TT_SYNCINSN_RMW | TT_SYNCINSN_ACQUIRE | TT_SYNCINSN_RELEASE | TT_SYNCINSN_FENCE)
+
+static void rmw(struct tt_stream *s, uint64_t pc, uint64_t loaded, uint64_t stored, unsigned flags)
+{
+    tt_put_mem_value(s, pc, G, 2, false, loaded, 0);
+    tt_put_mem_value(s, pc, G, 2, true, stored, 0);
+    tt_put_sync(s, TT_SYNC_ATOMIC_RMW, pc, G, flags);
+}
+
+static int write_trace(const char *path)
+{
+    struct tt_error err;
+    struct tt_writer *w = rt_trace_open(path, TT_FEAT_CAS_EXACT);
+    if (!w)
+        return -1;
+    struct tt_stream *m = tt_stream_get(w, 0, &err), *a = tt_stream_get(w, 1, &err), *b = tt_stream_get(w, 2, &err);
+    rt_start(m, 100);
+    tt_put_sync(m, TT_SYNC_CLONE, 0x401120, 0, 101);
+    tt_put_sync(m, TT_SYNC_CLONE, 0x401120, 0, 102);
+    rt_start(a, 101);
+    rt_start(b, 102);
+    /* B, whose records up to its exit the reader hands over first. */
+    tt_put_mem_value(b, 0x401200, G, 0, false, 1, 0);
+    tt_put_mem_value(b, 0x401210, O, 3, false, 0x5000, 0);
+    for (uint64_t i = 0; i < 300; i++) /* its own work, long before its next event */
+        tt_put_mem_value(b, 0x401220, 0x30000 + 8 * i, 3, true, i, 0);
+    /* A: the fast path, the slow one, the construction, the release. */
+    tt_put_mem_value(a, 0x401200, G, 0, false, 0, 0);
+    rmw(a, 0x402000, 0, 0x100, RMW | TT_SYNCINSN_CAS);
+    tt_put_mem_value(a, 0x401300, O, 3, true, 0x5000, 0);
+    rmw(a, 0x402100, 0x100, 1, RMW | TT_SYNCINSN_STORE_EXACT);
+    tt_put_mem_value(a, 0x401210, O, 3, false, 0x5000, 0);
+    tt_put_sync(a, TT_SYNC_THREAD_EXIT, 0x401240, 0, 101);
+    tt_put_sync(b, TT_SYNC_THREAD_EXIT, 0x401340, 0, 102);
+    tt_put_sync(m, TT_SYNC_THREAD_EXIT, 0x401140, 0, 100);
+    return tt_writer_close(w, NULL, &err);
+}
+
+int main(void)
+{
+    char dir[] = "/tmp/tcgtrace-rtguard.XXXXXX", path[4096];
+    rt_paths(dir, path, sizeof path);
+    const struct racetrace_report *reps = NULL;
+    size_t n = 0;
+    struct racetrace *rt = NULL;
+    ok(write_trace(path) == 0 && (rt = rt_analyse(path, &n, &reps)) != NULL, "the trace is written and analysed");
+    ok(rt && !rt_raced(reps, n, O), "B's read of the object is ordered after its construction (%zu reports)", n);
+    racetrace_free(rt);
+    unlink(path);
+    rmdir(dir);
+    return tap_done();
+}
