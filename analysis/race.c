@@ -288,6 +288,13 @@ static int mark(struct tt_race *r, uint64_t addr, uint32_t size)
     return 0;
 }
 
+int tt_race_mark(struct tt_race *r, uint64_t addr, uint64_t size)
+{
+    if (addr > UINT64_MAX - size)
+        return -EINVAL;
+    return size > UINT32_MAX ? -EINVAL : mark(r, addr, (uint32_t)size);
+}
+
 static int marked(struct tt_race *r, uint64_t addr, uint32_t size)
 {
     FOR_EACH_WORD(addr, size, a, off, len) {

@@ -143,6 +143,12 @@ int tt_race_access(struct tt_race *r, uint64_t tid, uint64_t pc, uint64_t addr, 
 /* [addr, addr + len) is no longer what it was (munmap, a fresh mmap over
  * it): its access history goes, so its next owner starts clean. */
 int tt_race_forget(struct tt_race *r, uint64_t addr, uint64_t len);
+/* [addr, addr + size) is a synchronisation location from the start, as
+ * one an atomic instruction accessed: the program declares it atomic
+ * (atomicobj.h). Marks outlive both passes and the memory's reuse.
+ * Returns 0, -EINVAL for a range past the address space or of 4 GiB or
+ * more, or -ENOMEM. */
+int tt_race_mark(struct tt_race *r, uint64_t addr, uint64_t size);
 
 /* The races found so far, one per pair of pcs, in the order found. Valid
  * until the next event. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomicobj.h"
 #include "heap.h"
 #include "racetrace.h"
 #include "readahead.h"
@@ -106,6 +107,12 @@ struct stream {
  * libgomp is not one: `omp critical` locks live in its data. */
 #define RUNTIME_IMAGES 4
 
+/* Objects declared atomic are marked up to these sizes: each marked word
+ * costs a synchronisation variable, and an atomic array of a million
+ * counters is updated by atomic instructions, which mark what they touch. */
+#define ATOMIC_OBJECT_MAX 4096
+#define ATOMIC_BYTES_MAX (1u << 20)
+
 /* Bitmap in front of the map of synchronising instructions: most pcs are
  * plain, and a clear bit says so without a lookup. */
 #define INSN_BITS 4096
@@ -149,6 +156,10 @@ struct racetrace {
     } runtime[RUNTIME_IMAGES];
     unsigned nruntime;
     uint64_t runtime_lo, runtime_hi;
+    /* Module files whose atomic objects are marked, and their bytes. */
+    char **atomic_files;
+    size_t natomic_files, atomic_files_cap;
+    uint64_t atomic_bytes, module_bias;
 
     struct racetrace_report *reports;
     size_t nreports, reports_cap;
@@ -275,6 +286,9 @@ void racetrace_free(struct racetrace *rt)
     heap_clear(&rt->heap);
     free(rt->reports);
     free(rt->earlier);
+    for (size_t i = 0; i < rt->natomic_files; i++)
+        free(rt->atomic_files[i]);
+    free(rt->atomic_files);
     free(rt);
 }
 
@@ -811,6 +825,40 @@ static inline __attribute__((always_inline)) bool to_event(struct racetrace *rt,
 }
 
 /* Records that are no event of a thread. */
+/* atomicobj_find's callback: marks an object at its run-time address. */
+static int mark_atomic(void *arg, uint64_t vaddr, uint64_t size)
+{
+    struct racetrace *rt = arg;
+    if (size > ATOMIC_OBJECT_MAX || rt->atomic_bytes + size > ATOMIC_BYTES_MAX)
+        return 0;
+    rt->atomic_bytes += size;
+    rt->st.atomic_objects++;
+    int rc = tt_race_mark(rt->det, rt->module_bias + vaddr, size);
+    return rc == -ENOMEM ? rc : 0;
+}
+
+/* The objects a module (not the C library's: its own data does not
+ * synchronise) declares atomic synchronise from the start. */
+static int module_atomics(struct racetrace *rt, const struct tt_record *rec)
+{
+    int64_t to_vaddr;
+    Dwarf *dw;
+    if (symbols_c_library(rec->module.path) || rec->module.path[0] == '[' ||
+        !(dw = symbols_dwarf(rt->syms, rec->module.path, &to_vaddr)))
+        return 0;
+    for (size_t i = 0; i < rt->natomic_files; i++)
+        if (!strcmp(rt->atomic_files[i], rec->module.path))
+            return 0; /* another of its mappings */
+    char *path = strdup(rec->module.path);
+    if (!path || room(&rt->atomic_files, &rt->atomic_files_cap, rt->natomic_files, sizeof *rt->atomic_files) < 0) {
+        free(path);
+        return -ENOMEM;
+    }
+    rt->atomic_files[rt->natomic_files++] = path;
+    rt->module_bias = rec->module.bias;
+    return atomicobj_find(dw, to_vaddr, mark_atomic, rt);
+}
+
 static inline int meta_record(struct racetrace *rt, const struct tt_record *rec)
 {
     if (rec->kind == TT_LOST) {
@@ -821,6 +869,7 @@ static inline int meta_record(struct racetrace *rt, const struct tt_record *rec)
             errno == ENOMEM)
             return -ENOMEM;
         runtime_add(rt, rec->module.path, rec->module.start, rec->module.end);
+        return module_atomics(rt, rec);
     }
     return 0;
 }

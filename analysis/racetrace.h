@@ -93,6 +93,9 @@ struct racetrace_stats {
     uint64_t max_held; /* most events held back at once */
     uint64_t lost;     /* records the recording lost */
     uint64_t heap_events; /* allocator calls read (heap events) */
+    /* Objects the modules' debug information declares atomic, marked as
+     * synchronisation locations from the start (atomicobj.h). */
+    uint64_t atomic_objects;
     /* A thread's last record is an execve (or execveat) with no return:
      * the program replaced itself there, and what it ran next, outside
      * QEMU, is not in the trace. */

@@ -13,6 +13,7 @@
 #ifndef TCGTRACE_SYMBOLS_H
 #define TCGTRACE_SYMBOLS_H
 
+#include <elfutils/libdw.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -63,6 +64,12 @@ bool symbols_code(struct symbols *s, uint64_t addr, struct sym_code *out);
  * (libc.so.6, libpthread.so.0, ld-linux-*.so.*, ld.so), by its file name. */
 bool symbols_c_library(const char *path);
 bool symbols_data(struct symbols *s, uint64_t addr, struct sym_data *out);
+
+/* The debug information of the module file at path, read as a lookup
+ * would read it (sysroot, separate debug files), with in *to_vaddr what
+ * turns its addresses into ELF virtual addresses; NULL when the file has
+ * none or cannot be read (symbols_error says why for the latter). */
+Dwarf *symbols_dwarf(struct symbols *s, const char *path, int64_t *to_vaddr);
 
 /* Copies up to len bytes of the code at addr, as the module's file holds
  * them (the bytes of a loaded segment), into buf. Returns how many: 0 when

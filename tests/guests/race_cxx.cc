@@ -1,7 +1,12 @@
 // A C++ program with a data race: two std::threads call a method that
 // increments a member with no lock. tcgtrace races names its functions as
 // people read them (app::Counter::add(), not _ZN3app7Counter3addEv).
+// Beside it, what is no race: a function-local static both threads use
+// (its guard byte, set by one thread, is found set with a plain load by
+// the other), and a std::atomic progress counter stored and loaded
+// relaxed (plain movs: only its declaration says it is atomic).
 // Built by races_cli.t with the host's g++, when there is one.
+#include <atomic>
 #include <cstdio>
 #include <thread>
 
@@ -10,20 +15,36 @@ struct Counter {
     long n = 0;
     __attribute__((noinline)) void add() { n++; }
 };
+struct Config {
+    int a = 6, b = 7;
+};
 } // namespace app
 
 static app::Counter counter;
+static std::atomic<long> progress;
+
+static const app::Config &config()
+{
+    static app::Config c;
+    return c;
+}
 
 static void work()
 {
-    for (int i = 0; i < 1000; i++)
+    long sum = 0;
+    for (int i = 0; i < 1000; i++) {
         counter.add();
+        sum += config().a;
+        progress.store(i, std::memory_order_relaxed);
+    }
+    std::printf("%ld\n", sum);
 }
 
 int main()
 {
     std::thread a(work), b(work);
+    long seen = progress.load(std::memory_order_relaxed);
     a.join();
     b.join();
-    std::printf("counter %ld\n", counter.n);
+    std::printf("counter %ld%s\n", counter.n, seen >= 0 ? "" : "?");
 }
