@@ -6,6 +6,7 @@
 
 #include "atomicobj.h"
 #include "heap.h"
+#include "ownimage.h"
 #include "racetrace.h"
 #include "readahead.h"
 #include "room.h"
@@ -156,10 +157,12 @@ struct racetrace {
     } runtime[RUNTIME_IMAGES];
     unsigned nruntime;
     uint64_t runtime_lo, runtime_hi;
-    /* Module files whose atomic objects are marked, and their bytes. */
-    char **atomic_files;
-    size_t natomic_files, atomic_files_cap;
+    /* Module files whose debug information was read, the bytes of atomic
+     * objects marked, and a static program's own parts. */
+    char **debug_files;
+    size_t ndebug_files, debug_files_cap;
     uint64_t atomic_bytes, module_bias;
+    struct ownimage own;
 
     struct racetrace_report *reports;
     size_t nreports, reports_cap;
@@ -286,9 +289,10 @@ void racetrace_free(struct racetrace *rt)
     heap_clear(&rt->heap);
     free(rt->reports);
     free(rt->earlier);
-    for (size_t i = 0; i < rt->natomic_files; i++)
-        free(rt->atomic_files[i]);
-    free(rt->atomic_files);
+    for (size_t i = 0; i < rt->ndebug_files; i++)
+        free(rt->debug_files[i]);
+    free(rt->debug_files);
+    ownimage_free(&rt->own);
     free(rt);
 }
 
@@ -309,7 +313,7 @@ static void runtime_add(struct racetrace *rt, const char *path, uint64_t start, 
 static inline bool runtime_image(const struct racetrace *rt, uint64_t addr)
 {
     if (addr < rt->runtime_lo || addr >= rt->runtime_hi)
-        return false;
+        return ownimage_runtime(&rt->own, addr);
     for (unsigned i = 0; i < rt->nruntime; i++)
         if (addr - rt->runtime[i].start < rt->runtime[i].end - rt->runtime[i].start)
             return true;
@@ -837,24 +841,38 @@ static int mark_atomic(void *arg, uint64_t vaddr, uint64_t size)
     return rc == -ENOMEM ? rc : 0;
 }
 
-/* The objects a module (not the C library's: its own data does not
- * synchronise) declares atomic synchronise from the start. */
-static int module_atomics(struct racetrace *rt, const struct tt_record *rec)
+/* What a module's debug information tells (not the C library's: its own
+ * data does not synchronise): the objects it declares atomic synchronise
+ * from the start, and in a program that carries the C library in itself,
+ * what is not the program's own is the runtime's (ownimage.h). Each file
+ * once: a module can be mapped more than once. */
+static int module_debuginfo(struct racetrace *rt, const struct tt_record *rec)
 {
-    int64_t to_vaddr;
-    Dwarf *dw;
+    Dwarf_Addr dwbias, elfbias, dwarfbias;
+    Dwfl_Module *m;
     if (symbols_c_library(rec->module.path) || rec->module.path[0] == '[' ||
-        !(dw = symbols_dwarf(rt->syms, rec->module.path, &to_vaddr)))
+        !(m = symbols_module(rt->syms, rec->module.path, &dwbias)))
         return 0;
-    for (size_t i = 0; i < rt->natomic_files; i++)
-        if (!strcmp(rt->atomic_files[i], rec->module.path))
-            return 0; /* another of its mappings */
+    for (size_t i = 0; i < rt->ndebug_files; i++)
+        if (!strcmp(rt->debug_files[i], rec->module.path))
+            return 0;
     char *path = strdup(rec->module.path);
-    if (!path || room(&rt->atomic_files, &rt->atomic_files_cap, rt->natomic_files, sizeof *rt->atomic_files) < 0) {
+    if (!path || room(&rt->debug_files, &rt->debug_files_cap, rt->ndebug_files, sizeof *rt->debug_files) < 0) {
         free(path);
         return -ENOMEM;
     }
-    rt->atomic_files[rt->natomic_files++] = path;
+    rt->debug_files[rt->ndebug_files++] = path;
+    Elf *elf = dwfl_module_getelf(m, &elfbias);
+    Dwarf *dw = dwfl_module_getdwarf(m, &dwarfbias);
+    bool carries_libc = !rt->own.own && ownimage_static(elf);
+    if (!dw) {
+        rt->st.static_libc_unknown |= carries_libc;
+        return 0;
+    }
+    int64_t to_vaddr = (int64_t)(dwarfbias - dwbias);
+    if (carries_libc && ownimage_build(&rt->own, elf, dw, to_vaddr, rec->module.bias, rec->module.start,
+                                       rec->module.end) < 0)
+        return -ENOMEM;
     rt->module_bias = rec->module.bias;
     return atomicobj_find(dw, to_vaddr, mark_atomic, rt);
 }
@@ -869,7 +887,7 @@ static inline int meta_record(struct racetrace *rt, const struct tt_record *rec)
             errno == ENOMEM)
             return -ENOMEM;
         runtime_add(rt, rec->module.path, rec->module.start, rec->module.end);
-        return module_atomics(rt, rec);
+        return module_debuginfo(rt, rec);
     }
     return 0;
 }
@@ -1368,6 +1386,11 @@ int racetrace_detect(struct racetrace *rt, struct tt_reader *r, struct tt_error 
 int racetrace_previous(struct racetrace *rt, struct tt_reader *r, struct tt_error *err)
 {
     return with_readahead(rt, r, err, "finding stacks", previous);
+}
+
+bool racetrace_runtime(const struct racetrace *rt, uint64_t addr)
+{
+    return runtime_image(rt, addr);
 }
 
 const struct racetrace_report *racetrace_reports(const struct racetrace *rt, size_t *n)

@@ -96,6 +96,9 @@ struct racetrace_stats {
     /* Objects the modules' debug information declares atomic, marked as
      * synchronisation locations from the start (atomicobj.h). */
     uint64_t atomic_objects;
+    /* The program carries the C library in itself (linked statically)
+     * and has no debug information to tell the two apart (ownimage.h). */
+    bool static_libc_unknown;
     /* A thread's last record is an execve (or execveat) with no return:
      * the program replaced itself there, and what it ran next, outside
      * QEMU, is not in the trace. */
@@ -135,6 +138,10 @@ int racetrace_previous(struct racetrace *rt, struct tt_reader *r, struct tt_erro
 
 /* After racetrace_detect: the reports in the order found, the threads by
  * number, and the counts. */
+/* Whether addr is in the image of the C library or the dynamic loader,
+ * as a module of its own or linked into a static program (ownimage.h). */
+bool racetrace_runtime(const struct racetrace *rt, uint64_t addr);
+
 const struct racetrace_report *racetrace_reports(const struct racetrace *rt, size_t *n);
 const struct racetrace_thread *racetrace_threads(const struct racetrace *rt, size_t *n);
 void racetrace_stats(const struct racetrace *rt, struct racetrace_stats *st);

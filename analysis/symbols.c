@@ -372,18 +372,15 @@ static void load_file(struct symbols *s, struct file *f)
     free(real);
 }
 
-Dwarf *symbols_dwarf(struct symbols *s, const char *path, int64_t *to_vaddr)
+Dwfl_Module *symbols_module(struct symbols *s, const char *path, Dwarf_Addr *dwbias)
 {
     struct file *f = file_for(s, path);
     if (!f)
         return NULL;
     if (!f->loaded)
         load_file(s, f);
-    Dwarf_Addr bias;
-    Dwarf *dw = f->mod ? dwfl_module_getdwarf(f->mod, &bias) : NULL;
-    if (dw)
-        *to_vaddr = (int64_t)(bias - f->dwbias);
-    return dw;
+    *dwbias = f->dwbias;
+    return f->mod;
 }
 
 static int range_cmp(const void *a, const void *b)

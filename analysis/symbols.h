@@ -13,7 +13,7 @@
 #ifndef TCGTRACE_SYMBOLS_H
 #define TCGTRACE_SYMBOLS_H
 
-#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -65,11 +65,11 @@ bool symbols_code(struct symbols *s, uint64_t addr, struct sym_code *out);
 bool symbols_c_library(const char *path);
 bool symbols_data(struct symbols *s, uint64_t addr, struct sym_data *out);
 
-/* The debug information of the module file at path, read as a lookup
- * would read it (sysroot, separate debug files), with in *to_vaddr what
- * turns its addresses into ELF virtual addresses; NULL when the file has
- * none or cannot be read (symbols_error says why for the latter). */
-Dwarf *symbols_dwarf(struct symbols *s, const char *path, int64_t *to_vaddr);
+/* The module file at path as libdwfl reads it for lookups (from the
+ * sysroot, with separate debug files), and in *dwbias its libdwfl
+ * addresses minus its ELF virtual addresses; NULL when it cannot be read
+ * (symbols_error says why). */
+Dwfl_Module *symbols_module(struct symbols *s, const char *path, Dwarf_Addr *dwbias);
 
 /* Copies up to len bytes of the code at addr, as the module's file holds
  * them (the bytes of a loaded segment), into buf. Returns how many: 0 when

@@ -73,6 +73,7 @@ struct report {
     const char *program; /* the guest's argv[0], "" if unknown */
     const struct tt_header *h;
     struct symbols *syms;
+    const struct racetrace *rt;
     const struct racetrace_thread *threads;
     size_t nthreads;
     struct racetrace_stats st;
@@ -100,10 +101,14 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
-static bool in_runtime(const struct sym_code *c)
+/* Whether code at pc (named c) is the runtime libraries': by module, or
+ * the C library linked into a static program (racetrace_runtime). */
+static bool in_runtime(const struct report *rp, uint64_t pc, const struct sym_code *c)
 {
     if (!c->module)
         return false;
+    if (racetrace_runtime(rp->rt, pc))
+        return true;
     if (symbols_c_library(c->module))
         return true;
     const char *b = base_name(c->module);
@@ -113,9 +118,9 @@ static bool in_runtime(const struct sym_code *c)
     return false;
 }
 
-static bool user_code(const struct sym_code *c)
+static bool user_code(const struct report *rp, uint64_t pc, const struct sym_code *c)
 {
-    return c->module && !in_runtime(c);
+    return c->module && !in_runtime(rp, pc, c);
 }
 
 /* pc and the calls that led there, named. As ThreadSanitizer does, a
@@ -133,10 +138,10 @@ static void name_stack(struct report *rp, struct stack *st, uint64_t pc, const s
     for (size_t i = 0; i < st->n; i++)
         symbols_code(rp->syms, st->pc[i], &st->code[i]);
     size_t first = 0, last = st->n;
-    while (first < st->n && !user_code(&st->code[first]))
+    while (first < st->n && !user_code(rp, st->pc[first], &st->code[first]))
         first++;
     for (size_t i = st->n; i-- > first;)
-        if (user_code(&st->code[i]) && st->code[i].file) {
+        if (user_code(rp, st->pc[i], &st->code[i]) && st->code[i].file) {
             last = i + 1;
             break;
         }
@@ -171,7 +176,8 @@ static bool shows(struct report *rp, const struct racetrace_report *r, bool all)
     struct sym_code first, second;
     symbols_code(rp->syms, r->race.first.pc, &first);
     symbols_code(rp->syms, r->race.second.pc, &second);
-    return all || ((!in_runtime(&first) || !in_runtime(&second)) && !in_got(rp, r->race.second.addr) &&
+    return all || ((!in_runtime(rp, r->race.first.pc, &first) || !in_runtime(rp, r->race.second.pc, &second)) &&
+                   !in_got(rp, r->race.second.addr) &&
                    !binds_lazily(&r->race.first, &first) && !binds_lazily(&r->race.second, &second));
 }
 
@@ -335,7 +341,8 @@ static void text_race(struct report *rp, const struct shown *s, size_t i)
     text_thread(rp, s->cur.thread);
     if (s->prev.thread != s->cur.thread)
         text_thread(rp, s->prev.thread);
-    const struct sym_code *c = in_runtime(&s->cur.stack.code[0]) && !in_runtime(&s->prev.stack.code[0])
+    const struct sym_code *c = in_runtime(rp, s->cur.stack.pc[0], &s->cur.stack.code[0]) &&
+                                       !in_runtime(rp, s->prev.stack.pc[0], &s->prev.stack.code[0])
                                    ? &s->prev.stack.code[0]
                                    : &s->cur.stack.code[0];
     printf("\nSUMMARY: tcgtrace: data race");
@@ -510,6 +517,7 @@ static void json_end(const struct report *rp)
     json_u64("max_held", st->max_held);
     json_u64("lost", st->lost);
     printf(",\"execve\":%s", st->execve ? "true" : "false");
+    printf(",\"static_no_debuginfo\":%s", st->static_libc_unknown ? "true" : "false");
     json_u64("memory", st->det.memory);
     printf(",\"seconds\":%.3f,\"cpu_seconds\":%.3f", rp->seconds, rp->cpu_seconds);
     putchar('}');
@@ -557,6 +565,7 @@ static int analyse(const char *path, bool temporary, const struct options *o)
     struct racetrace *rt;
     if (!(rp.syms = symbols_new(sysroot)) || !(rt = racetrace_new(rp.h, rp.syms)))
         msg_die("out of memory");
+    rp.rt = rt;
 
     double start = clock_seconds(CLOCK_MONOTONIC), cpu_start = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
     struct reading_progress prog;
@@ -636,7 +645,7 @@ static int analyse(const char *path, bool temporary, const struct options *o)
         const struct tt_race_stats *d = &rp.st.det;
         fprintf(stderr,
                 "tcgtrace races: %" PRIu64 " records, %" PRIu64 " threads, %" PRIu64 " accesses (%" PRIu64
-                " to %" PRIu64 " synchronisation locations (%" PRIu64 " objects declared atomic), %" PRIu64
+                " to %" PRIu64 " synchronisation locations (%" PRIu64 " declared atomic), %" PRIu64
                 " to pages of one thread), %" PRIu64
                 " waits, %" PRIu64 " forced, %" PRIu64 " early, %" PRIu64 " held at most, %.1f MiB, %.2f s, %.2f s of CPU"
                 " (%.1f M accesses/s)\n",
@@ -653,6 +662,12 @@ static int analyse(const char *path, bool temporary, const struct options *o)
         if (rp.write_errno)
             snprintf(why, sizeof why, " (%s)", tt_lost_reason(rp.write_errno));
         msg_warn("the recording lost %" PRIu64 " records%s: races may be missing, or reported falsely", rp.st.lost, why);
+    }
+    if (rp.st.static_libc_unknown) {
+        fflush(stdout);
+        msg_warn("the program carries the C library in itself (linked statically) and has no debug information "
+                 "to tell them apart: the C library's own races may be reported as the program's, and races "
+                 "it orders by its own locks missed (build with -g)");
     }
     if (rp.st.execve) {
         fflush(stdout);
