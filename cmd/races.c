@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../analysis/racetrace.h"
+#include "../analysis/suppress.h"
 #include "cmd.h"
 #include "guest.h"
 #include "json.h"
@@ -83,6 +84,9 @@ struct report {
     int write_errno;     /* why the writer lost records (trailer), or 0 */
     size_t nshown, hidden;
     uint64_t occurrences;
+    const struct suppressions *supp; /* --suppressions */
+    uint64_t *supp_hits;             /* races each suppressed */
+    size_t suppressed;
 };
 
 /* An output format: begin, each race shown, the end. */
@@ -179,6 +183,40 @@ static bool shows(struct report *rp, const struct racetrace_report *r, bool all)
     return all || ((!in_runtime(rp, r->race.first.pc, &first) || !in_runtime(rp, r->race.second.pc, &second)) &&
                    !in_got(rp, r->race.second.addr) &&
                    !binds_lazily(&r->race.first, &first) && !binds_lazily(&r->race.second, &second));
+}
+
+/* Whether a suppression pattern matches a frame: its function, source
+ * file or module. */
+static bool frame_matches(const char *pattern, const struct sym_code *c)
+{
+    return suppression_matches(pattern, c->function) || suppression_matches(pattern, c->file) ||
+           suppression_matches(pattern, c->module);
+}
+
+static bool stack_matches(const char *pattern, const struct stack *st, bool top)
+{
+    for (size_t i = 0; i < (top ? 1 : st->n); i++)
+        if (frame_matches(pattern, &st->code[i]))
+            return true;
+    return false;
+}
+
+/* The first suppression matching a named race counts it: race: by any
+ * frame of either access or the global's name, race_top: by either
+ * innermost frame. */
+static bool suppressed(struct report *rp, const struct shown *s)
+{
+    for (size_t i = 0; i < rp->supp->n; i++) {
+        const struct suppression *p = &rp->supp->v[i];
+        bool top = p->kind == SUPP_RACE_TOP;
+        if (p->kind != SUPP_OTHER &&
+            (stack_matches(p->pattern, &s->cur.stack, top) || stack_matches(p->pattern, &s->prev.stack, top) ||
+             (!top && s->loc.kind == LOC_GLOBAL && suppression_matches(p->pattern, s->loc.data.name)))) {
+            rp->supp_hits[i]++;
+            return true;
+        }
+    }
+    return false;
 }
 
 static void name_side(struct report *rp, struct side *s, const struct tt_race_access *a, int32_t thread,
@@ -361,6 +399,16 @@ static void text_end(const struct report *rp)
         printf("tcgtrace races: %zu more only inside the C library, the dynamic loader or libgomp, or on a GOT "
                "entry (lazy binding) (--all shows them)\n",
                rp->hidden);
+    if (rp->suppressed) {
+        printf("tcgtrace races: %zu suppressed (", rp->suppressed);
+        const char *sep = "";
+        for (size_t i = 0; i < rp->supp->n; i++)
+            if (rp->supp_hits[i]) {
+                printf("%s%s:%s %" PRIu64, sep, rp->supp->v[i].type, rp->supp->v[i].pattern, rp->supp_hits[i]);
+                sep = ", ";
+            }
+        printf(")\n");
+    }
     printf("tcgtrace races: %zu data race%s", rp->nshown, rp->nshown == 1 ? "" : "s");
     if (rp->nshown)
         printf(" (%" PRIu64 " occurrence%s)", rp->occurrences, rp->occurrences == 1 ? "" : "s");
@@ -503,7 +551,16 @@ static void json_end(const struct report *rp)
     printf("],\"summary\":{\"races\":%zu", rp->nshown);
     json_u64("occurrences", rp->occurrences);
     json_u64("hidden", rp->hidden);
-    printf("},\"analysis\":{\"records\":%" PRIu64, st->records);
+    json_u64("suppressed", rp->suppressed);
+    printf(",\"suppressions\":[");
+    for (size_t i = 0; i < rp->supp->n; i++) {
+        printf("%s{\"type\":", i ? "," : "");
+        json_string(rp->supp->v[i].type);
+        json_str("pattern", rp->supp->v[i].pattern);
+        json_u64("races", rp->supp_hits[i]);
+        putchar('}');
+    }
+    printf("]},\"analysis\":{\"records\":%" PRIu64, st->records);
     json_u64("threads", st->det.threads);
     json_u64("accesses", st->det.accesses);
     json_u64("atomic_accesses", st->det.atomic_accesses);
@@ -541,6 +598,7 @@ struct options {
     const char *qemu;
     const char *sysroot;
     bool quiet, all, verbose;
+    struct suppressions supp;
 };
 
 /* 0 when no race is shown, RACES_EXIT when some are, 1 on an error.
@@ -553,7 +611,8 @@ static int analyse(const char *path, bool temporary, const struct options *o)
         msg_error("%s", err.msg);
         return 1;
     }
-    struct report rp = { .trace = temporary ? NULL : path, .h = tt_reader_header(r), .state = "complete" };
+    struct report rp = { .trace = temporary ? NULL : path, .h = tt_reader_header(r), .state = "complete",
+                         .supp = &o->supp };
     rp.program = rp.h->argc ? rp.h->argv[0] : "";
     const char *why = racetrace_unsuitable(rp.h);
     if (why) {
@@ -618,7 +677,8 @@ static int analyse(const char *path, bool temporary, const struct options *o)
     rp.threads = racetrace_threads(rt, &rp.nthreads);
 
     struct shown *shown = calloc(n ? n : 1, sizeof *shown);
-    if (!shown)
+    rp.supp_hits = calloc(o->supp.n + 1, sizeof *rp.supp_hits);
+    if (!shown || !rp.supp_hits)
         msg_die("out of memory");
     for (size_t i = 0; i < n; i++) {
         struct shown *s = &shown[rp.nshown];
@@ -630,6 +690,10 @@ static int analyse(const char *path, bool temporary, const struct options *o)
         name_side(&rp, &s->cur, &reps[i].race.second, reps[i].second_thread, &reps[i].second_calls);
         name_side(&rp, &s->prev, &reps[i].race.first, reps[i].first_thread, &reps[i].first_calls);
         name_location(&rp, s);
+        if (suppressed(&rp, s)) {
+            rp.suppressed++;
+            continue;
+        }
         rp.occurrences += reps[i].race.count;
         rp.nshown++;
     }
@@ -692,6 +756,7 @@ static int analyse(const char *path, bool temporary, const struct options *o)
         }
     }
     free(shown);
+    free(rp.supp_hits);
     racetrace_free(rt);
     symbols_free(rp.syms);
     tt_reader_close(r2);
@@ -776,6 +841,8 @@ static void usage(FILE *f)
           "                       or the analysis does\n"
           "      --sysroot=DIR    where a foreign guest's libraries are (default:\n"
           "                       /usr/<triplet> for a guest of another architecture)\n"
+          "      --suppressions=FILE  leave out the races FILE matches (ThreadSanitizer's\n"
+          "                       format: race:PATTERN, race_top:PATTERN; repeatable)\n"
           "  -h, --help           this help\n"
           "\n"
           "  when running PROG:\n"
@@ -804,7 +871,7 @@ static bool is_trace(const char *path)
 
 int cmd_races(int argc, char **argv)
 {
-    enum { OPT_SYSROOT = 256, OPT_QEMU };
+    enum { OPT_SYSROOT = 256, OPT_QEMU, OPT_SUPPRESSIONS };
     static const struct option opts[] = {
         { "json", no_argument, NULL, 'j' },
         { "all", no_argument, NULL, 'a' },
@@ -812,6 +879,7 @@ int cmd_races(int argc, char **argv)
         { "output", required_argument, NULL, 'o' },
         { "qemu", required_argument, NULL, OPT_QEMU },
         { "sysroot", required_argument, NULL, OPT_SYSROOT },
+        { "suppressions", required_argument, NULL, OPT_SUPPRESSIONS },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -842,6 +910,14 @@ int cmd_races(int argc, char **argv)
         case OPT_SYSROOT:
             o.sysroot = optarg;
             break;
+        case OPT_SUPPRESSIONS: {
+            char why[PATH_MAX + 128];
+            if (suppressions_load(&o.supp, optarg, why, sizeof why) < 0) {
+                msg_error("%s", why);
+                return 1;
+            }
+            break;
+        }
         case 'q':
             o.quiet = true;
             break;
@@ -861,12 +937,13 @@ int cmd_races(int argc, char **argv)
         if (o.output || o.qemu)
             msg_usage("--%s applies when running a program, not to trace '%s'", o.output ? "output" : "qemu",
                       argv[optind]);
-        return analyse(argv[optind], false, &o);
+        int rc = analyse(argv[optind], false, &o);
+        suppressions_free(&o.supp);
+        return rc;
     }
     int status;
     const char *trace = record_program(&o, argc - optind, argv + optind, &status);
-    if (!trace)
-        return 1;
-    int rc = analyse(trace, !o.output, &o);
+    int rc = trace ? analyse(trace, !o.output, &o) : 1;
+    suppressions_free(&o.supp);
     return rc ? rc : status;
 }

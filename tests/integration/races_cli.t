@@ -5,7 +5,7 @@
 # traces cut short (analysed, with a warning) and corrupt (an error); traces
 # it cannot use; usage errors.
 . tests/integration/lib.sh
-plan 46
+plan 54
 
 G=$GUESTS/x86_64
 q() {
@@ -218,5 +218,40 @@ fi
 # The threads' stacks are theirs alone: those accesses skip the shadow.
 is "$(q "$T/file.json" '0 < d["analysis"]["private_accesses"] < d["analysis"]["accesses"]')" "True" \
     "--json: some plain accesses went to pages of one thread, not all"
+
+# --suppressions, in ThreadSanitizer's format: race: by any frame's
+# function, file or module, or the global's name; race_top: by the
+# innermost frames; its other kinds are read and match nothing. Counted
+# in the summary and the JSON; a file in error stops before anything runs.
+"$TCGTRACE" races --json "$T/rel.tct" >"$T/rel.json" 2>/dev/null
+nraces=$(q "$T/rel.json" 'len(d["races"])')
+supp() { # supp NAME TEXT: races --json with a file of TEXT, into $T/NAME.json
+    printf "$2" >"$T/$1.supp"
+    "$TCGTRACE" races -q --json --suppressions="$T/$1.supp" "$T/rel.tct" >"$T/$1.json" 2>"$T/$1.err"
+}
+supp fn '# a comment\n\nrace:^worker$\n'
+is "$?:$(q "$T/fn.json" '(len(d["races"]), d["summary"]["suppressed"], d["summary"]["suppressions"])')" \
+    "0:(0, $nraces, [{'type': 'race', 'pattern': '^worker\$', 'races': $nraces}])" \
+    "--suppressions race:^worker\$: every race suppressed, exit status 0, counted"
+supp top 'race_top:^main$\n'
+is "$?:$(q "$T/top.json" '(len(d["races"]), d["summary"]["suppressed"])')" "66:($nraces, 0)" \
+    "race_top:^main\$: no innermost frame is main's, nothing suppressed"
+supp file 'race:race_counter.c\n'
+is "$(q "$T/file.json" 'd["summary"]["suppressed"]')" "$nraces" "race:race_counter.c: by source file"
+supp glob 'race:^counter$\n'
+is "$(q "$T/glob.json" 'd["summary"]["suppressed"]')" "$nraces" "race:^counter\$: by the global's name"
+supp other 'thread:worker\nmutex:*\ncalled_from_lib:libc.so.6\n'
+is "$?:$(q "$T/other.json" 'd["summary"]["suppressed"]')" "66:0" "ThreadSanitizer's other kinds: read, and match no race"
+"$TCGTRACE" races -q --suppressions="$T/fn.supp" "$T/rel.tct" >"$T/supp.txt" 2>&1
+grep -qx "tcgtrace races: $nraces suppressed (race:^worker\$ $nraces)" "$T/supp.txt"
+ok $? "text: the suppressed races and the suppression that matched them"
+printf 'race:ok\nworker\n' >"$T/bad.supp"
+"$TCGTRACE" races -q --suppressions="$T/bad.supp" -- touch "$T/ran" >"$T/bad.out" 2>&1
+is "$?:$(cat "$T/bad.out"):$([ -e "$T/ran" ] && echo ran)" \
+    "1:tcgtrace races: $T/bad.supp:2: expected TYPE:PATTERN, such as race:my_function:" \
+    "a line that is no suppression: exit status 1, its line named, the program not run"
+"$TCGTRACE" races -q --suppressions="$T/none.supp" "$T/rel.tct" >"$T/none.out" 2>&1
+is "$?:$(cat "$T/none.out")" "1:tcgtrace races: cannot read suppressions '$T/none.supp': No such file or directory" \
+    "a missing file: exit status 1"
 
 done_testing
