@@ -869,7 +869,17 @@ static bool is_trace(const char *path)
     return yes;
 }
 
+static int races(struct options *o, int argc, char **argv);
+
 int cmd_races(int argc, char **argv)
+{
+    struct options o = { .fmt = &formats[0] };
+    int rc = races(&o, argc, argv);
+    suppressions_free(&o.supp);
+    return rc;
+}
+
+static int races(struct options *o, int argc, char **argv)
 {
     enum { OPT_SYSROOT = 256, OPT_QEMU, OPT_SUPPRESSIONS };
     static const struct option opts[] = {
@@ -884,7 +894,6 @@ int cmd_races(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    struct options o = { .fmt = &formats[0] };
     int c;
     optind = 0;
     opterr = 0;
@@ -893,33 +902,33 @@ int cmd_races(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "+:jao:qvh", opts, NULL)) != -1) {
         switch (c) {
         case 'j':
-            o.fmt = &formats[1];
+            o->fmt = &formats[1];
             break;
         case 'a':
-            o.all = true;
+            o->all = true;
             break;
         case 'v':
-            o.verbose = true;
+            o->verbose = true;
             break;
         case 'o':
-            o.output = optarg;
+            o->output = optarg;
             break;
         case OPT_QEMU:
-            o.qemu = optarg;
+            o->qemu = optarg;
             break;
         case OPT_SYSROOT:
-            o.sysroot = optarg;
+            o->sysroot = optarg;
             break;
         case OPT_SUPPRESSIONS: {
             char why[PATH_MAX + 128];
-            if (suppressions_load(&o.supp, optarg, why, sizeof why) < 0) {
+            if (suppressions_load(&o->supp, optarg, why, sizeof why) < 0) {
                 msg_error("%s", why);
                 return 1;
             }
             break;
         }
         case 'q':
-            o.quiet = true;
+            o->quiet = true;
             break;
         case 'h':
             usage(stdout);
@@ -930,20 +939,17 @@ int cmd_races(int argc, char **argv)
     }
     if (optind == argc)
         msg_usage("no trace or program given");
-    if (o.sysroot && guest_check_sysroot(o.sysroot) < 0)
+    if (o->sysroot && guest_check_sysroot(o->sysroot) < 0)
         return 1;
     bool program = !strcmp(argv[optind - 1], "--") || argc - optind > 1 || !is_trace(argv[optind]);
     if (!program) {
-        if (o.output || o.qemu)
-            msg_usage("--%s applies when running a program, not to trace '%s'", o.output ? "output" : "qemu",
+        if (o->output || o->qemu)
+            msg_usage("--%s applies when running a program, not to trace '%s'", o->output ? "output" : "qemu",
                       argv[optind]);
-        int rc = analyse(argv[optind], false, &o);
-        suppressions_free(&o.supp);
-        return rc;
+        return analyse(argv[optind], false, o);
     }
     int status;
-    const char *trace = record_program(&o, argc - optind, argv + optind, &status);
-    int rc = trace ? analyse(trace, !o.output, &o) : 1;
-    suppressions_free(&o.supp);
+    const char *trace = record_program(o, argc - optind, argv + optind, &status);
+    int rc = trace ? analyse(trace, !o->output, o) : 1;
     return rc ? rc : status;
 }
