@@ -853,7 +853,7 @@ static int module_debuginfo(struct racetrace *rt, const struct tt_record *rec)
 {
     Dwarf_Addr dwbias, elfbias, dwarfbias;
     Dwfl_Module *m;
-    if (symbols_c_library(rec->module.path) || rec->module.path[0] == '[' ||
+    if (symbols_c_library(rec->module.path) || !rec->module.path[0] || rec->module.path[0] == '[' ||
         !(m = symbols_module(rt->syms, rec->module.path, &dwbias)))
         return 0;
     for (size_t i = 0; i < rt->ndebug_files; i++)
