@@ -602,6 +602,10 @@ static int note_reports(struct racetrace *rt, const struct stream *s, uint64_t a
     return 0;
 }
 
+/* A file's synchronisation variable: keys above user space's addresses,
+ * which never meet a memory location's. */
+#define FILE_KEY(file) (UINT64_C(0xfffe) << 48 | ((file) & ((UINT64_C(1) << 48) - 1)))
+
 static int sync_event(struct racetrace *rt, struct stream *s, const struct ev *e)
 {
     int rc;
@@ -620,6 +624,10 @@ static int sync_event(struct racetrace *rt, struct stream *s, const struct ev *e
         return thread_start_event(rt, s, e);
     case TT_SYNC_RMW_END:
         return tt_race_rmw_end(rt->det, s->tid, e->addr, insn_flags(rt, e->pc));
+    case TT_SYNC_FILE_RELEASE:
+        return tt_race_release(rt->det, s->tid, FILE_KEY(e->addr));
+    case TT_SYNC_FILE_ACQUIRE:
+        return tt_race_acquire(rt->det, s->tid, FILE_KEY(e->addr));
     case TT_SYNC_THREAD_EXIT:
         if ((rc = tt_race_thread_exit(rt->det, s->tid, e->addr)) < 0)
             return rc;
@@ -805,7 +813,8 @@ static inline __attribute__((always_inline)) bool to_event(struct racetrace *rt,
          * clone on (for the parent, once clone returned). */
         rt->parallel |= rec->sync.kind == TT_SYNC_CLONE;
         /* An atomic instruction's or a futex's, on the runtime's data. */
-        if (rec->sync.kind != TT_SYNC_THREAD_EXIT && rec->sync.addr && runtime_image(rt, rec->sync.addr))
+        if (rec->sync.kind != TT_SYNC_THREAD_EXIT && rec->sync.kind < TT_SYNC_FILE_RELEASE && rec->sync.addr &&
+            runtime_image(rt, rec->sync.addr))
             return false;
         *e = (struct ev){ .type = EV_SYNC, .kind = rec->sync.kind, .pc = rec->sync.pc, .addr = rec->sync.addr,
                           .value = rec->sync.arg, .seq = rec->sync.gseq };

@@ -37,6 +37,14 @@
 /* Beside the C library and the dynamic loader (symbols_c_library). */
 static const char *const runtime_libs[] = { "libgomp.so", "[vdso]" };
 
+/* Races of these libraries' code on their own data are left out too: the
+ * C++ runtime initialises caches lazily with no lock, both threads
+ * writing the same (std::ctype<char>'s widen table, read by every
+ * insertion of a number into a stream); ThreadSanitizer, which does not
+ * see inside them, reports none. Their code on the program's data (a
+ * std::string appended to by two threads) is still shown. */
+static const char *const runtime_data_libs[] = { "libstdc++.so", "libgcc_s.so" };
+
 /* A call stack, innermost first: the pc, then the calls that led there. */
 #define MAX_FRAMES (RACETRACE_CALLS + 1)
 struct stack {
@@ -107,19 +115,38 @@ static const char *base_name(const char *path)
 
 /* Whether code at pc (named c) is the runtime libraries': by module, or
  * the C library linked into a static program (racetrace_runtime). */
+static bool named_in(const char *module, const char *const *libs, size_t n)
+{
+    const char *b = base_name(module);
+    for (size_t i = 0; i < n; i++)
+        if (!strncmp(b, libs[i], strlen(libs[i])))
+            return true;
+    return false;
+}
+
 static bool in_runtime(const struct report *rp, uint64_t pc, const struct sym_code *c)
 {
     if (!c->module)
         return false;
-    if (racetrace_runtime(rp->rt, pc))
-        return true;
-    if (symbols_c_library(c->module))
-        return true;
-    const char *b = base_name(c->module);
-    for (size_t i = 0; i < sizeof runtime_libs / sizeof runtime_libs[0]; i++)
-        if (!strncmp(b, runtime_libs[i], strlen(runtime_libs[i])))
-            return true;
-    return false;
+    return racetrace_runtime(rp->rt, pc) || symbols_c_library(c->module) ||
+           named_in(c->module, runtime_libs, sizeof runtime_libs / sizeof runtime_libs[0]);
+}
+
+static bool in_runtime_data_lib(const char *module)
+{
+    return module && named_in(module, runtime_data_libs, sizeof runtime_data_libs / sizeof runtime_data_libs[0]);
+}
+
+/* Whether a race is on the data of one of runtime_data_libs, both its
+ * accesses by runtime code (that library's, or the C library's it
+ * called: _M_widen_init compares its table with memcmp). */
+static bool in_runtime_data(struct report *rp, const struct racetrace_report *r, const struct sym_code *first,
+                            const struct sym_code *second)
+{
+    struct sym_data d;
+    return (in_runtime_data_lib(first->module) || in_runtime(rp, r->race.first.pc, first)) &&
+           (in_runtime_data_lib(second->module) || in_runtime(rp, r->race.second.pc, second)) &&
+           symbols_data(rp->syms, r->race.second.addr, &d) && in_runtime_data_lib(d.module);
 }
 
 static bool user_code(const struct report *rp, uint64_t pc, const struct sym_code *c)
@@ -202,6 +229,7 @@ static bool shows(struct report *rp, const struct racetrace_report *r, bool all)
     symbols_code(rp->syms, r->race.second.pc, &second);
     return all || ((!in_runtime(rp, r->race.first.pc, &first) || !in_runtime(rp, r->race.second.pc, &second)) &&
                    !in_got(rp, r->race.second.addr) && !in_standard_stream(rp, r->race.second.addr) &&
+                   !in_runtime_data(rp, r, &first, &second) &&
                    !binds_lazily(&r->race.first, &first) && !binds_lazily(&r->race.second, &second));
 }
 
@@ -416,8 +444,8 @@ static void text_race(struct report *rp, const struct shown *s, size_t i)
 static void text_end(const struct report *rp)
 {
     if (rp->hidden)
-        printf("tcgtrace races: %zu more only inside the C library, the dynamic loader or libgomp, on a GOT "
-               "entry (lazy binding) or on a standard C++ stream (--all shows them)\n",
+        printf("tcgtrace races: %zu more only inside the C library, the dynamic loader, libgomp or the C++ "
+               "runtime, on a GOT entry (lazy binding) or on a standard C++ stream (--all shows them)\n",
                rp->hidden);
     if (rp->suppressed) {
         printf("tcgtrace races: %zu suppressed (", rp->suppressed);

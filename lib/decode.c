@@ -500,6 +500,29 @@ static int rmw_end(const struct tt_dstate *st, struct in *in, bool meta, const u
     return 0;
 }
 
+/* A file event: u8 1 (release) or 2 (acquire), then pc, file and its
+ * sequence number, absolute, which must follow the stream's last sync
+ * event; the decoding state stays as it was (as for an end). A kind this
+ * version does not know is skipped, as later additions may add one. */
+static int file_sync(const struct tt_dstate *st, struct in *in, bool meta, const uint8_t *b, uint64_t n,
+                     struct tt_record *r)
+{
+    struct in body = { b, b + n, in->why, in->whylen };
+    if (meta)
+        return bad(in, "file event in the metadata stream");
+    if (body.p == body.end || (body.p++, !varint(&body, &r->sync.pc)) || !varint(&body, &r->sync.addr) ||
+        !varint(&body, &r->sync.gseq))
+        return bad(in, "file event cut short");
+    if (r->sync.gseq <= st->last_gseq)
+        return bad(in, "sync sequence number not increasing");
+    if (b[0] < 1 || b[0] > 2)
+        return 0;
+    r->kind = TT_SYNC;
+    r->sync.kind = b[0] == 1 ? TT_SYNC_FILE_RELEASE : TT_SYNC_FILE_ACQUIRE;
+    r->sync.arg = 0;
+    return 0;
+}
+
 int tt_decode(struct tt_dstate *st, struct tt_defs *defs, bool meta, const uint8_t **pp,
               const uint8_t *end, struct tt_record *r, char *why, size_t whylen)
 {
@@ -525,7 +548,10 @@ int tt_decode(struct tt_dstate *st, struct tt_defs *defs, bool meta, const uint8
         r->kind = 0;
         if (!varint(&in, &a) || !bytes(&in, &s, a))
             return bad(&in, "extension record cut short");
-        rc = tag == TT_TAG_HEAP ? heap(&in, meta, s, a, r) : tag == TT_TAG_RMW_END ? rmw_end(st, &in, meta, s, a, r) : 0;
+        rc = tag == TT_TAG_HEAP       ? heap(&in, meta, s, a, r)
+             : tag == TT_TAG_RMW_END  ? rmw_end(st, &in, meta, s, a, r)
+             : tag == TT_TAG_FILE_SYNC ? file_sync(st, &in, meta, s, a, r)
+                                       : 0;
     } else {
         rc = 1;
         switch (tag) {

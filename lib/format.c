@@ -142,7 +142,8 @@ static const char *const sync_names[TT_SYNC_KIND_COUNT] = {
     [TT_SYNC_LOAD_RESERVED] = "load-reserved", [TT_SYNC_STORE_CONDITIONAL] = "store-conditional",
     [TT_SYNC_FUTEX_WAIT] = "futex-wait", [TT_SYNC_FUTEX_WAKE] = "futex-wake",
     [TT_SYNC_CLONE] = "clone", [TT_SYNC_THREAD_START] = "thread-start",
-    [TT_SYNC_THREAD_EXIT] = "thread-exit", [TT_SYNC_RMW_END] = "rmw-end",
+    [TT_SYNC_THREAD_EXIT] = "thread-exit", [TT_SYNC_RMW_END] = "rmw-end", [TT_SYNC_FILE_RELEASE] = "file-release",
+    [TT_SYNC_FILE_ACQUIRE] = "file-acquire",
 };
 
 static const char *const cause_names[TT_MAP_CAUSE_COUNT] = {

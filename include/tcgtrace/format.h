@@ -58,6 +58,10 @@ enum tt_feature {
      * before the instruction ran, is followed by its end
      * (TT_SYNC_RMW_END), numbered after. */
     TT_FEAT_RMW_END = 1u << 10,
+    /* System calls that pass data through a file (a pipe, a socket, an
+     * eventfd) carry file events (TT_TAG_FILE_SYNC): a write releases
+     * into the file, a read that got data acquires from it. */
+    TT_FEAT_FILE_SYNC = 1u << 11,
 };
 
 /* Chunk header: 36 bytes, all little-endian. */
@@ -146,6 +150,7 @@ enum tt_kind {
 /* The extension tags this version reads. */
 #define TT_TAG_HEAP 0xf0
 #define TT_TAG_RMW_END 0xf1
+#define TT_TAG_FILE_SYNC 0xf2
 
 /* Memory accesses are 1 << shift bytes, shift 0..4 (up to 16 bytes). */
 #define TT_MEM_SHIFT_MAX 4
@@ -191,6 +196,12 @@ enum tt_sync_kind {
      * stream (same pc and addr, arg 0): only an extension record
      * (TT_TAG_RMW_END, TT_FEAT_RMW_END), never a sync record's kind. */
     TT_SYNC_RMW_END,
+    /* A system call passing data through a file: a write releases into it,
+     * a read that got data acquires from it; addr: the file (the same for
+     * both ends of a pipe or a socket pair), arg 0. Only extension records
+     * (TT_TAG_FILE_SYNC, TT_FEAT_FILE_SYNC). */
+    TT_SYNC_FILE_RELEASE,
+    TT_SYNC_FILE_ACQUIRE,
     TT_SYNC_KIND_COUNT
 };
 

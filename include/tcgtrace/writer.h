@@ -464,6 +464,19 @@ static inline void tt_put_rmw_end(struct tt_stream *s, uint64_t pc, uint64_t add
     tt_ext_end_(s, p, len, TT_SYNC);
 }
 
+/* A file event (TT_FEAT_FILE_SYNC): kind TT_SYNC_FILE_RELEASE or
+ * _ACQUIRE on file, numbered gseq. An extension record, which leaves the
+ * delta state alone. */
+static inline void tt_put_file_sync(struct tt_stream *s, unsigned kind, uint64_t pc, uint64_t file, uint64_t gseq)
+{
+    uint8_t *len, *p = tt_ext_begin_(s, TT_TAG_FILE_SYNC, &len); /* a body of 31 bytes at most */
+    *p++ = (uint8_t)(kind - TT_SYNC_FILE_RELEASE + 1);
+    p = tt_put_varint(p, pc);
+    p = tt_put_varint(p, file);
+    p = tt_put_varint(p, gseq);
+    tt_ext_end_(s, p, len, TT_SYNC);
+}
+
 /* count records of kind (tt_kind) could not be recorded. */
 static inline void tt_put_lost(struct tt_stream *s, unsigned kind, uint64_t count)
 {

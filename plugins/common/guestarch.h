@@ -29,6 +29,32 @@ enum guest_sys {
     GSYS_EXIT_GROUP,
     GSYS_FUTEX,
     GSYS_SET_TID_ADDRESS,
+    /* Data through files (pipes, sockets, eventfds): file events. */
+    GSYS_READ,
+    GSYS_WRITE,
+    GSYS_READV,
+    GSYS_WRITEV,
+    GSYS_PREAD64,
+    GSYS_PWRITE64,
+    GSYS_PREADV,
+    GSYS_PWRITEV,
+    GSYS_PREADV2,
+    GSYS_PWRITEV2,
+    GSYS_RECVFROM,
+    GSYS_SENDTO,
+    GSYS_RECVMSG,
+    GSYS_SENDMSG,
+    GSYS_RECVMMSG,
+    GSYS_SENDMMSG,
+    /* What makes two descriptors one file, or ends one. */
+    GSYS_PIPE,
+    GSYS_PIPE2,
+    GSYS_SOCKETPAIR,
+    GSYS_DUP,
+    GSYS_DUP2,
+    GSYS_DUP3,
+    GSYS_FCNTL,
+    GSYS_CLOSE,
     GSYS_COUNT
 };
 
@@ -42,7 +68,9 @@ struct guest_arch {
      * (flags, stack, parent_tid, child_tid, tls), the generic table
      * (flags, stack, parent_tid, tls, child_tid). */
     unsigned clone_child_tid_arg;
-    int nr[GSYS_COUNT]; /* syscall numbers; 0 where the call does not exist */
+    /* Syscall numbers plus 1 (x86_64's read is 0); 0 where the call does
+     * not exist. */
+    int nr[GSYS_COUNT];
 };
 
 /* NULL for an architecture without a table. */

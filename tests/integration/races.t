@@ -45,7 +45,8 @@ sum_line=$(line_of omp_race_sum 'sum += a')
 after_line=$(line_of race_one_after 'counter++;')
 
 silent="mutex_counter race_spin_xchg race_spin_cas race_flag race_publish_rmw race_condvar race_barrier
-        race_join race_detached race_tls race_malloc_reuse omp_reduction race_rwlock_sem race_atomic_decl"
+        race_join race_detached race_tls race_malloc_reuse omp_reduction race_rwlock_sem race_atomic_decl
+        race_pipe"
 
 for arch in x86_64 x86_64-nopie aarch64 riscv64; do
     # The racy counter: its threads meet at a barrier, then increment

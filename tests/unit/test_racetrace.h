@@ -48,6 +48,8 @@ static void rt_start(struct tt_stream *s, uint64_t tid)
 /* The analysis of the trace at path, its reports in *reps (*n of them);
  * NULL and *n 0 on an error. */
 static struct racetrace *rt_analyse(const char *path, size_t *n, const struct racetrace_report **reps)
+    __attribute__((unused));
+static struct racetrace *rt_analyse(const char *path, size_t *n, const struct racetrace_report **reps)
 {
     struct tt_error err;
     struct tt_reader *r1 = tt_reader_open(path, TT_READ_MERGED, &err), *r2 = tt_reader_open(path, TT_READ_MERGED, &err);
