@@ -23,16 +23,12 @@
 static int write_trace(const char *path)
 {
     struct tt_error err;
-    struct tt_writer *w = rt_trace_open(path, 0);
+    struct tt_stream *m, *a, *b;
+    struct tt_writer *w = rt_open3(path, 0, &m, &a, &b);
     if (!w)
         return -1;
-    struct tt_stream *m = tt_stream_get(w, 0, &err), *a = tt_stream_get(w, 1, &err), *b = tt_stream_get(w, 2, &err);
-    rt_start(m, 100);
     tt_put_module(m, LIB, BIAS, BIAS, BIAS + 0x300000);
-    tt_put_sync(m, TT_SYNC_CLONE, 0x401120, 0, 101);
-    tt_put_sync(m, TT_SYNC_CLONE, 0x401120, 0, 102);
-    rt_start(a, 101);
-    rt_start(b, 102);
+    rt_spawn2(m, a, b);
     struct tt_stream *s[] = { a, b };
     for (int i = 0; i < 2; i++) {
         tt_put_mem_value(s[i], LIB_CODE, LIB_DATA, 3, true, 1, 0);

@@ -45,6 +45,31 @@ static void rt_start(struct tt_stream *s, uint64_t tid)
     tt_put_sync(s, TT_SYNC_THREAD_START, 0x401000, 0, tid);
 }
 
+/* A trace as rt_trace_open, with its streams 0, 1 and 2 in *m, *a and
+ * *b, the main thread (tid 100) started on *m. NULL when it cannot be
+ * written. */
+static struct tt_writer *rt_open3(const char *path, uint64_t features, struct tt_stream **m, struct tt_stream **a,
+                                  struct tt_stream **b)
+{
+    struct tt_error err;
+    struct tt_writer *w = rt_trace_open(path, features);
+    if (!w || !(*m = tt_stream_get(w, 0, &err)) || !(*a = tt_stream_get(w, 1, &err)) ||
+        !(*b = tt_stream_get(w, 2, &err)))
+        return NULL;
+    rt_start(*m, 100);
+    return w;
+}
+
+/* The main thread creates threads 101 and 102, which start on a and b. */
+static void rt_spawn2(struct tt_stream *m, struct tt_stream *a, struct tt_stream *b) __attribute__((unused));
+static void rt_spawn2(struct tt_stream *m, struct tt_stream *a, struct tt_stream *b)
+{
+    tt_put_sync(m, TT_SYNC_CLONE, 0x401120, 0, 101);
+    tt_put_sync(m, TT_SYNC_CLONE, 0x401120, 0, 102);
+    rt_start(a, 101);
+    rt_start(b, 102);
+}
+
 /* The analysis of the trace at path, its reports in *reps (*n of them);
  * NULL and *n 0 on an error. */
 static struct racetrace *rt_analyse(const char *path, size_t *n, const struct racetrace_report **reps)

@@ -31,15 +31,11 @@ static void rmw(struct tt_stream *s, uint64_t pc, uint64_t loaded, uint64_t stor
 static int write_trace(const char *path)
 {
     struct tt_error err;
-    struct tt_writer *w = rt_trace_open(path, TT_FEAT_CAS_EXACT);
+    struct tt_stream *m, *a, *b;
+    struct tt_writer *w = rt_open3(path, TT_FEAT_CAS_EXACT, &m, &a, &b);
     if (!w)
         return -1;
-    struct tt_stream *m = tt_stream_get(w, 0, &err), *a = tt_stream_get(w, 1, &err), *b = tt_stream_get(w, 2, &err);
-    rt_start(m, 100);
-    tt_put_sync(m, TT_SYNC_CLONE, 0x401120, 0, 101);
-    tt_put_sync(m, TT_SYNC_CLONE, 0x401120, 0, 102);
-    rt_start(a, 101);
-    rt_start(b, 102);
+    rt_spawn2(m, a, b);
     /* B, whose records up to its exit the reader hands over first. */
     tt_put_mem_value(b, 0x401200, G, 0, false, 1, 0);
     tt_put_mem_value(b, 0x401210, O, 3, false, 0x5000, 0);

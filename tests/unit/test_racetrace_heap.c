@@ -34,11 +34,10 @@ static void store(struct tt_stream *s, uint64_t pc, uint64_t addr, uint64_t v)
 static int write_trace(const char *path, enum scenario sc, bool heap)
 {
     struct tt_error err;
-    struct tt_writer *w = rt_trace_open(path, heap ? TT_FEAT_HEAP : 0);
+    struct tt_stream *m, *a, *b;
+    struct tt_writer *w = rt_open3(path, heap ? TT_FEAT_HEAP : 0, &m, &a, &b);
     if (!w)
         return -1;
-    struct tt_stream *m = tt_stream_get(w, 0, &err), *a = tt_stream_get(w, 1, &err), *b = tt_stream_get(w, 2, &err);
-    rt_start(m, 100);
     if (heap)
         tt_put_heap(m, TT_HEAP_MALLOC, MALLOC, 0x401105, X, 24, 0);
     store(m, 0x401110, X + 8, 0);

@@ -35,16 +35,12 @@ static void work(struct tt_stream *s, uint64_t base)
 static int write_trace(const char *path)
 {
     struct tt_error err;
-    struct tt_writer *w = rt_trace_open(path, 0);
+    struct tt_stream *m, *a, *b;
+    struct tt_writer *w = rt_open3(path, 0, &m, &a, &b);
     if (!w)
         return -1;
-    struct tt_stream *m = tt_stream_get(w, 0, &err), *a = tt_stream_get(w, 1, &err), *b = tt_stream_get(w, 2, &err);
-    rt_start(m, 100);
     tt_put_mem_value(m, 0x401110, L, 3, true, 0, 0); /* L = 0: its contents known */
-    tt_put_sync(m, TT_SYNC_CLONE, 0x401120, 0, 101);
-    tt_put_sync(m, TT_SYNC_CLONE, 0x401120, 0, 102);
-    rt_start(a, 101);
-    rt_start(b, 102);
+    rt_spawn2(m, a, b);
     uint64_t a_seq = tt_writer_next_gseq(w), b_seq = tt_writer_next_gseq(w);
     xchg(b, 0x401310, 0, 1, b_seq);
     xchg(a, 0x401210, 1, 1, a_seq);

@@ -37,16 +37,12 @@ static void lock_or(struct tt_stream *s, uint64_t pc, uint64_t made, uint64_t op
 static int write_trace(const char *path, bool ends, bool racy)
 {
     struct tt_error err;
-    struct tt_writer *w = rt_trace_open(path, ends ? TT_FEAT_RMW_END : 0);
+    struct tt_stream *m, *a, *b;
+    struct tt_writer *w = rt_open3(path, ends ? TT_FEAT_RMW_END : 0, &m, &a, &b);
     if (!w)
         return -1;
-    struct tt_stream *m = tt_stream_get(w, 0, &err), *a = tt_stream_get(w, 1, &err), *b = tt_stream_get(w, 2, &err);
-    rt_start(m, 100);
     tt_put_mem_value(m, 0x401100, D, 3, true, 0, 0);
-    tt_put_sync(m, TT_SYNC_CLONE, 0x401120, 0, 101);
-    tt_put_sync(m, TT_SYNC_CLONE, 0x401120, 0, 102);
-    rt_start(a, 101);
-    rt_start(b, 102);
+    rt_spawn2(m, a, b);
     /* A numbered, B numbered, B ran and ended, A ran and ended. */
     uint64_t a_before = tt_writer_next_gseq(w), b_before = tt_writer_next_gseq(w);
     uint64_t b_after = tt_writer_next_gseq(w), a_after = tt_writer_next_gseq(w);
