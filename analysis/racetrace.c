@@ -112,6 +112,10 @@ struct stream {
  * costs a synchronisation variable, and an atomic array of a million
  * counters is updated by atomic instructions, which mark what they touch. */
 #define ATOMIC_OBJECT_MAX 4096
+
+/* The largest static program image whose own parts are told apart (a bit
+ * per 8 bytes: 16 MiB of bitmap). */
+#define OWN_IMAGE_MAX (UINT64_C(1) << 30)
 #define ATOMIC_BYTES_MAX (1u << 20)
 
 /* Bitmap in front of the map of synchronising instructions: most pcs are
@@ -877,9 +881,13 @@ static int module_debuginfo(struct racetrace *rt, const struct tt_record *rec)
     Elf *elf = dwfl_module_getelf(m, &elfbias);
     Dwarf *dw = dwfl_module_getdwarf(m, &dwarfbias);
     bool carries_libc = !rt->own.own && ownimage_static(elf);
-    if (!dw) {
+    /* A bitmap over an image of more than OWN_IMAGE_MAX (a damaged trace's
+     * range) is not built: nothing is told apart then. */
+    if (!dw || (carries_libc && rec->module.end - rec->module.start > OWN_IMAGE_MAX)) {
         rt->st.static_libc_unknown |= carries_libc;
-        return 0;
+        if (!dw)
+            return 0;
+        carries_libc = false;
     }
     int64_t to_vaddr = (int64_t)(dwarfbias - dwbias);
     if (carries_libc && ownimage_build(&rt->own, elf, dw, to_vaddr, rec->module.bias, rec->module.start,
