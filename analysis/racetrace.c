@@ -112,11 +112,11 @@ struct stream {
  * costs a synchronisation variable, and an atomic array of a million
  * counters is updated by atomic instructions, which mark what they touch. */
 #define ATOMIC_OBJECT_MAX 4096
+#define ATOMIC_BYTES_MAX (1u << 20)
 
 /* The largest static program image whose own parts are told apart (a bit
  * per 8 bytes: 16 MiB of bitmap). */
 #define OWN_IMAGE_MAX (UINT64_C(1) << 30)
-#define ATOMIC_BYTES_MAX (1u << 20)
 
 /* Bitmap in front of the map of synchronising instructions: most pcs are
  * plain, and a clear bit says so without a lookup. */
@@ -844,7 +844,6 @@ static inline __attribute__((always_inline)) bool to_event(struct racetrace *rt,
     }
 }
 
-/* Records that are no event of a thread. */
 /* atomicobj_find's callback: marks an object at its run-time address. */
 static int mark_atomic(void *arg, uint64_t vaddr, uint64_t size)
 {
@@ -897,6 +896,7 @@ static int module_debuginfo(struct racetrace *rt, const struct tt_record *rec)
     return atomicobj_find(dw, to_vaddr, mark_atomic, rt);
 }
 
+/* Records that are no event of a thread. */
 static inline int meta_record(struct racetrace *rt, const struct tt_record *rec)
 {
     if (rec->kind == TT_LOST) {

@@ -113,8 +113,7 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
-/* Whether code at pc (named c) is the runtime libraries': by module, or
- * the C library linked into a static program (racetrace_runtime). */
+/* Whether module's file name starts with one of libs. */
 static bool named_in(const char *module, const char *const *libs, size_t n)
 {
     const char *b = base_name(module);
@@ -124,6 +123,8 @@ static bool named_in(const char *module, const char *const *libs, size_t n)
     return false;
 }
 
+/* Whether code at pc (named c) is the runtime libraries': by module, or
+ * the C library linked into a static program (racetrace_runtime). */
 static bool in_runtime(const struct report *rp, uint64_t pc, const struct sym_code *c)
 {
     if (!c->module)
