@@ -69,6 +69,9 @@ struct symbols {
     int sorted;
     char **errors;
     size_t nerrors;
+    char **changed; /* files modified after the recording */
+    size_t nchanged;
+    uint64_t recorded_ns; /* when the recording began, 0 unknown */
     struct slot *ccache, *dcache;
 };
 
@@ -115,6 +118,9 @@ void symbols_free(struct symbols *s)
     for (size_t i = 0; i < s->nerrors; i++)
         free(s->errors[i]);
     free(s->errors);
+    for (size_t i = 0; i < s->nchanged; i++)
+        free(s->changed[i]);
+    free(s->changed);
     free(s->files);
     free(s->ranges);
     free(s->ccache);
@@ -184,6 +190,32 @@ static void add_error(struct symbols *s, const char *fmt, const char *a, const c
 const char *symbols_error(const struct symbols *s, size_t i)
 {
     return i < s->nerrors ? s->errors[i] : NULL;
+}
+
+void symbols_set_recorded(struct symbols *s, uint64_t ns)
+{
+    s->recorded_ns = ns;
+}
+
+const char *symbols_changed(const struct symbols *s, size_t i)
+{
+    return i < s->nchanged ? s->changed[i] : NULL;
+}
+
+/* A file read for names whose modification time is after the recording
+ * began: it may not be what was run (a program rebuilt since). Out of
+ * memory here only loses the note. */
+static void note_changed(struct symbols *s, const char *path, const struct stat *st)
+{
+    uint64_t mtime = (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec;
+    if (!s->recorded_ns || mtime <= s->recorded_ns)
+        return;
+    char **c = realloc(s->changed, (s->nchanged + 1) * sizeof *c);
+    if (!c)
+        return;
+    s->changed = c;
+    if ((c[s->nchanged] = strdup(path)))
+        s->nchanged++;
 }
 
 static int symvec_push(struct symvec *v, struct sym sym)
@@ -349,6 +381,8 @@ static void load_file(struct symbols *s, struct file *f)
     const char *why = fd < 0 || fstat(fd, &st) < 0 ? strerror(errno) : !S_ISREG(st.st_mode) ? "not a regular file" : NULL;
     if (fd >= 0)
         close(fd);
+    if (!why)
+        note_changed(s, open_path, &st);
     if (why) {
         add_error(s, fd < 0 ? "cannot open '%s': %s" : "cannot read '%s': %s", open_path, why);
         free(real);

@@ -92,4 +92,12 @@ int symbols_format_data(const struct sym_data *d, uint64_t addr, char *buf, size
  * fail because of it. */
 const char *symbols_error(const struct symbols *s, size_t i);
 
+/* When the recording began (the trace header's start time, in ns since
+ * the epoch), so that files modified after it are noted. */
+void symbols_set_recorded(struct symbols *s, uint64_t ns);
+/* The i-th file read that was modified after the recording began (a
+ * program rebuilt since: its names, and what it declares atomic, may not
+ * be those of what ran), or NULL past the last one. */
+const char *symbols_changed(const struct symbols *s, size_t i);
+
 #endif

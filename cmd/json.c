@@ -64,5 +64,11 @@ void json_symbol_errors(struct symbols *syms)
             putchar(',');
         json_string(e);
     }
+    printf("],\"modules_changed\":[");
+    for (size_t i = 0; (e = symbols_changed(syms, i)); i++) {
+        if (i)
+            putchar(',');
+        json_string(e);
+    }
     putchar(']');
 }

@@ -21,7 +21,9 @@ void json_str_or_null(const char *key, const char *s);
 void json_str_array(const char *key, const char *const *v, int n);
 
 struct symbols;
-/* ,"symbol_errors":[...]: why modules could not be read for names. */
+/* ,"symbol_errors":[...]: why modules could not be read for names;
+ * ,"modules_changed":[...]: files read that were modified after the
+ * recording began. */
 void json_symbol_errors(struct symbols *syms);
 
 #endif

@@ -673,6 +673,7 @@ static int analyse(const char *path, bool temporary, const struct options *o)
     struct racetrace *rt;
     if (!(rp.syms = symbols_new(sysroot)) || !(rt = racetrace_new(rp.h, rp.syms)))
         msg_die("out of memory");
+    symbols_set_recorded(rp.syms, rp.h->start_time_ns);
     rp.rt = rt;
 
     double start = clock_seconds(CLOCK_MONOTONIC), cpu_start = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
@@ -792,6 +793,12 @@ static int analyse(const char *path, bool temporary, const struct options *o)
     for (size_t i = 0; (nosym = symbols_error(rp.syms, i)); i++) {
         fflush(stdout);
         msg_warn("no names from a module: %s", nosym);
+    }
+    for (size_t i = 0; (nosym = symbols_changed(rp.syms, i)); i++) {
+        fflush(stdout);
+        msg_warn("'%s' was modified after the recording: its names, and the objects it declares atomic, may not "
+                 "be those of what ran",
+                 nosym);
     }
     /* A trace cut short is what an interrupted recording leaves: its
      * races are worth having and say so. A corrupt one is an error. */

@@ -405,6 +405,10 @@ static void text_end(const struct report *rp)
         printf("\nsymbols were not found in every module:\n");
     for (size_t i = 0; (e = symbols_error(rp->syms, i)); i++)
         printf("  %s\n", e);
+    if ((e = symbols_changed(rp->syms, 0)))
+        printf("\nmodified after the recording (their names may not be those of what ran):\n");
+    for (size_t i = 0; (e = symbols_changed(rp->syms, i)); i++)
+        printf("  %s\n", e);
 }
 
 /* --- json: one document for tools (keys in docs/stats.md) --------------- */
@@ -741,7 +745,9 @@ int cmd_stats(int argc, char **argv)
     }
     if (!sysroot)
         sysroot = guest_trace_sysroot(rp.h);
-    if (!(rp.syms = symbols_new(sysroot)))
+    if ((rp.syms = symbols_new(sysroot)))
+        symbols_set_recorded(rp.syms, rp.h->start_time_ns);
+    if (!rp.syms)
         msg_die("out of memory");
     int src = stats_symbolise(rp.st, rp.syms, rp.path, &err);
     if (src == TT_E_NOMEM)

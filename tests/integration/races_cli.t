@@ -5,7 +5,7 @@
 # traces cut short (analysed, with a warning) and corrupt (an error); traces
 # it cannot use; usage errors.
 . tests/integration/lib.sh
-plan 54
+plan 56
 
 G=$GUESTS/x86_64
 q() {
@@ -218,6 +218,19 @@ fi
 # The threads' stacks are theirs alone: those accesses skip the shadow.
 is "$(q "$T/file.json" '0 < d["analysis"]["private_accesses"] < d["analysis"]["accesses"]')" "True" \
     "--json: some plain accesses went to pages of one thread, not all"
+
+# A program rebuilt after the recording: its file is read with a warning,
+# and listed in the JSON (its lines, and what it declares atomic, may have
+# moved). Its modification time is set after the recording's start.
+cp "$G/race_counter" "$T/rebuilt"
+"$TCGTRACE" record -q -o "$T/rebuilt.tct" -- "$T/rebuilt" 2 100 >/dev/null 2>&1
+touch -d '+1 hour' "$T/rebuilt"
+"$TCGTRACE" races -q --json "$T/rebuilt.tct" >"$T/rebuilt.json" 2>"$T/rebuilt.err"
+grep -qx "tcgtrace races: warning: '$T/rebuilt' was modified after the recording: its names, and the objects it declares atomic, may not be those of what ran" "$T/rebuilt.err" &&
+    [ "$(q "$T/rebuilt.json" 'd["modules_changed"]')" = "['$T/rebuilt']" ]
+ok $? "a program modified after the recording: a warning, and modules_changed in the JSON"
+"$TCGTRACE" races -q --json "$T/rel.tct" >"$T/notchanged.json" 2>/dev/null
+is "$(q "$T/notchanged.json" 'd["modules_changed"]')" "[]" "  ... none for files as they were"
 
 # --suppressions, in ThreadSanitizer's format: race: by any frame's
 # function, file or module, or the global's name; race_top: by the
