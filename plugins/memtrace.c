@@ -673,6 +673,14 @@ static void file_set(uint64_t fd, uint64_t file)
         atomic_store_explicit(&file_of[fd], file == fd ? 0 : file, memory_order_relaxed);
 }
 
+/* Every socket made by socket or accept is one file, and a connect
+ * releases into a file of its own that the accept acquires: the two ends
+ * of a connection cannot be told apart by their descriptors, and
+ * ThreadSanitizer orders socket traffic so too (tsan_fd.cpp's socksync
+ * and connectsync). */
+#define FILE_SOCKETS (UINT64_C(2) << 32)
+#define FILE_CONNECT (UINT64_C(3) << 32)
+
 /* The two descriptors pipe and socketpair wrote at addr: one file. */
 static void file_pair(uint64_t addr)
 {
@@ -700,6 +708,9 @@ static void file_at_entry(struct vcpu *v, uint64_t pc)
     case GSYS_SENDMSG:
     case GSYS_SENDMMSG:
         tt_put_file_sync(v->t.s, TT_SYNC_FILE_RELEASE, pc, file_key(a[0]), tt_writer_next_gseq(writer));
+        break;
+    case GSYS_CONNECT:
+        tt_put_file_sync(v->t.s, TT_SYNC_FILE_RELEASE, pc, FILE_CONNECT, tt_writer_next_gseq(writer));
         break;
     case GSYS_CLOSE:
         file_set(a[0], a[0]);
@@ -742,6 +753,17 @@ static void file_at_return(struct vcpu *v, uint64_t pc, int64_t ret)
     case GSYS_FCNTL:
         if (ret >= 0 && (a[1] == 0 || a[1] == 1030)) /* F_DUPFD, F_DUPFD_CLOEXEC */
             file_set((uint64_t)ret, file_key(a[0]));
+        break;
+    case GSYS_SOCKET:
+        if (ret >= 0)
+            file_set((uint64_t)ret, FILE_SOCKETS);
+        break;
+    case GSYS_ACCEPT:
+    case GSYS_ACCEPT4:
+        if (ret >= 0) {
+            tt_put_file_sync(v->t.s, TT_SYNC_FILE_ACQUIRE, pc, FILE_CONNECT, tt_writer_next_gseq(writer));
+            file_set((uint64_t)ret, FILE_SOCKETS);
+        }
         break;
     default:
         break;

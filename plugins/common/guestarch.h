@@ -55,6 +55,10 @@ enum guest_sys {
     GSYS_DUP3,
     GSYS_FCNTL,
     GSYS_CLOSE,
+    GSYS_SOCKET,
+    GSYS_CONNECT,
+    GSYS_ACCEPT,
+    GSYS_ACCEPT4,
     GSYS_COUNT
 };
 
