@@ -161,11 +161,11 @@ struct racetrace {
     } runtime[RUNTIME_IMAGES];
     unsigned nruntime;
     uint64_t runtime_lo, runtime_hi;
-    /* Module files whose debug information was read, the bytes of atomic
-     * objects marked, and a static program's own parts. */
-    char **debug_files;
-    size_t ndebug_files, debug_files_cap;
-    uint64_t atomic_bytes, module_bias;
+    /* Module files whose debug information was read (their Dwfl_Module,
+     * which symbols keeps one of per file), the bytes of atomic objects
+     * marked, and a static program's own parts. */
+    struct u64map debug_read;
+    uint64_t atomic_bytes;
     struct ownimage own;
 
     struct racetrace_report *reports;
@@ -296,9 +296,7 @@ void racetrace_free(struct racetrace *rt)
     heap_clear(&rt->heap);
     free(rt->reports);
     free(rt->earlier);
-    for (size_t i = 0; i < rt->ndebug_files; i++)
-        free(rt->debug_files[i]);
-    free(rt->debug_files);
+    u64map_free(&rt->debug_read);
     ownimage_free(&rt->own);
     free(rt);
 }
@@ -844,15 +842,22 @@ static inline __attribute__((always_inline)) bool to_event(struct racetrace *rt,
     }
 }
 
-/* atomicobj_find's callback: marks an object at its run-time address. */
+/* atomicobj_find's callback, for the module loaded with bias: marks an
+ * object at its run-time address. */
+struct mark_atomic {
+    struct racetrace *rt;
+    uint64_t bias;
+};
+
 static int mark_atomic(void *arg, uint64_t vaddr, uint64_t size)
 {
-    struct racetrace *rt = arg;
+    struct mark_atomic *m = arg;
+    struct racetrace *rt = m->rt;
     if (size > ATOMIC_OBJECT_MAX || rt->atomic_bytes + size > ATOMIC_BYTES_MAX)
         return 0;
     rt->atomic_bytes += size;
     rt->st.atomic_objects++;
-    int rc = tt_race_mark(rt->det, rt->module_bias + vaddr, size);
+    int rc = tt_race_mark(rt->det, m->bias + vaddr, size);
     return rc == -ENOMEM ? rc : 0;
 }
 
@@ -865,35 +870,29 @@ static int module_debuginfo(struct racetrace *rt, const struct tt_record *rec)
 {
     Dwarf_Addr dwbias, elfbias, dwarfbias;
     Dwfl_Module *m;
+    bool added;
     if (symbols_c_library(rec->module.path) || !rec->module.path[0] || rec->module.path[0] == '[' ||
         !(m = symbols_module(rt->syms, rec->module.path, &dwbias)))
         return 0;
-    for (size_t i = 0; i < rt->ndebug_files; i++)
-        if (!strcmp(rt->debug_files[i], rec->module.path))
-            return 0;
-    char *path = strdup(rec->module.path);
-    if (!path || room(&rt->debug_files, &rt->debug_files_cap, rt->ndebug_files, sizeof *rt->debug_files) < 0) {
-        free(path);
+    if (!u64map_insert(&rt->debug_read, (uint64_t)(uintptr_t)m, &added))
         return -ENOMEM;
-    }
-    rt->debug_files[rt->ndebug_files++] = path;
+    if (!added)
+        return 0;
     Elf *elf = dwfl_module_getelf(m, &elfbias);
     Dwarf *dw = dwfl_module_getdwarf(m, &dwarfbias);
     bool carries_libc = !rt->own.own && ownimage_static(elf);
-    /* A bitmap over an image of more than OWN_IMAGE_MAX (a damaged trace's
-     * range) is not built: nothing is told apart then. */
-    if (!dw || (carries_libc && rec->module.end - rec->module.start > OWN_IMAGE_MAX)) {
-        rt->st.static_libc_unknown |= carries_libc;
-        if (!dw)
-            return 0;
-        carries_libc = false;
-    }
+    /* Nothing is told apart without debug information, nor over an image
+     * of more than OWN_IMAGE_MAX (a damaged trace's range). */
+    bool tells_apart = dw && rec->module.end - rec->module.start <= OWN_IMAGE_MAX;
+    rt->st.static_libc_unknown |= carries_libc && !tells_apart;
+    if (!dw)
+        return 0;
     int64_t to_vaddr = (int64_t)(dwarfbias - dwbias);
-    if (carries_libc && ownimage_build(&rt->own, elf, dw, to_vaddr, rec->module.bias, rec->module.start,
-                                       rec->module.end) < 0)
+    if (carries_libc && tells_apart &&
+        ownimage_build(&rt->own, elf, dw, to_vaddr, rec->module.bias, rec->module.start, rec->module.end) < 0)
         return -ENOMEM;
-    rt->module_bias = rec->module.bias;
-    return atomicobj_find(dw, to_vaddr, mark_atomic, rt);
+    struct mark_atomic ctx = { rt, rec->module.bias };
+    return atomicobj_find(dw, to_vaddr, mark_atomic, &ctx);
 }
 
 /* Records that are no event of a thread. */

@@ -136,12 +136,12 @@ int racetrace_detect(struct racetrace *rt, struct tt_reader *r, struct tt_error 
  * thread at that pc and address before the race. Returns as the passes. */
 int racetrace_previous(struct racetrace *rt, struct tt_reader *r, struct tt_error *err);
 
-/* After racetrace_detect: the reports in the order found, the threads by
- * number, and the counts. */
 /* Whether addr is in the image of the C library or the dynamic loader,
  * as a module of its own or linked into a static program (ownimage.h). */
 bool racetrace_runtime(const struct racetrace *rt, uint64_t addr);
 
+/* After racetrace_detect: the reports in the order found, the threads by
+ * number, and the counts. */
 const struct racetrace_report *racetrace_reports(const struct racetrace *rt, size_t *n);
 const struct racetrace_thread *racetrace_threads(const struct racetrace *rt, size_t *n);
 void racetrace_stats(const struct racetrace *rt, struct racetrace_stats *st);

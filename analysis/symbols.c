@@ -177,14 +177,23 @@ int symbols_add_module(struct symbols *s, const char *path, uint64_t bias, uint6
 
 /* Failures to read a file are kept as messages for symbols_error(); out of
  * memory here only loses the message. */
+/* Appends str (NULL: out of memory, nothing appended) to a list of
+ * strings the symbols own; out of memory loses it. */
+static void append(char ***list, size_t *n, char *str)
+{
+    char **l = str ? realloc(*list, (*n + 1) * sizeof *l) : NULL;
+    if (!l) {
+        free(str);
+        return;
+    }
+    *list = l;
+    l[(*n)++] = str;
+}
+
 static void add_error(struct symbols *s, const char *fmt, const char *a, const char *b)
 {
-    char **e = realloc(s->errors, (s->nerrors + 1) * sizeof *e);
-    if (!e)
-        return;
-    s->errors = e;
-    if (asprintf(&s->errors[s->nerrors], fmt, a, b) >= 0)
-        s->nerrors++;
+    char *e;
+    append(&s->errors, &s->nerrors, asprintf(&e, fmt, a, b) >= 0 ? e : NULL);
 }
 
 const char *symbols_error(const struct symbols *s, size_t i)
@@ -208,14 +217,8 @@ const char *symbols_changed(const struct symbols *s, size_t i)
 static void note_changed(struct symbols *s, const char *path, const struct stat *st)
 {
     uint64_t mtime = (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec;
-    if (!s->recorded_ns || mtime <= s->recorded_ns)
-        return;
-    char **c = realloc(s->changed, (s->nchanged + 1) * sizeof *c);
-    if (!c)
-        return;
-    s->changed = c;
-    if ((c[s->nchanged] = strdup(path)))
-        s->nchanged++;
+    if (s->recorded_ns && mtime > s->recorded_ns)
+        append(&s->changed, &s->nchanged, strdup(path));
 }
 
 static int symvec_push(struct symvec *v, struct sym sym)

@@ -55,20 +55,21 @@ void json_str_array(const char *key, const char *const *v, int n)
     putchar(']');
 }
 
-void json_symbol_errors(struct symbols *syms)
+/* ,"key":[...] of the strings get gives from 0 until NULL. */
+static void json_strings(const char *key, struct symbols *syms, const char *(*get)(const struct symbols *, size_t))
 {
-    printf(",\"symbol_errors\":[");
     const char *e;
-    for (size_t i = 0; (e = symbols_error(syms, i)); i++) {
-        if (i)
-            putchar(',');
-        json_string(e);
-    }
-    printf("],\"modules_changed\":[");
-    for (size_t i = 0; (e = symbols_changed(syms, i)); i++) {
+    printf(",\"%s\":[", key);
+    for (size_t i = 0; (e = get(syms, i)); i++) {
         if (i)
             putchar(',');
         json_string(e);
     }
     putchar(']');
+}
+
+void json_symbol_errors(struct symbols *syms)
+{
+    json_strings("symbol_errors", syms, symbols_error);
+    json_strings("modules_changed", syms, symbols_changed);
 }

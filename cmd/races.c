@@ -638,9 +638,6 @@ static const struct format formats[] = {
 
 /* --- The analysis -------------------------------------------------------- */
 
-/* Seconds of the clock: CLOCK_MONOTONIC for wall time, or
- * CLOCK_PROCESS_CPUTIME_ID for the analysis's own (one thread): a machine
- * busy with other work makes the first say little of its speed. */
 struct options {
     const struct format *fmt;
     const char *output;  /* -o: where to keep the trace of a program */
@@ -676,6 +673,8 @@ static int analyse(const char *path, bool temporary, const struct options *o)
     symbols_set_recorded(rp.syms, rp.h->start_time_ns);
     rp.rt = rt;
 
+    /* Wall time, and the analysis's own CPU time: a machine busy with
+     * other work makes the first say little of its speed. */
     double start = clock_seconds(CLOCK_MONOTONIC), cpu_start = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
     struct reading_progress prog;
     reading_progress_init(&prog, rp.h, o->quiet);

@@ -745,10 +745,9 @@ int cmd_stats(int argc, char **argv)
     }
     if (!sysroot)
         sysroot = guest_trace_sysroot(rp.h);
-    if ((rp.syms = symbols_new(sysroot)))
-        symbols_set_recorded(rp.syms, rp.h->start_time_ns);
-    if (!rp.syms)
+    if (!(rp.syms = symbols_new(sysroot)))
         msg_die("out of memory");
+    symbols_set_recorded(rp.syms, rp.h->start_time_ns);
     int src = stats_symbolise(rp.st, rp.syms, rp.path, &err);
     if (src == TT_E_NOMEM)
         msg_die("%s", err.msg);

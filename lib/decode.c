@@ -480,47 +480,49 @@ static int heap(struct in *in, bool meta, const uint8_t *b, uint64_t n, struct t
     return 0;
 }
 
-/* An atomic read-modify-write's end: pc, address and its sequence number,
- * absolute, which must follow the stream's last sync event. The decoding
- * state stays as it was (readers that skip the record leave it so): the
- * next sync record's number is a delta from the event before this one. */
-static int rmw_end(const struct tt_dstate *st, struct in *in, bool meta, const uint8_t *b, uint64_t n,
-                   struct tt_record *r)
+/* A sync event an extension record carries, named what in messages: pc,
+ * address and its sequence number from body on, all absolute, the number
+ * above the stream's last sync event's. The decoding state stays as it
+ * was (readers that skip the record leave it so): the next sync record's
+ * number is a delta from the event before this one. Kind 0 (one this
+ * version does not know) is skipped. */
+static int ext_sync(const struct tt_dstate *st, struct in *in, struct in *body, bool meta, const char *what,
+                    unsigned kind, struct tt_record *r)
 {
-    struct in body = { b, b + n, in->why, in->whylen };
     if (meta)
-        return bad(in, "read-modify-write end in the metadata stream");
-    if (!varint(&body, &r->sync.pc) || !varint(&body, &r->sync.addr) || !varint(&body, &r->sync.gseq))
-        return bad(in, "read-modify-write end cut short");
+        return bad(in, "%s in the metadata stream", what);
+    if (!varint(body, &r->sync.pc) || !varint(body, &r->sync.addr) || !varint(body, &r->sync.gseq))
+        return bad(in, "%s cut short", what);
     if (r->sync.gseq <= st->last_gseq)
         return bad(in, "sync sequence number not increasing");
+    if (!kind)
+        return 0;
     r->kind = TT_SYNC;
-    r->sync.kind = TT_SYNC_RMW_END;
+    r->sync.kind = (uint8_t)kind;
     r->sync.arg = 0;
     return 0;
 }
 
-/* A file event: u8 1 (release) or 2 (acquire), then pc, file and its
- * sequence number, absolute, which must follow the stream's last sync
- * event; the decoding state stays as it was (as for an end). A kind this
- * version does not know is skipped, as later additions may add one. */
+/* An atomic read-modify-write's end. */
+static int rmw_end(const struct tt_dstate *st, struct in *in, bool meta, const uint8_t *b, uint64_t n,
+                   struct tt_record *r)
+{
+    struct in body = { b, b + n, in->why, in->whylen };
+    return ext_sync(st, in, &body, meta, "read-modify-write end", TT_SYNC_RMW_END, r);
+}
+
+/* A file event: u8 1 (release) or 2 (acquire) before the event's fields;
+ * a kind this version does not know is skipped, as later additions may
+ * add one. */
 static int file_sync(const struct tt_dstate *st, struct in *in, bool meta, const uint8_t *b, uint64_t n,
                      struct tt_record *r)
 {
     struct in body = { b, b + n, in->why, in->whylen };
-    if (meta)
-        return bad(in, "file event in the metadata stream");
-    if (body.p == body.end || (body.p++, !varint(&body, &r->sync.pc)) || !varint(&body, &r->sync.addr) ||
-        !varint(&body, &r->sync.gseq))
+    uint8_t k = 0;
+    if (!meta && !byte(&body, &k))
         return bad(in, "file event cut short");
-    if (r->sync.gseq <= st->last_gseq)
-        return bad(in, "sync sequence number not increasing");
-    if (b[0] < 1 || b[0] > 2)
-        return 0;
-    r->kind = TT_SYNC;
-    r->sync.kind = b[0] == 1 ? TT_SYNC_FILE_RELEASE : TT_SYNC_FILE_ACQUIRE;
-    r->sync.arg = 0;
-    return 0;
+    unsigned kind = k == 1 ? TT_SYNC_FILE_RELEASE : k == 2 ? TT_SYNC_FILE_ACQUIRE : 0;
+    return ext_sync(st, in, &body, meta, "file event", kind, r);
 }
 
 int tt_decode(struct tt_dstate *st, struct tt_defs *defs, bool meta, const uint8_t **pp,

@@ -673,11 +673,13 @@ static void file_set(uint64_t fd, uint64_t file)
         atomic_store_explicit(&file_of[fd], file == fd ? 0 : file, memory_order_relaxed);
 }
 
-/* Every socket made by socket or accept is one file, and a connect
- * releases into a file of its own that the accept acquires: the two ends
- * of a connection cannot be told apart by their descriptors, and
- * ThreadSanitizer orders socket traffic so too (tsan_fd.cpp's socksync
- * and connectsync). */
+/* Files that are not one descriptor's. A pipe or a socket pair is 2^32
+ * plus its first descriptor. Every socket made by socket or accept is one
+ * file, and a connect releases into a file of its own that the accept
+ * acquires: the two ends of a connection cannot be told apart by their
+ * descriptors, and ThreadSanitizer orders socket traffic so too
+ * (tsan_fd.cpp's socksync and connectsync). */
+#define FILE_PAIR (UINT64_C(1) << 32)
 #define FILE_SOCKETS (UINT64_C(2) << 32)
 #define FILE_CONNECT (UINT64_C(3) << 32)
 
@@ -687,14 +689,21 @@ static void file_pair(uint64_t addr)
     uint64_t fds[2];
     if (guestmem_read_uint(addr, 4, arch->big_endian, &fds[0]) &&
         guestmem_read_uint(addr + 4, 4, arch->big_endian, &fds[1])) {
-        file_set(fds[0], UINT64_C(1) << 32 | fds[0]);
-        file_set(fds[1], UINT64_C(1) << 32 | fds[0]);
+        file_set(fds[0], FILE_PAIR | fds[0]);
+        file_set(fds[1], FILE_PAIR | fds[0]);
     }
+}
+
+/* A file event of vCPU v, numbered now. */
+static void file_event(struct vcpu *v, unsigned kind, uint64_t pc, uint64_t file)
+{
+    tt_put_file_sync(v->t.s, kind, pc, file, tt_writer_next_gseq(writer));
 }
 
 /* A write releases into its file as it starts (the reader may have the
  * data before the call returns); a read that got data acquires from it as
- * it returns. Descriptors follow pipe, socketpair, dup and close. */
+ * it returns. Descriptors follow pipe, socketpair, socket, accept, dup and
+ * close. */
 static void file_at_entry(struct vcpu *v, uint64_t pc)
 {
     const uint64_t *a = v->call.args;
@@ -707,10 +716,10 @@ static void file_at_entry(struct vcpu *v, uint64_t pc)
     case GSYS_SENDTO:
     case GSYS_SENDMSG:
     case GSYS_SENDMMSG:
-        tt_put_file_sync(v->t.s, TT_SYNC_FILE_RELEASE, pc, file_key(a[0]), tt_writer_next_gseq(writer));
+        file_event(v, TT_SYNC_FILE_RELEASE, pc, file_key(a[0]));
         break;
     case GSYS_CONNECT:
-        tt_put_file_sync(v->t.s, TT_SYNC_FILE_RELEASE, pc, FILE_CONNECT, tt_writer_next_gseq(writer));
+        file_event(v, TT_SYNC_FILE_RELEASE, pc, FILE_CONNECT);
         break;
     case GSYS_CLOSE:
         file_set(a[0], a[0]);
@@ -733,7 +742,7 @@ static void file_at_return(struct vcpu *v, uint64_t pc, int64_t ret)
     case GSYS_RECVMSG:
     case GSYS_RECVMMSG:
         if (ret > 0)
-            tt_put_file_sync(v->t.s, TT_SYNC_FILE_ACQUIRE, pc, file_key(a[0]), tt_writer_next_gseq(writer));
+            file_event(v, TT_SYNC_FILE_ACQUIRE, pc, file_key(a[0]));
         break;
     case GSYS_PIPE:
     case GSYS_PIPE2:
@@ -761,7 +770,7 @@ static void file_at_return(struct vcpu *v, uint64_t pc, int64_t ret)
     case GSYS_ACCEPT:
     case GSYS_ACCEPT4:
         if (ret >= 0) {
-            tt_put_file_sync(v->t.s, TT_SYNC_FILE_ACQUIRE, pc, FILE_CONNECT, tt_writer_next_gseq(writer));
+            file_event(v, TT_SYNC_FILE_ACQUIRE, pc, FILE_CONNECT);
             file_set((uint64_t)ret, FILE_SOCKETS);
         }
         break;
