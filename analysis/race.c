@@ -833,6 +833,16 @@ int tt_race_forget(struct tt_race *r, uint64_t addr, uint64_t len)
     return 0;
 }
 
+bool tt_race_synchronises(const struct tt_race *r, uint64_t lo, uint64_t hi)
+{
+    for (uint64_t w = lo & ~UINT64_C(7); w < hi; w += 8) {
+        unsigned first = w < lo ? (unsigned)(lo - w) : 0, end = hi - w < 8 ? (unsigned)(hi - w) : 8;
+        if (syncvar_marks(&r->sync, w) & ((1u << end) - (1u << first)))
+            return true;
+    }
+    return false;
+}
+
 const struct tt_race_report *tt_race_reports(const struct tt_race *r, size_t *n)
 {
     *n = r->reports.n;

@@ -149,6 +149,8 @@ int tt_race_forget(struct tt_race *r, uint64_t addr, uint64_t len);
  * Returns 0, -EINVAL for a range past the address space or of 4 GiB or
  * more, or -ENOMEM. */
 int tt_race_mark(struct tt_race *r, uint64_t addr, uint64_t size);
+/* Whether a byte of [lo, hi) is a synchronisation location. */
+bool tt_race_synchronises(const struct tt_race *r, uint64_t lo, uint64_t hi);
 
 /* The races found so far, one per pair of pcs, in the order found. Valid
  * until the next event. */

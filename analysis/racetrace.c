@@ -1432,6 +1432,11 @@ bool racetrace_runtime(const struct racetrace *rt, uint64_t addr)
     return runtime_image(rt, addr);
 }
 
+bool racetrace_synchronises(const struct racetrace *rt, uint64_t lo, uint64_t hi)
+{
+    return tt_race_synchronises(rt->det, lo, hi);
+}
+
 const struct racetrace_report *racetrace_reports(const struct racetrace *rt, size_t *n)
 {
     *n = rt->nreports;

@@ -139,6 +139,8 @@ int racetrace_previous(struct racetrace *rt, struct tt_reader *r, struct tt_erro
 /* Whether addr is in the image of the C library or the dynamic loader,
  * as a module of its own or linked into a static program (ownimage.h). */
 bool racetrace_runtime(const struct racetrace *rt, uint64_t addr);
+/* Whether a byte of [lo, hi) is a synchronisation location. */
+bool racetrace_synchronises(const struct racetrace *rt, uint64_t lo, uint64_t hi);
 
 /* After racetrace_detect: the reports in the order found, the threads by
  * number, and the counts. */

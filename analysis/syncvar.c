@@ -45,6 +45,12 @@ struct syncvar *syncvar_get(struct syncvars *sv, uint64_t key, bool create)
     return var;
 }
 
+uint8_t syncvar_marks(const struct syncvars *sv, uint64_t key)
+{
+    const uint64_t *idx = u64map_find(&sv->by_key, key);
+    return idx ? sv->v[*idx]->marks : 0;
+}
+
 struct syncvar *syncvar_first_in_page(const struct syncvars *sv, uint64_t pn)
 {
     const uint64_t *head = u64map_find(&sv->by_page, pn);

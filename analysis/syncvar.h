@@ -47,6 +47,8 @@ void syncvars_free(struct syncvars *sv);
 /* The variable for key, created (clock empty, contents unknown, no marks)
  * when absent and create is true. NULL when absent or out of memory. */
 struct syncvar *syncvar_get(struct syncvars *sv, uint64_t key, bool create);
+/* The marks of key's variable: 0 when it has none or there is none. */
+uint8_t syncvar_marks(const struct syncvars *sv, uint64_t key);
 
 /* The variables whose keys lie in the 4 KiB page number pn, in a chain
  * followed with syncvar_next. */

@@ -75,6 +75,8 @@ struct shown {
     const struct racetrace_report *rep;
     struct side cur, prev; /* the access that found the race, and the earlier one */
     struct location loc;
+    uint64_t count; /* occurrences, of every pair of pcs grouped into it */
+    size_t pairs;   /* pairs of pcs grouped into it (group_races) */
 };
 
 struct report {
@@ -220,18 +222,80 @@ static bool in_standard_stream(struct report *rp, uint64_t addr)
     return false;
 }
 
+/* How near a synchronisation location makes an address part of a
+ * synchronisation object: glibc's pthread objects keep relaxed fields (a
+ * condition variable's __g1_start, a mutex's __owner and __spins) within
+ * 64 bytes of their atomic words. */
+#define SYNC_OBJECT_REACH 64
+
+/* Whether the memory a race is on is the program's, which the runtime
+ * libraries touch only on its behalf (memcpy, memset, fread into its
+ * buffer): a global of a module of its own, or a heap block its code
+ * allocated; not near a synchronisation location, as a pthread object's
+ * relaxed fields are. ThreadSanitizer checks such calls too, in its
+ * interceptors. */
+static bool program_memory(struct report *rp, const struct racetrace_report *r)
+{
+    uint64_t addr = r->race.second.addr;
+    struct sym_data d;
+    bool own;
+    if (symbols_data(rp->syms, addr, &d)) {
+        own = !racetrace_runtime(rp->rt, addr) && !in_runtime_data_lib(d.module) &&
+              !named_in(d.module, runtime_libs, sizeof runtime_libs / sizeof runtime_libs[0]);
+    } else {
+        struct sym_code caller;
+        own = r->block.found && r->block.alloc.n > 1;
+        if (own) {
+            symbols_code(rp->syms, r->block.alloc.pc[1], &caller);
+            own = user_code(rp, r->block.alloc.pc[1], &caller);
+        }
+    }
+    return own && !racetrace_synchronises(rp->rt, addr > SYNC_OBJECT_REACH ? addr - SYNC_OBJECT_REACH : 0,
+                                          addr + r->race.second.size + SYNC_OBJECT_REACH);
+}
+
+/* Whether an access inside the runtime libraries was made by a function
+ * the program called itself (memcpy, memset), not by one that function
+ * called: printf's copy into stdout's buffer is made under the C
+ * library's own lock, an order the detector does not take (docs/races.md),
+ * and was reported on a buffer the program gave setvbuf. The next frame
+ * is the program's, or no frame is and only the thread's start is left:
+ * a function that calls nothing saves no return address on arm64 and
+ * riscv64, so its caller is missing from its stack. */
+static bool called_by_program(struct report *rp, const struct racetrace_calls *calls)
+{
+    for (uint32_t i = 0; i < calls->n; i++) {
+        struct sym_code c;
+        symbols_code(rp->syms, calls->pc[i], &c);
+        if (user_code(rp, calls->pc[i], &c))
+            return i == 0;
+    }
+    return calls->n <= 2;
+}
+
 /* Whether a race is shown: one of its accesses is outside the runtime
- * libraries and its address is no GOT entry nor a standard stream's, or
- * --all. */
+ * libraries, or both are inside, on the program's memory, and one for a
+ * call of the program's; its address is no GOT entry nor a standard
+ * stream's; or --all. The earlier access's calls are known only after
+ * racetrace_previous (needs_previous). */
 static bool shows(struct report *rp, const struct racetrace_report *r, bool all)
 {
     struct sym_code first, second;
     symbols_code(rp->syms, r->race.first.pc, &first);
     symbols_code(rp->syms, r->race.second.pc, &second);
-    return all || ((!in_runtime(rp, r->race.first.pc, &first) || !in_runtime(rp, r->race.second.pc, &second)) &&
+    return all || ((!in_runtime(rp, r->race.first.pc, &first) || !in_runtime(rp, r->race.second.pc, &second) ||
+                    (program_memory(rp, r) &&
+                     (called_by_program(rp, &r->second_calls) || called_by_program(rp, &r->first_calls)))) &&
                    !in_got(rp, r->race.second.addr) && !in_standard_stream(rp, r->race.second.addr) &&
                    !in_runtime_data(rp, r, &first, &second) &&
                    !binds_lazily(&r->race.first, &first) && !binds_lazily(&r->race.second, &second));
+}
+
+/* Whether racetrace_previous must find the earlier access's calls: the
+ * race may be shown, or shows needs them to tell. */
+static bool needs_previous(struct report *rp, const struct racetrace_report *r, bool all)
+{
+    return shows(rp, r, all) || program_memory(rp, r);
 }
 
 /* Whether a suppression pattern matches a frame: its function, source
@@ -336,6 +400,114 @@ static const char *frame_text(const struct sym_code *c, uint64_t pc, char *buf, 
     return buf;
 }
 
+/* --- Grouping: one report per race as the user reads it --------------- */
+
+/* One access as the user reads it: read or write, then the program's
+ * frames by function and line (the stores of one inlined memcpy differ
+ * in pc only), or the innermost frame's function or module when no frame
+ * is the program's (a memset the program jumped to). */
+static void key_side(FILE *f, const struct report *rp, const struct side *s)
+{
+    const struct stack *st = &s->stack;
+    bool any = false;
+    fputc(s->a->write ? 'w' : 'r', f);
+    for (size_t i = 0; i < st->n; i++) {
+        const struct sym_code *c = &st->code[i];
+        if (!user_code(rp, st->pc[i], c))
+            continue;
+        any = true;
+        if (c->function)
+            fprintf(f, "|%s %s:%d", c->function, c->file ? c->file : "", c->line);
+        else
+            fprintf(f, "|%s+%" PRIx64, c->module, c->offset);
+    }
+    if (!any)
+        fprintf(f, "|%s", st->code[0].function ? st->code[0].function : st->code[0].module ? st->code[0].module : "");
+}
+
+/* What a race reads as: its two accesses in either order, and the memory
+ * (a global by name, a heap block by where it was allocated). */
+static char *race_key(const struct report *rp, const struct shown *s)
+{
+    char *side[2] = { NULL, NULL }, *key = NULL;
+    size_t len;
+    const struct side *sides[2] = { &s->cur, &s->prev };
+    for (int i = 0; i < 2; i++) {
+        FILE *f = open_memstream(&side[i], &len);
+        if (!f)
+            msg_die("out of memory");
+        key_side(f, rp, sides[i]);
+        if (fclose(f))
+            msg_die("out of memory");
+    }
+    FILE *f = open_memstream(&key, &len);
+    if (!f)
+        msg_die("out of memory");
+    bool swap = strcmp(side[0], side[1]) > 0;
+    fprintf(f, "%s/%s/%d", side[swap], side[!swap], (int)s->loc.kind);
+    const struct location *l = &s->loc;
+    if (l->kind == LOC_GLOBAL)
+        fprintf(f, "|%s %s", l->data.module, l->data.name);
+    else if (l->kind == LOC_MODULE)
+        fprintf(f, "|%s", l->data.module);
+    else if (l->kind == LOC_STACK)
+        fprintf(f, "|%" PRId32, l->thread);
+    else if (l->kind == LOC_HEAP)
+        key_side(f, rp, &(struct side){ .a = s->cur.a, .stack = l->alloc });
+    if (fclose(f))
+        msg_die("out of memory");
+    free(side[0]);
+    free(side[1]);
+    return key;
+}
+
+struct keyed {
+    char *key;
+    size_t i;
+};
+
+static int by_key(const void *a, const void *b)
+{
+    const struct keyed *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Folds the races that read the same into the first found of them, their
+ * counts added: a struct copy or an inlined memcpy races through one
+ * store per 16 bytes, each its own pair of pcs. Returns how many are
+ * left, in the order found. */
+static size_t group_races(const struct report *rp, struct shown *shown, size_t n)
+{
+    struct keyed *k = calloc(n ? n : 1, sizeof *k);
+    bool *folded = calloc(n ? n : 1, sizeof *folded);
+    if (!k || !folded)
+        msg_die("out of memory");
+    for (size_t i = 0; i < n; i++)
+        k[i] = (struct keyed){ race_key(rp, &shown[i]), i };
+    qsort(k, n, sizeof *k, by_key);
+    for (size_t i = 0, first = 0; i < n; i++) {
+        if (strcmp(k[i].key, k[first].key)) {
+            first = i;
+            continue;
+        }
+        if (i == first)
+            continue;
+        shown[k[first].i].count += shown[k[i].i].count;
+        shown[k[first].i].pairs++;
+        folded[k[i].i] = true;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        free(k[i].key);
+        if (!folded[i])
+            shown[m++] = shown[i];
+    }
+    free(k);
+    free(folded);
+    return m;
+}
+
 /* --- text: ThreadSanitizer's shape ------------------------------------- */
 
 static void text_begin(struct report *rp)
@@ -412,13 +584,29 @@ static void text_thread(struct report *rp, int32_t t)
     text_stack(&st);
 }
 
+/* The frame SUMMARY names: the innermost of the program's own code in the
+ * access that found the race (the caller of a memcpy, as
+ * ThreadSanitizer's first frame outside its runtime), else in the earlier
+ * access, else the innermost. */
+static const struct sym_code *summary_frame(const struct report *rp, const struct shown *s)
+{
+    const struct stack *st[] = { &s->cur.stack, &s->prev.stack };
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; i < st[k]->n; i++)
+            if (user_code(rp, st[k]->pc[i], &st[k]->code[i]))
+                return &st[k]->code[i];
+    return &s->cur.stack.code[0];
+}
+
 static void text_race(struct report *rp, const struct shown *s, size_t i)
 {
     (void)i;
     printf("==================\n");
     printf("WARNING: data race");
-    if (s->rep->race.count > 1)
-        printf(" (%" PRIu64 " times between these two instructions)", s->rep->race.count);
+    if (s->pairs > 1)
+        printf(" (%" PRIu64 " times, between %zu pairs of instructions like these)", s->count, s->pairs);
+    else if (s->count > 1)
+        printf(" (%" PRIu64 " times between these two instructions)", s->count);
     printf("\n");
     text_access(&s->cur, false);
     printf("\n");
@@ -428,10 +616,7 @@ static void text_race(struct report *rp, const struct shown *s, size_t i)
     text_thread(rp, s->cur.thread);
     if (s->prev.thread != s->cur.thread)
         text_thread(rp, s->prev.thread);
-    const struct sym_code *c = in_runtime(rp, s->cur.stack.pc[0], &s->cur.stack.code[0]) &&
-                                       !in_runtime(rp, s->prev.stack.pc[0], &s->prev.stack.code[0])
-                                   ? &s->prev.stack.code[0]
-                                   : &s->cur.stack.code[0];
+    const struct sym_code *c = summary_frame(rp, s);
     printf("\nSUMMARY: tcgtrace: data race");
     if (c->file)
         printf(" %s:%d", base_name(c->file), c->line);
@@ -558,7 +743,8 @@ static void json_race(struct report *rp, const struct shown *s, size_t i)
 {
     (void)rp;
     const struct location *l = &s->loc;
-    printf("%s{\"count\":%" PRIu64, i ? "," : "", s->rep->race.count);
+    printf("%s{\"count\":%" PRIu64, i ? "," : "", s->count);
+    json_u64("pairs", s->pairs);
     json_access("current", &s->cur);
     json_access("previous", &s->prev);
     printf(",\"location\":{\"kind\":\"%s\"", location_kinds[l->kind]);
@@ -687,13 +873,14 @@ static int analyse(const char *path, bool temporary, const struct options *o)
         else
             rc = racetrace_detect(rt, r2, &err);
     }
-    /* The earlier accesses' stacks: a third reading, only for races shown. */
-    size_t n, nshows = 0;
+    /* The earlier accesses' stacks: a third reading, only for races shown
+     * or that may be (needs_previous). */
+    size_t n, nprevious = 0;
     const struct racetrace_report *reps = racetrace_reports(rt, &n);
     for (size_t i = 0; i < n; i++)
-        nshows += shows(&rp, &reps[i], o->all);
+        nprevious += needs_previous(&rp, &reps[i], o->all);
     struct tt_error err3;
-    struct tt_reader *r3 = nshows && r2 ? tt_reader_open(path, 0, &err3) : NULL;
+    struct tt_reader *r3 = nprevious && r2 ? tt_reader_open(path, 0, &err3) : NULL;
     if (r3 && racetrace_previous(rt, r3, &err3) == TT_E_NOMEM)
         msg_die("%s", err3.msg);
     tt_reader_close(r3);
@@ -743,9 +930,12 @@ static int analyse(const char *path, bool temporary, const struct options *o)
             rp.suppressed++;
             continue;
         }
+        s->count = reps[i].race.count;
+        s->pairs = 1;
         rp.occurrences += reps[i].race.count;
         rp.nshown++;
     }
+    rp.nshown = group_races(&rp, shown, rp.nshown);
 
     static char obuf[1 << 16];
     setvbuf(stdout, obuf, _IOFBF, sizeof obuf);

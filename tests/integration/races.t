@@ -5,7 +5,9 @@
 # race_counter and omp_race_sum reported (both accesses, their function and
 # line, sizes, the global, where the threads were created), race_one_after
 # too (its threads do not overlap, and only the C library's own data orders
-# them), every other one silent (exit status 0, no report).
+# them), race_memcpy (races inside the C library's memcpy and memset on the
+# program's memory) unless under its lock, every other one silent (exit
+# status 0, no report).
 #
 # Two causes made a silent guest's analysis report a race about once in
 # 1000 runs (docs/races.md, "Accuracy on the guests"), both settled now:
@@ -19,7 +21,7 @@
 # races on stderr, which prove shows. A real false report comes back on
 # every run.
 . tests/integration/lib.sh
-plan 64
+plan 76
 
 # q FILE EXPR: a Python expression over the JSON document d; r(fn) is the
 # list of reports whose both accesses' innermost frames are in function fn.
@@ -43,6 +45,7 @@ counter_line=$(line_of race_counter 'counter++;')
 create_line=$(line_of race_counter 'pthread_create(')
 sum_line=$(line_of omp_race_sum 'sum += a')
 after_line=$(line_of race_one_after 'counter++;')
+block_line=$(line_of race_memcpy 'block = malloc')
 
 silent="mutex_counter race_spin_xchg race_spin_cas race_flag race_publish_rmw race_condvar race_barrier
         race_join race_detached race_tls race_malloc_reuse omp_reduction race_rwlock_sem race_atomic_decl
@@ -88,6 +91,20 @@ for arch in x86_64 x86_64-nopie aarch64 riscv64; do
     # body's.
     is "$?:$(q "$T/$arch-race_one_after.json" 'len(r("worker")) > 0 and all(s["frames"][0]["file"].endswith("race_one_after.c") and '$((after_line - 1))' <= s["frames"][0]["line"] <= '$after_line' for x in r("worker") for s in (x["current"], x["previous"]))')" \
         "66:True" "$arch race_one_after: the race in worker, at race_one_after.c:$((after_line - 1))-$after_line, reported"
+
+    # Both accesses inside the C library (memcpy against memset, memmove
+    # against memmove), on the program's global and heap block: one report
+    # each, however many instructions of the copies raced; none under a
+    # mutex.
+    race "$arch" race_memcpy
+    is "$?:$(q "$T/$arch-race_memcpy.json" 'sorted((x["location"]["kind"], x["location"]["name"] or [f["line"] for f in x["location"]["allocated_at"] if f["function"] == "main"][0], x["pairs"] > 1) for x in d["races"])')" \
+        "66:[('global', 'buf', True), ('heap', $block_line, True)]" \
+        "$arch race_memcpy: one race on global 'buf', one on the block allocated at race_memcpy.c:$block_line"
+    race "$arch" race_memcpy locked
+    is "$?:$(q "$T/$arch-race_memcpy.json" 'len(d["races"])')" "0:0" "$arch race_memcpy locked: no race"
+    race "$arch" race_memcpy stdio
+    is "$?:$(q "$T/$arch-race_memcpy.json" 'len(d["races"])')" "0:0" \
+        "$arch race_memcpy stdio: no race in the program's stdout buffer (printf copies into it under stdout's lock)"
 
     failed=
     retried=
