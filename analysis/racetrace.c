@@ -84,6 +84,10 @@ struct stream {
     uint64_t last_pc, last_addr, last_value;
     uint32_t last_size;
     bool last_load; /* with a value */
+    /* The learning pass's last sync event: its pc, and its flags when a
+     * fence (learn_fenced). */
+    uint64_t fence_pc;
+    unsigned fence_flags;
     uint64_t need; /* racetrace_previous: the accesses to read, 0 for none */
 };
 
@@ -946,6 +950,44 @@ static int learn_insn(struct racetrace *rt, struct stream *s, const struct tt_re
     return tt_race_access(rt->det, s->tid, rec->sync.pc, rec->sync.addr, size, flags, 0);
 }
 
+/* How far an access may be from a fence to be its neighbour, in bytes of
+ * code: the instructions between them access no memory (they would have
+ * records between), so these are a few register moves. */
+#define FENCED_REACH 16
+
+/* A plain load right before an acquire fence, or a plain store right
+ * after a release fence, is an atomic access: GCC compiles a C11 acquire
+ * or seq_cst load on riscv64 so (fence; lbu; fence), and a release or
+ * seq_cst store of less than a word (fence; sb; fence), which has no
+ * atomic instruction. Its location synchronises from the start, as one an
+ * atomic instruction touched: a stop flag in a heap block, set once and
+ * read between long runs of work (no spin), was reported. prev_kind: the
+ * kind of the stream's record before rec. */
+static int learn_fenced(struct racetrace *rt, struct stream *s, const struct tt_record *rec, const struct ev *e,
+                        uint8_t prev_kind)
+{
+    uint64_t addr = 0, size = 0;
+    if (e->type == EV_SYNC) {
+        bool fence = is_fence_event(e->kind);
+        if (fence && prev_kind == TT_MEM && s->last_load && (e->flags & TT_SYNCINSN_ACQUIRE) &&
+            rec->sync.pc > s->last_pc && rec->sync.pc - s->last_pc <= FENCED_REACH) {
+            addr = s->last_addr;
+            size = s->last_size;
+        }
+        s->fence_pc = rec->sync.pc;
+        s->fence_flags = fence ? e->flags : 0;
+    } else if (e->type == EV_ACCESS && rec->mem.store && prev_kind == TT_SYNC &&
+               (s->fence_flags & TT_SYNCINSN_RELEASE) && rec->mem.pc > s->fence_pc &&
+               rec->mem.pc - s->fence_pc <= FENCED_REACH) {
+        addr = rec->mem.vaddr;
+        size = rec->mem.size;
+    }
+    if (!size || runtime_image(rt, addr))
+        return 0;
+    int rc = tt_race_mark(rt->det, addr, size);
+    return rc == -ENOMEM ? rc : 0;
+}
+
 /* Takes what a record holds for the whole trace (records lost, modules),
  * then finds its stream: 1 with *s set, 0 for the metadata stream's, or an
  * error. Both passes open each record so. */
@@ -979,10 +1021,15 @@ static int learn(struct racetrace *rt, struct readahead *r, struct tt_error *err
             int drc = record_stream(rt, rec, &s, err);
             if (drc < 0)
                 return drc;
-            if (drc)
+            uint8_t prev_kind = 0;
+            if (drc) {
+                prev_kind = s->last_kind;
                 s->last_kind = rec->kind;
+            }
             if (!drc || !to_event(rt, s, rec, &e))
                 continue;
+            if ((drc = learn_fenced(rt, s, rec, &e, prev_kind)) < 0)
+                return read_error(drc, err);
             if (e.type == EV_SYNC && (is_insn_event(e.kind) || is_fence_event(e.kind)) &&
                 (drc = learn_insn(rt, s, rec, e.flags)) < 0)
                 return read_error(drc, err);

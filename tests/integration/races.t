@@ -49,7 +49,7 @@ block_line=$(line_of race_memcpy 'block = malloc')
 
 silent="mutex_counter race_spin_xchg race_spin_cas race_flag race_publish_rmw race_condvar race_barrier
         race_join race_detached race_tls race_malloc_reuse omp_reduction race_rwlock_sem race_atomic_decl
-        race_pipe"
+        race_pipe race_stop_flag"
 
 for arch in x86_64 x86_64-nopie aarch64 riscv64; do
     # The racy counter: its threads meet at a barrier, then increment
