@@ -259,18 +259,19 @@ static bool program_memory(struct report *rp, const struct racetrace_report *r)
  * called: printf's copy into stdout's buffer is made under the C
  * library's own lock, an order the detector does not take (docs/races.md),
  * and was reported on a buffer the program gave setvbuf. The next frame
- * is the program's, or no frame is and only the thread's start is left:
- * a function that calls nothing saves no return address on arm64 and
- * riscv64, so its caller is missing from its stack. */
+ * or the one after is the program's (a function that calls nothing saves
+ * no return address on arm64 and riscv64: its caller is missing, and its
+ * caller's caller shows, the program's or libgomp's), or no frame is (the
+ * caller was a thread's start routine, the thread's start is left). */
 static bool called_by_program(struct report *rp, const struct racetrace_calls *calls)
 {
     for (uint32_t i = 0; i < calls->n; i++) {
         struct sym_code c;
         symbols_code(rp->syms, calls->pc[i], &c);
         if (user_code(rp, calls->pc[i], &c))
-            return i == 0;
+            return i <= 1;
     }
-    return calls->n <= 2;
+    return true;
 }
 
 /* Whether a race is shown: one of its accesses is outside the runtime
