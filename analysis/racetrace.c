@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomiccode.h"
 #include "atomicobj.h"
 #include "heap.h"
 #include "ownimage.h"
@@ -125,6 +126,7 @@ struct stream {
 /* Bitmap in front of the map of synchronising instructions: most pcs are
  * plain, and a clear bit says so without a lookup. */
 #define INSN_BITS 4096
+#define ATOMIC_CODE_BITS 65536
 
 struct racetrace {
     unsigned machine;
@@ -171,6 +173,10 @@ struct racetrace {
     struct u64map debug_read;
     uint64_t atomic_bytes;
     struct ownimage own;
+    /* The code of C++'s atomic headers (atomiccode.h), a bit per 16 bytes
+     * in front: an access made there marks its location. */
+    struct mapset atomic_code;
+    uint64_t atomic_code_bits[ATOMIC_CODE_BITS / 64];
 
     struct racetrace_report *reports;
     size_t nreports, reports_cap;
@@ -297,6 +303,7 @@ void racetrace_free(struct racetrace *rt)
     free(rt->threads);
     u64map_free(&rt->thread_of);
     mapset_free(&rt->maps);
+    mapset_free(&rt->atomic_code);
     heap_clear(&rt->heap);
     free(rt->reports);
     free(rt->earlier);
@@ -865,6 +872,31 @@ static int mark_atomic(void *arg, uint64_t vaddr, uint64_t size)
     return rc == -ENOMEM ? rc : 0;
 }
 
+static unsigned atomic_code_bit(uint64_t pc)
+{
+    return (unsigned)(((pc >> 4) * UINT64_C(0x9e3779b97f4a7c15)) >> 48);
+}
+
+static inline bool atomic_code(const struct racetrace *rt, uint64_t pc)
+{
+    unsigned b = atomic_code_bit(pc);
+    return rt->atomic_code_bits[b / 64] >> (b % 64) & 1 && mapset_cause(&rt->atomic_code, pc);
+}
+
+/* atomiccode_find's callback, for the module loaded with bias. */
+static int add_atomic_code(void *arg, uint64_t start, uint64_t end)
+{
+    struct mark_atomic *m = arg;
+    struct racetrace *rt = m->rt;
+    if (mapset_set(&rt->atomic_code, m->bias + start, end - start, 1) < 0)
+        return -ENOMEM;
+    for (uint64_t line = (m->bias + start) & ~UINT64_C(15); line < m->bias + end; line += 16) {
+        unsigned b = atomic_code_bit(line);
+        rt->atomic_code_bits[b / 64] |= UINT64_C(1) << (b % 64);
+    }
+    return 0;
+}
+
 /* What a module's debug information tells (not the C library's: its own
  * data does not synchronise): the objects it declares atomic synchronise
  * from the start, and in a program that carries the C library in itself,
@@ -896,7 +928,8 @@ static int module_debuginfo(struct racetrace *rt, const struct tt_record *rec)
         ownimage_build(&rt->own, elf, dw, to_vaddr, rec->module.bias, rec->module.start, rec->module.end) < 0)
         return -ENOMEM;
     struct mark_atomic ctx = { rt, rec->module.bias };
-    return atomicobj_find(dw, to_vaddr, mark_atomic, &ctx);
+    int rc = atomicobj_find(dw, to_vaddr, mark_atomic, &ctx);
+    return rc ? rc : atomiccode_find(dw, to_vaddr, add_atomic_code, &ctx);
 }
 
 /* Records that are no event of a thread. */
@@ -966,13 +999,14 @@ static int learn_insn(struct racetrace *rt, struct stream *s, const struct tt_re
 static int learn_fenced(struct racetrace *rt, struct stream *s, const struct tt_record *rec, const struct ev *e,
                         uint8_t prev_kind)
 {
-    uint64_t addr = 0, size = 0;
+    uint64_t addr = 0, size = 0, pc = 0;
     if (e->type == EV_SYNC) {
         bool fence = is_fence_event(e->kind);
         if (fence && prev_kind == TT_MEM && s->last_load && (e->flags & TT_SYNCINSN_ACQUIRE) &&
             rec->sync.pc > s->last_pc && rec->sync.pc - s->last_pc <= FENCED_REACH) {
             addr = s->last_addr;
             size = s->last_size;
+            pc = s->last_pc;
         }
         s->fence_pc = rec->sync.pc;
         s->fence_flags = fence ? e->flags : 0;
@@ -981,8 +1015,12 @@ static int learn_fenced(struct racetrace *rt, struct stream *s, const struct tt_
                rec->mem.pc - s->fence_pc <= FENCED_REACH) {
         addr = rec->mem.vaddr;
         size = rec->mem.size;
+        pc = rec->mem.pc;
     }
-    if (!size || runtime_image(rt, addr))
+    /* Not the C library's code: its atomics on the program's objects are
+     * instructions of their own, and the first word of a block free
+     * stores into is no synchronisation location. */
+    if (!size || runtime_image(rt, addr) || runtime_image(rt, pc))
         return 0;
     int rc = tt_race_mark(rt->det, addr, size);
     return rc == -ENOMEM ? rc : 0;
@@ -1029,6 +1067,10 @@ static int learn(struct racetrace *rt, struct readahead *r, struct tt_error *err
             if (!drc || !to_event(rt, s, rec, &e))
                 continue;
             if ((drc = learn_fenced(rt, s, rec, &e, prev_kind)) < 0)
+                return read_error(drc, err);
+            /* The access of a std::atomic's member function. */
+            if (e.type == EV_ACCESS && !(e.flags & TT_RACE_PLAIN) && atomic_code(rt, e.pc) &&
+                (drc = tt_race_mark(rt->det, e.addr, e.size)) == -ENOMEM)
                 return read_error(drc, err);
             if (e.type == EV_SYNC && (is_insn_event(e.kind) || is_fence_event(e.kind)) &&
                 (drc = learn_insn(rt, s, rec, e.flags)) < 0)

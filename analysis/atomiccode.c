@@ -1,0 +1,56 @@
+#include <dwarf.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "atomiccode.h"
+
+/* libstdc++'s bits/atomic_base.h (std::atomic of integers, pointers and
+ * bool, atomic_flag), <atomic> (of other types), bits/atomic_wait.h and
+ * atomic_timed_wait.h (wait and notify); libc++'s headers under __atomic/
+ * and its <atomic>. */
+static bool atomic_header(const char *path)
+{
+    if (!path)
+        return false;
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    return !strcmp(base, "atomic_base.h") || !strcmp(base, "atomic") || !strcmp(base, "atomic_wait.h") ||
+           !strcmp(base, "atomic_timed_wait.h") || strstr(path, "/__atomic/");
+}
+
+/* The rows of one unit's line table: each row's code runs to the next
+ * row's address, but for the last of a sequence. */
+static int unit_lines(Dwarf_Die *cudie, int64_t to_vaddr, atomiccode_fn *fn, void *arg)
+{
+    Dwarf_Lines *lines;
+    size_t n;
+    if (dwarf_getsrclines(cudie, &lines, &n) != 0)
+        return 0;
+    for (size_t i = 0; i + 1 < n; i++) {
+        Dwarf_Line *l = dwarf_onesrcline(lines, i), *next = dwarf_onesrcline(lines, i + 1);
+        Dwarf_Addr a, b;
+        bool end;
+        if (!l || !next || dwarf_lineendsequence(l, &end) != 0 || end ||
+            !atomic_header(dwarf_linesrc(l, NULL, NULL)) || dwarf_lineaddr(l, &a) != 0 ||
+            dwarf_lineaddr(next, &b) != 0 || b <= a)
+            continue;
+        int rc = fn(arg, (uint64_t)((int64_t)a + to_vaddr), (uint64_t)((int64_t)b + to_vaddr));
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int atomiccode_find(Dwarf *dw, int64_t to_vaddr, atomiccode_fn *fn, void *arg)
+{
+    Dwarf_CU *cu = NULL;
+    Dwarf_Die cudie;
+    uint8_t unit_type;
+    while (dwarf_get_units(dw, cu, &cu, NULL, &unit_type, &cudie, NULL) == 0) {
+        if (unit_type != DW_UT_compile)
+            continue;
+        int rc = unit_lines(&cudie, to_vaddr, fn, arg);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
