@@ -18,24 +18,34 @@ static bool atomic_header(const char *path)
 }
 
 /* The rows of one unit's line table: each row's code runs to the next
- * row's address, but for the last of a sequence. */
+ * row's address, but for the last of a sequence. Rows that follow each
+ * other make one range: fn is called once per inlined body, not per line
+ * of it. */
 static int unit_lines(Dwarf_Die *cudie, int64_t to_vaddr, atomiccode_fn *fn, void *arg)
 {
     Dwarf_Lines *lines;
     size_t n;
     if (dwarf_getsrclines(cudie, &lines, &n) != 0)
         return 0;
-    for (size_t i = 0; i + 1 < n; i++) {
-        Dwarf_Line *l = dwarf_onesrcline(lines, i), *next = dwarf_onesrcline(lines, i + 1);
+    Dwarf_Addr start = 0, stop = 0; /* the range being gathered, empty */
+    for (size_t i = 0; i < n; i++) {
+        Dwarf_Line *l = dwarf_onesrcline(lines, i), *next = i + 1 < n ? dwarf_onesrcline(lines, i + 1) : NULL;
         Dwarf_Addr a, b;
         bool end;
-        if (!l || !next || dwarf_lineendsequence(l, &end) != 0 || end ||
-            !atomic_header(dwarf_linesrc(l, NULL, NULL)) || dwarf_lineaddr(l, &a) != 0 ||
-            dwarf_lineaddr(next, &b) != 0 || b <= a)
+        bool in = l && next && dwarf_lineendsequence(l, &end) == 0 && !end &&
+                  atomic_header(dwarf_linesrc(l, NULL, NULL)) && dwarf_lineaddr(l, &a) == 0 &&
+                  dwarf_lineaddr(next, &b) == 0 && b > a;
+        if (in && a == stop && stop > start) {
+            stop = b;
             continue;
-        int rc = fn(arg, (uint64_t)((int64_t)a + to_vaddr), (uint64_t)((int64_t)b + to_vaddr));
-        if (rc)
-            return rc;
+        }
+        if (stop > start) {
+            int rc = fn(arg, (uint64_t)((int64_t)start + to_vaddr), (uint64_t)((int64_t)stop + to_vaddr));
+            if (rc)
+                return rc;
+        }
+        start = in ? a : 0;
+        stop = in ? b : 0;
     }
     return 0;
 }

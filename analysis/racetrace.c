@@ -879,6 +879,8 @@ static unsigned atomic_code_bit(uint64_t pc)
 
 static inline bool atomic_code(const struct racetrace *rt, uint64_t pc)
 {
+    if (!rt->atomic_code.n)
+        return false;
     unsigned b = atomic_code_bit(pc);
     return rt->atomic_code_bits[b / 64] >> (b % 64) & 1 && mapset_cause(&rt->atomic_code, pc);
 }

@@ -278,25 +278,23 @@ static bool called_by_program(struct report *rp, const struct racetrace_calls *c
  * libraries, or both are inside, on the program's memory, and one for a
  * call of the program's; its address is no GOT entry nor a standard
  * stream's; or --all. The earlier access's calls are known only after
- * racetrace_previous (needs_previous). */
-static bool shows(struct report *rp, const struct racetrace_report *r, bool all)
+ * racetrace_previous: before (first_known false), whether it may be. */
+static bool shows_if(struct report *rp, const struct racetrace_report *r, bool all, bool first_known)
 {
     struct sym_code first, second;
     symbols_code(rp->syms, r->race.first.pc, &first);
     symbols_code(rp->syms, r->race.second.pc, &second);
     return all || ((!in_runtime(rp, r->race.first.pc, &first) || !in_runtime(rp, r->race.second.pc, &second) ||
-                    (program_memory(rp, r) &&
-                     (called_by_program(rp, &r->second_calls) || called_by_program(rp, &r->first_calls)))) &&
+                    (program_memory(rp, r) && (called_by_program(rp, &r->second_calls) || !first_known ||
+                                               called_by_program(rp, &r->first_calls)))) &&
                    !in_got(rp, r->race.second.addr) && !in_standard_stream(rp, r->race.second.addr) &&
                    !in_runtime_data(rp, r, &first, &second) &&
                    !binds_lazily(&r->race.first, &first) && !binds_lazily(&r->race.second, &second));
 }
 
-/* Whether racetrace_previous must find the earlier access's calls: the
- * race may be shown, or shows needs them to tell. */
-static bool needs_previous(struct report *rp, const struct racetrace_report *r, bool all)
+static bool shows(struct report *rp, const struct racetrace_report *r, bool all)
 {
-    return shows(rp, r, all) || program_memory(rp, r);
+    return shows_if(rp, r, all, true);
 }
 
 /* Whether a suppression pattern matches a frame: its function, source
@@ -874,12 +872,12 @@ static int analyse(const char *path, bool temporary, const struct options *o)
         else
             rc = racetrace_detect(rt, r2, &err);
     }
-    /* The earlier accesses' stacks: a third reading, only for races shown
-     * or that may be (needs_previous). */
+    /* The earlier accesses' stacks: a third reading, only for races that
+     * may be shown. */
     size_t n, nprevious = 0;
     const struct racetrace_report *reps = racetrace_reports(rt, &n);
     for (size_t i = 0; i < n; i++)
-        nprevious += needs_previous(&rp, &reps[i], o->all);
+        nprevious += shows_if(&rp, &reps[i], o->all, false);
     struct tt_error err3;
     struct tt_reader *r3 = nprevious && r2 ? tt_reader_open(path, 0, &err3) : NULL;
     if (r3 && racetrace_previous(rt, r3, &err3) == TT_E_NOMEM)
