@@ -4,17 +4,14 @@
 
 #include "atomiccode.h"
 
-/* libstdc++'s bits/atomic_base.h (std::atomic of integers, pointers and
- * bool, atomic_flag), <atomic> (of other types), bits/atomic_wait.h and
- * atomic_timed_wait.h (wait and notify); libc++'s headers under __atomic/
- * and its <atomic>. */
-static bool atomic_header(const char *path)
+bool atomiccode_source(const char *path)
 {
     if (!path)
         return false;
     const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
     return !strcmp(base, "atomic_base.h") || !strcmp(base, "atomic") || !strcmp(base, "atomic_wait.h") ||
-           !strcmp(base, "atomic_timed_wait.h") || strstr(path, "/__atomic/");
+           !strcmp(base, "atomic_timed_wait.h") || strstr(path, "/__atomic/") ||
+           strstr(path, "/core/src/sync/atomic.rs");
 }
 
 /* The rows of one unit's line table: each row's code runs to the next
@@ -33,7 +30,7 @@ static int unit_lines(Dwarf_Die *cudie, int64_t to_vaddr, atomiccode_fn *fn, voi
         Dwarf_Addr a, b;
         bool end;
         bool in = l && next && dwarf_lineendsequence(l, &end) == 0 && !end &&
-                  atomic_header(dwarf_linesrc(l, NULL, NULL)) && dwarf_lineaddr(l, &a) == 0 &&
+                  atomiccode_source(dwarf_linesrc(l, NULL, NULL)) && dwarf_lineaddr(l, &a) == 0 &&
                   dwarf_lineaddr(next, &b) == 0 && b > a;
         if (in && a == stop && stop > start) {
             stop = b;

@@ -1,6 +1,7 @@
 /* The code a module's line table puts in C++'s atomic headers: the
  * inlined bodies of std::atomic's members (libstdc++'s bits/atomic_base.h
- * and <atomic>, libc++'s __atomic/ headers).
+ * and <atomic>, libc++'s __atomic/ headers), and Rust's (core's
+ * sync/atomic.rs: AtomicBool and the others).
  *
  * Why: on x86_64 an acquire load and a release store of a std::atomic are
  * plain `mov`s, and a relaxed one is a plain access on every guest. An
@@ -14,7 +15,15 @@
 #define TCGTRACE_ATOMICCODE_H
 
 #include <elfutils/libdw.h>
+#include <stdbool.h>
 #include <stdint.h>
+
+/* Whether a source file is one of those: libstdc++'s bits/atomic_base.h
+ * (std::atomic of integers, pointers and bool, atomic_flag), <atomic> (of
+ * other types), bits/atomic_wait.h and atomic_timed_wait.h (wait and
+ * notify); libc++'s headers under __atomic/ and its <atomic>; Rust's
+ * library/core/src/sync/atomic.rs. */
+bool atomiccode_source(const char *path);
 
 /* Called with a range of code, [start, end) as the module's ELF virtual
  * addresses; nonzero stops the walk. */
