@@ -2,6 +2,7 @@
  * function and object symbols are copied once into sorted arrays. libdwfl's
  * own dwfl_module_addrsym scans the whole symbol table on every call, which
  * a report over millions of addresses cannot afford. */
+#include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "demangle.h"
 #include "symbols.h"
 
 struct sym {
@@ -297,10 +299,6 @@ static const struct sym *symvec_find(const struct symvec *v, uint64_t addr)
     return NULL;
 }
 
-/* The C++ ABI's demangler, in libstdc++ (extern "C"): a malloc'ed string,
- * or NULL for a name that is not a mangled one. */
-char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
-
 /* Keeps s, which f owns from now on; NULL when out of room. */
 static const char *keep_name(struct file *f, char *s)
 {
@@ -319,19 +317,17 @@ static const char *keep_name(struct file *f, char *s)
 }
 
 /* A symbol's name as people read it: without the version the linker wrote
- * into .symtab (pthread_create, not pthread_create@@GLIBC_2.34), and a C++
- * one demangled (app::Counter::add(), not _ZN3app7Counter3addEv), as
- * ThreadSanitizer and addr2line -C show them. Out of memory keeps the name
- * as it is. */
+ * into .symtab (pthread_create, not pthread_create@@GLIBC_2.34), and
+ * demangled (demangle.h: app::Counter::add(), not _ZN3app7Counter3addEv),
+ * as ThreadSanitizer and addr2line -C show them. Out of memory keeps the
+ * name as it is. */
 static const char *shown_name(struct file *f, const char *name)
 {
     const char *at = strchr(name, '@');
     char *copy = NULL;
     if (at && at != name && !(copy = strndup(name, (size_t)(at - name))))
         return name;
-    const char *base = copy ? copy : name;
-    int status;
-    char *demangled = base[0] == '_' && base[1] == 'Z' ? __cxa_demangle(base, NULL, NULL, &status) : NULL;
+    char *demangled = demangle(copy ? copy : name);
     if (demangled) {
         free(copy);
         copy = demangled;
@@ -538,6 +534,103 @@ bool symbols_code(struct symbols *s, uint64_t addr, struct sym_code *out)
     bool found = lookup(s, s->ccache, name_code, addr, &a);
     *out = a.code;
     return found;
+}
+
+/* An inlined function's name: its linkage name demangled, else its name. */
+static const char *inlined_name(struct file *f, Dwarf_Die *die)
+{
+    Dwarf_Attribute a;
+    const char *name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &a));
+    if (!name)
+        name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &a));
+    if (name)
+        return shown_name(f, name);
+    return dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &a));
+}
+
+/* Where an inlined call was made: file and line of its call site. */
+static void call_site(Dwarf_Die *inlined, Dwarf_Files *files, struct sym_code *c)
+{
+    Dwarf_Attribute a;
+    Dwarf_Word file = 0, line = 0;
+    if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_file, &a), &file) != 0 ||
+        dwarf_formudata(dwarf_attr(inlined, DW_AT_call_line, &a), &line) != 0 || !files) {
+        c->file = NULL;
+        c->line = 0;
+        return;
+    }
+    c->file = dwarf_filesrc(files, file, NULL, NULL);
+    c->line = c->file ? (int)line : 0;
+}
+
+/* Inlined calls nest this deep at most; deeper ones are left out. */
+#define INLINE_DEPTH 32
+
+/* The inlined calls containing pc under die, outermost first, appended to
+ * chain from depth on; returns the new depth, or -1 when no function
+ * under die contains pc. Namespaces and classes are walked into: Rust and
+ * C++ nest functions in them. (dwarf_getscopes does not follow a Rust
+ * function there.) */
+static int inline_chain(Dwarf_Die *die, Dwarf_Addr pc, Dwarf_Die *chain, int depth)
+{
+    Dwarf_Die child;
+    if (dwarf_child(die, &child) != 0)
+        return -1;
+    do {
+        int tag = dwarf_tag(&child), d;
+        switch (tag) {
+        case DW_TAG_namespace:
+        case DW_TAG_module:
+        case DW_TAG_class_type:
+        case DW_TAG_structure_type:
+        case DW_TAG_union_type:
+            if ((d = inline_chain(&child, pc, chain, depth)) >= 0)
+                return d;
+            break;
+        case DW_TAG_subprogram:
+        case DW_TAG_inlined_subroutine:
+        case DW_TAG_lexical_block:
+            if (dwarf_haspc(&child, pc) != 1)
+                break;
+            if (tag == DW_TAG_inlined_subroutine && depth < INLINE_DEPTH)
+                chain[depth++] = child;
+            d = inline_chain(&child, pc, chain, depth);
+            return d >= 0 ? d : depth;
+        default:
+            break;
+        }
+    } while (dwarf_siblingof(&child, &child) == 0);
+    return -1;
+}
+
+size_t symbols_inlined(struct symbols *s, uint64_t addr, struct sym_code *out, size_t max)
+{
+    struct sym_code outer;
+    const struct range *r = find_range(s, addr);
+    if (!r || !r->file->mod || max < 2 || !symbols_code(s, addr, &outer))
+        return 0;
+    struct file *f = r->file;
+    Dwarf_Addr dwaddr = addr - r->bias + f->dwbias, cubias;
+    Dwarf_Die *cudie = dwfl_module_addrdie(f->mod, dwaddr, &cubias), chain[INLINE_DEPTH];
+    int depth = cudie ? inline_chain(cudie, dwaddr - cubias, chain, 0) : -1;
+    if (depth <= 0)
+        return 0;
+    Dwarf_Files *files;
+    size_t nfiles, n = 0;
+    if (dwarf_getsrcfiles(cudie, &files, &nfiles) != 0)
+        files = NULL;
+    struct sym_code frame = outer; /* the line table's file:line first */
+    for (int i = depth; i-- > 0 && n + 1 < max;) {
+        frame.function = inlined_name(f, &chain[i]);
+        frame.func_offset = 0;
+        frame.inlined = true;
+        out[n++] = frame;
+        call_site(&chain[i], files, &frame);
+    }
+    outer.file = frame.file;
+    outer.line = frame.line;
+    out[n++] = outer;
+    return n;
 }
 
 bool symbols_data(struct symbols *s, uint64_t addr, struct sym_data *out)

@@ -30,6 +30,7 @@ struct sym_code {
     uint64_t func_offset; /* address - function start */
     const char *file;     /* source file, NULL without line information */
     int line;             /* 0 without line information */
+    bool inlined;         /* a function inlined there (symbols_inlined) */
 };
 
 /* A data address: the object symbol (global or file-static variable)
@@ -60,6 +61,14 @@ int symbols_add_module(struct symbols *s, const char *path, uint64_t bias, uint6
 /* Fill *out for addr; false when no module covers it. Never fails: a module
  * whose file is missing or unreadable resolves to module+offset. */
 bool symbols_code(struct symbols *s, uint64_t addr, struct sym_code *out);
+/* The functions the compiler inlined at addr, as frames, innermost first,
+ * up to max: frame i is the inlined function (its name from the debug
+ * information, no offset) at the line table's file:line for i = 0, at the
+ * call site of frame i - 1's inlined call after; the last is the function
+ * they were inlined into (symbols_code's) at the outermost call's site.
+ * Returns how many (0 when nothing was inlined at addr, or without debug
+ * information: symbols_code then says it all). */
+size_t symbols_inlined(struct symbols *s, uint64_t addr, struct sym_code *out, size_t max);
 /* Whether the module at path is the C library or the dynamic loader
  * (libc.so.6, libpthread.so.0, ld-linux-*.so.*, ld.so), by its file name. */
 bool symbols_c_library(const char *path);

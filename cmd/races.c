@@ -45,8 +45,9 @@ static const char *const runtime_libs[] = { "libgomp.so", "[vdso]" };
  * std::string appended to by two threads) is still shown. */
 static const char *const runtime_data_libs[] = { "libstdc++.so", "libgcc_s.so" };
 
-/* A call stack, innermost first: the pc, then the calls that led there. */
-#define MAX_FRAMES (RACETRACE_CALLS + 1)
+/* A call stack, innermost first: the pc, then the calls that led there,
+ * each with the functions inlined there. */
+#define MAX_FRAMES 64
 struct stack {
     uint64_t pc[MAX_FRAMES];
     struct sym_code code[MAX_FRAMES];
@@ -165,12 +166,19 @@ static bool user_code(const struct report *rp, uint64_t pc, const struct sym_cod
 static void name_stack(struct report *rp, struct stack *st, uint64_t pc, const struct racetrace_calls *calls,
                        bool creation)
 {
-    st->pc[0] = pc;
-    st->n = 1;
-    for (uint32_t i = 0; calls && i < calls->n; i++)
-        st->pc[st->n++] = calls->pc[i];
-    for (size_t i = 0; i < st->n; i++)
-        symbols_code(rp->syms, st->pc[i], &st->code[i]);
+    st->n = 0;
+    for (uint32_t i = 0; i <= (calls ? calls->n : 0) && st->n < MAX_FRAMES; i++) {
+        uint64_t at = i ? calls->pc[i - 1] : pc;
+        struct sym_code *c = &st->code[st->n];
+        symbols_code(rp->syms, at, c);
+        /* The program's inlined functions as frames of their own, as
+         * ThreadSanitizer shows them: a race in a C++ or Rust library
+         * template names its line, then the program's line it was
+         * inlined into. Not the runtime libraries'. */
+        size_t k = user_code(rp, at, c) ? symbols_inlined(rp->syms, at, c, MAX_FRAMES - st->n) : 0;
+        for (size_t j = 0; j < (k ? k : 1); j++)
+            st->pc[st->n++] = at;
+    }
     size_t first = 0, last = st->n;
     while (first < st->n && !user_code(rp, st->pc[first], &st->code[first]))
         first++;
@@ -672,7 +680,7 @@ static void json_frame(const struct sym_code *c, uint64_t pc)
         json_hex("offset", c->offset);
     else
         printf(",\"offset\":null");
-    putchar('}');
+    printf(",\"inlined\":%s}", c->inlined ? "true" : "false");
 }
 
 static void json_stack(const struct stack *st)

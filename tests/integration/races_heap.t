@@ -26,6 +26,7 @@ print(eval(sys.argv[2]))' "$1" "$2"
 line_of() { grep -n "$1" tests/guests/race_heap.c | head -1 | cut -d: -f1; }
 malloc_line=$(line_of 'struct node \*n = malloc')
 node_line=$(line_of 'n = make_node(7)')
+racy_line=$(line_of 'return racy();')
 bump_line=$(line_of 'n->value++')
 
 gcc -O1 -g -pthread -static -o "$T/race_heap-static" tests/guests/race_heap.c
@@ -40,8 +41,8 @@ for arch in x86_64 x86_64-nopie static aarch64 riscv64; do
     is "$(q "$f" 'sorted(set((x["location"]["size"], x["location"]["allocated_by"], int(x["location"]["start"], 16) <= int(x["current"]["address"], 16) < int(x["location"]["start"], 16) + 24) for x in heap))')" \
         "[(24, 0, True)]" "$arch race_heap: on a heap block of size 24 allocated by the main thread, holding the address"
     is "$(q "$f" 'sorted(set(tuple((g["function"], (g["file"] or "").split("/")[-1], g["line"]) for g in x["location"]["allocated_at"][1:]) for x in heap))')" \
-        "[(('make_node', 'race_heap.c', $malloc_line), ('main', 'race_heap.c', $node_line))]" \
-        "$arch race_heap: allocated in make_node at race_heap.c:$malloc_line, called by main at line $node_line"
+        "[(('make_node', 'race_heap.c', $malloc_line), ('racy', 'race_heap.c', $node_line), ('main', 'race_heap.c', $racy_line))]" \
+        "$arch race_heap: allocated in make_node at race_heap.c:$malloc_line, called by racy at line $node_line, inlined into main at line $racy_line"
     is "$(q "$f" 'set(x["location"]["allocated_at"][0]["function"] for x in heap)')" "{'malloc'}" \
         "$arch race_heap: the allocation's stack starts at malloc"
     is "$(q "$f" 'set((s["frames"][0]["function"], s["frames"][0]["line"]) for x in heap for s in (x["current"], x["previous"]))')" \
@@ -63,10 +64,14 @@ done
 is "$?" 66 "text report: exit status 66"
 ok "$(grep -Eq '^  Location is heap block of size 24 at 0x[0-9a-f]+ allocated by main thread at:$' "$T/text"; echo $?)" \
     "text report: Location is heap block of size 24 at ADDR allocated by main thread at:"
-is "$(sed -n '/^  Location is heap block/{n;p;n;p;n;p;}' "$T/text" | sed -E 's/\+0x[0-9a-f]+//; s/ \(malloc\.c:[0-9]+\)$//')" \
+# racy() is inlined into main: a frame of its own, with no offset, as
+# ThreadSanitizer shows inlined functions.
+is "$(sed -n '/^  Location is heap block/{n;p;n;p;n;p;n;p;}' "$T/text" | sed -E 's/main\+0x[0-9a-f]+/main/; s/make_node\+0x[0-9a-f]+/make_node/; s/ \(malloc\.c:[0-9]+\)$//')" \
     "    #0 malloc
     #1 make_node (race_heap.c:$malloc_line)
-    #2 main (race_heap.c:$node_line)" "text report: the allocation's frames"
+    #2 racy (race_heap.c:$node_line)
+    #3 main (race_heap.c:$racy_line)" "text report: the allocation's frames, racy() inlined into main"
+
 
 # The heap events of the reuse run, as tcgtrace dump shows them.
 "$TCGTRACE" record -q -o "$T/reuse.tct" -- "$GUESTS/x86_64/race_heap" reuse >/dev/null 2>"$T/err"
