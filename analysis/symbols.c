@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "demangle.h"
+#include "inlines.h"
 #include "symbols.h"
 
 struct sym {
@@ -42,6 +43,7 @@ struct file {
     struct symvec code, data;
     char **names; /* names without their version, owned here */
     size_t nnames, capnames;
+    struct inlines inlines; /* symbols_inlined's index */
 };
 
 struct range {
@@ -114,6 +116,7 @@ void symbols_free(struct symbols *s)
         for (size_t j = 0; j < f->nnames; j++)
             free(f->names[j]);
         free(f->names);
+        inlines_free(&f->inlines);
         free(f->path);
         free(f);
     }
@@ -566,43 +569,6 @@ static void call_site(Dwarf_Die *inlined, Dwarf_Files *files, struct sym_code *c
 /* Inlined calls nest this deep at most; deeper ones are left out. */
 #define INLINE_DEPTH 32
 
-/* The inlined calls containing pc under die, outermost first, appended to
- * chain from depth on; returns the new depth, or -1 when no function
- * under die contains pc. Namespaces and classes are walked into: Rust and
- * C++ nest functions in them. (dwarf_getscopes does not follow a Rust
- * function there.) */
-static int inline_chain(Dwarf_Die *die, Dwarf_Addr pc, Dwarf_Die *chain, int depth)
-{
-    Dwarf_Die child;
-    if (dwarf_child(die, &child) != 0)
-        return -1;
-    do {
-        int tag = dwarf_tag(&child), d;
-        switch (tag) {
-        case DW_TAG_namespace:
-        case DW_TAG_module:
-        case DW_TAG_class_type:
-        case DW_TAG_structure_type:
-        case DW_TAG_union_type:
-            if ((d = inline_chain(&child, pc, chain, depth)) >= 0)
-                return d;
-            break;
-        case DW_TAG_subprogram:
-        case DW_TAG_inlined_subroutine:
-        case DW_TAG_lexical_block:
-            if (dwarf_haspc(&child, pc) != 1)
-                break;
-            if (tag == DW_TAG_inlined_subroutine && depth < INLINE_DEPTH)
-                chain[depth++] = child;
-            d = inline_chain(&child, pc, chain, depth);
-            return d >= 0 ? d : depth;
-        default:
-            break;
-        }
-    } while (dwarf_siblingof(&child, &child) == 0);
-    return -1;
-}
-
 size_t symbols_inlined(struct symbols *s, uint64_t addr, struct sym_code *out, size_t max)
 {
     struct sym_code outer;
@@ -612,7 +578,7 @@ size_t symbols_inlined(struct symbols *s, uint64_t addr, struct sym_code *out, s
     struct file *f = r->file;
     Dwarf_Addr dwaddr = addr - r->bias + f->dwbias, cubias;
     Dwarf_Die *cudie = dwfl_module_addrdie(f->mod, dwaddr, &cubias), chain[INLINE_DEPTH];
-    int depth = cudie ? inline_chain(cudie, dwaddr - cubias, chain, 0) : -1;
+    int depth = cudie ? inlines_at(&f->inlines, cudie, dwaddr - cubias, chain, INLINE_DEPTH) : 0;
     if (depth <= 0)
         return 0;
     Dwarf_Files *files;
