@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "inlines.h"
+#include "room.h"
 
 /* A function's code range, and its entry's offset. */
 struct func {
@@ -30,14 +31,8 @@ static int add_func(struct inlines_unit *u, Dwarf_Die *die)
     Dwarf_Addr base, lo, hi;
     ptrdiff_t off = 0;
     while ((off = dwarf_ranges(die, off, &base, &lo, &hi)) > 0) {
-        if (u->n == u->cap) {
-            size_t cap = u->cap ? 2 * u->cap : 64;
-            struct func *v = realloc(u->v, cap * sizeof *v);
-            if (!v)
-                return -1;
-            u->v = v;
-            u->cap = cap;
-        }
+        if (room(&u->v, &u->cap, u->n, sizeof *u->v) < 0)
+            return -1;
         u->v[u->n++] = (struct func){ lo, hi, dwarf_dieoffset(die) };
     }
     return 0;
@@ -84,14 +79,8 @@ static struct inlines_unit *unit_of(struct inlines *in, Dwarf_Die *cudie)
     for (size_t i = 0; i < in->n; i++)
         if (in->units[i].cu == cu && in->units[i].dw == dw)
             return &in->units[i];
-    if (in->n == in->cap) {
-        size_t cap = in->cap ? 2 * in->cap : 8;
-        struct inlines_unit *v = realloc(in->units, cap * sizeof *v);
-        if (!v)
-            return NULL;
-        in->units = v;
-        in->cap = cap;
-    }
+    if (room(&in->units, &in->cap, in->n, sizeof *in->units) < 0)
+        return NULL;
     struct inlines_unit *u = &in->units[in->n];
     *u = (struct inlines_unit){ .cu = cu, .dw = dw };
     if (index_scope(u, cudie, 0) < 0) {
