@@ -92,12 +92,16 @@ static struct inlines_unit *unit_of(struct inlines *in, Dwarf_Die *cudie)
     return u;
 }
 
+/* Scopes nest this deep at most (inlined calls, blocks): a damaged file's
+ * deeper ones are not followed. */
+#define MAX_NESTING 256
+
 /* The inlined calls containing pc under die, appended to chain from depth
  * on; returns the new depth. */
-static int descend(Dwarf_Die *die, Dwarf_Addr pc, Dwarf_Die *chain, int depth, int max)
+static int descend(Dwarf_Die *die, Dwarf_Addr pc, Dwarf_Die *chain, int depth, int max, int nesting)
 {
     Dwarf_Die child;
-    if (dwarf_child(die, &child) != 0)
+    if (nesting > MAX_NESTING || dwarf_child(die, &child) != 0)
         return depth;
     do {
         int tag = dwarf_tag(&child);
@@ -105,7 +109,7 @@ static int descend(Dwarf_Die *die, Dwarf_Addr pc, Dwarf_Die *chain, int depth, i
             dwarf_haspc(&child, pc) == 1) {
             if (tag == DW_TAG_inlined_subroutine && depth < max)
                 chain[depth++] = child;
-            return descend(&child, pc, chain, depth, max);
+            return descend(&child, pc, chain, depth, max, nesting + 1);
         }
     } while (dwarf_siblingof(&child, &child) == 0);
     return depth;
@@ -128,7 +132,7 @@ int inlines_at(struct inlines *in, Dwarf_Die *cudie, Dwarf_Addr pc, Dwarf_Die *c
     for (size_t i = lo; i-- > 0;) {
         Dwarf_Die f;
         if (pc < u->v[i].hi && dwarf_offdie(u->dw, u->v[i].die, &f))
-            return descend(&f, pc, chain, 0, max);
+            return descend(&f, pc, chain, 0, max, 0);
     }
     return 0;
 }
