@@ -18,7 +18,7 @@
 #include <string.h>
 
 static char buf[1024];
-static char src[1024];
+static char src[1024 + 2]; /* copied from at src + 2, len bytes */
 static char *block;
 static size_t len;
 static int locked;
