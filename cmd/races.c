@@ -78,6 +78,7 @@ struct shown {
     struct location loc;
     uint64_t count; /* occurrences, of every pair of pcs grouped into it */
     size_t pairs;   /* pairs of pcs grouped into it (group_races) */
+    size_t supp;    /* the suppression that matched it (suppression_of) */
 };
 
 struct report {
@@ -321,22 +322,20 @@ static bool stack_matches(const char *pattern, const struct stack *st, bool top)
     return false;
 }
 
-/* The first suppression matching a named race counts it: race: by any
- * frame of either access or the global's name, race_top: by either
- * innermost frame. */
-static bool suppressed(struct report *rp, const struct shown *s)
+/* The first suppression matching a named race, as its index + 1; 0 for
+ * none: race: by any frame of either access or the global's name,
+ * race_top: by either innermost frame. */
+static size_t suppression_of(const struct report *rp, const struct shown *s)
 {
     for (size_t i = 0; i < rp->supp->n; i++) {
         const struct suppression *p = &rp->supp->v[i];
         bool top = p->kind == SUPP_RACE_TOP;
         if (p->kind != SUPP_OTHER &&
             (stack_matches(p->pattern, &s->cur.stack, top) || stack_matches(p->pattern, &s->prev.stack, top) ||
-             (!top && s->loc.kind == LOC_GLOBAL && suppression_matches(p->pattern, s->loc.data.name)))) {
-            rp->supp_hits[i]++;
-            return true;
-        }
+             (!top && s->loc.kind == LOC_GLOBAL && suppression_matches(p->pattern, s->loc.data.name))))
+            return i + 1;
     }
-    return false;
+    return 0;
 }
 
 static void name_side(struct report *rp, struct side *s, const struct tt_race_access *a, int32_t thread,
@@ -451,7 +450,8 @@ static char *race_key(const struct report *rp, const struct shown *s)
     if (!f)
         msg_die("out of memory");
     bool swap = strcmp(side[0], side[1]) > 0;
-    fprintf(f, "%s/%s/%d", side[swap], side[!swap], (int)s->loc.kind);
+    /* A suppressed race is counted apart from the shown ones. */
+    fprintf(f, "%zu/%s/%s/%d", s->supp, side[swap], side[!swap], (int)s->loc.kind);
     const struct location *l = &s->loc;
     if (l->kind == LOC_GLOBAL)
         fprintf(f, "|%s %s", l->data.module, l->data.name);
@@ -923,8 +923,9 @@ static int analyse(const char *path, bool temporary, const struct options *o)
     rp.supp_hits = calloc(o->supp.n + 1, sizeof *rp.supp_hits);
     if (!shown || !rp.supp_hits)
         msg_die("out of memory");
+    size_t nnamed = 0;
     for (size_t i = 0; i < n; i++) {
-        struct shown *s = &shown[rp.nshown];
+        struct shown *s = &shown[nnamed];
         if (!shows(&rp, &reps[i], o->all)) {
             rp.hidden++;
             continue;
@@ -933,16 +934,22 @@ static int analyse(const char *path, bool temporary, const struct options *o)
         name_side(&rp, &s->cur, &reps[i].race.second, reps[i].second_thread, &reps[i].second_calls);
         name_side(&rp, &s->prev, &reps[i].race.first, reps[i].first_thread, &reps[i].first_calls);
         name_location(&rp, s);
-        if (suppressed(&rp, s)) {
+        s->supp = suppression_of(&rp, s);
+        s->count = reps[i].race.count;
+        s->pairs = 1;
+        nnamed++;
+    }
+    /* Races and suppressed ones alike counted as the user reads them. */
+    nnamed = group_races(&rp, shown, nnamed);
+    for (size_t i = 0; i < nnamed; i++) {
+        if (shown[i].supp) {
+            rp.supp_hits[shown[i].supp - 1]++;
             rp.suppressed++;
             continue;
         }
-        s->count = reps[i].race.count;
-        s->pairs = 1;
-        rp.occurrences += reps[i].race.count;
-        rp.nshown++;
+        rp.occurrences += shown[i].count;
+        shown[rp.nshown++] = shown[i];
     }
-    rp.nshown = group_races(&rp, shown, rp.nshown);
 
     static char obuf[1 << 16];
     setvbuf(stdout, obuf, _IOFBF, sizeof obuf);

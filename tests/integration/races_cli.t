@@ -5,7 +5,7 @@
 # traces cut short (analysed, with a warning) and corrupt (an error); traces
 # it cannot use; usage errors.
 . tests/integration/lib.sh
-plan 56
+plan 57
 
 G=$GUESTS/x86_64
 q() {
@@ -259,6 +259,12 @@ is "$?:$(q "$T/other.json" 'd["summary"]["suppressed"]')" "66:0" "ThreadSanitize
 "$TCGTRACE" races -q --suppressions="$T/fn.supp" "$T/rel.tct" >"$T/supp.txt" 2>&1
 grep -qx "tcgtrace races: $nraces suppressed (race:^worker\$ $nraces)" "$T/supp.txt"
 ok $? "text: the suppressed races and the suppression that matched them"
+# Counted as reports are: race_memcpy's two races (the buffer, the heap
+# block), not the 21 pairs of instructions folded into them.
+printf 'race:^copier$\n' >"$T/copier.supp"
+"$TCGTRACE" races -q --json --suppressions="$T/copier.supp" -- "$G/race_memcpy" >"$T/copier.json" 2>/dev/null
+is "$?:$(q "$T/copier.json" '(len(d["races"]), d["summary"]["suppressed"], d["summary"]["suppressions"][0]["races"])')" \
+    "0:(0, 2, 2)" "race:^copier\$ on race_memcpy: 2 suppressed, as they would be reported"
 printf 'race:ok\nworker\n' >"$T/bad.supp"
 "$TCGTRACE" races -q --suppressions="$T/bad.supp" -- touch "$T/ran" >"$T/bad.out" 2>&1
 is "$?:$(cat "$T/bad.out"):$([ -e "$T/ran" ] && echo ran)" \
