@@ -177,6 +177,7 @@ struct racetrace {
      * in front: an access made there marks its location. */
     struct mapset atomic_code;
     uint64_t atomic_code_bits[ATOMIC_CODE_BITS / 64];
+    uint64_t atomic_code_last; /* the address its last access marked */
 
     struct racetrace_report *reports;
     size_t nreports, reports_cap;
@@ -1070,10 +1071,14 @@ static int learn(struct racetrace *rt, struct readahead *r, struct tt_error *err
                 continue;
             if ((drc = learn_fenced(rt, s, rec, &e, prev_kind)) < 0)
                 return read_error(drc, err);
-            /* The access of a std::atomic's member function. */
-            if (e.type == EV_ACCESS && !(e.flags & TT_RACE_PLAIN) && atomic_code(rt, e.pc) &&
-                (drc = tt_race_mark(rt->det, e.addr, e.size)) == -ENOMEM)
-                return read_error(drc, err);
+            /* The access of a std::atomic's member function (once for
+             * the loads of a polling loop). */
+            if (e.type == EV_ACCESS && !(e.flags & TT_RACE_PLAIN) && e.addr != rt->atomic_code_last &&
+                atomic_code(rt, e.pc)) {
+                rt->atomic_code_last = e.addr;
+                if ((drc = tt_race_mark(rt->det, e.addr, e.size)) == -ENOMEM)
+                    return read_error(drc, err);
+            }
             if (e.type == EV_SYNC && (is_insn_event(e.kind) || is_fence_event(e.kind)) &&
                 (drc = learn_insn(rt, s, rec, e.flags)) < 0)
                 return read_error(drc, err);
