@@ -277,7 +277,11 @@ static int mark(struct tt_race *r, uint64_t addr, uint32_t size)
             return -ENOMEM;
         if (!v->marks)
             r->st.sync_locations++;
-        v->marks |= bytes_mask(off, len);
+        uint8_t added = bytes_mask(off, len) & ~v->marks;
+        v->marks |= added;
+        int rc;
+        if (added && r->cfg.learn && r->cfg.on_mark && (rc = r->cfg.on_mark(r->cfg.on_mark_arg, v->key, added)) < 0)
+            return rc;
         if (!r->cfg.learn) {
             struct shadow_page *p = page_of(r, a);
             if (!p)
@@ -831,6 +835,31 @@ int tt_race_forget(struct tt_race *r, uint64_t addr, uint64_t len)
     uint64_t last = len - 1 > UINT64_MAX - addr ? UINT64_MAX : addr + (len - 1);
     syncvars_reset(&r->sync, addr & ~UINT64_C(7), last);
     return 0;
+}
+
+struct unmark {
+    struct tt_race *r;
+    uint64_t lo, end;
+};
+
+static void unmark_one(struct syncvar *v, void *arg)
+{
+    const struct unmark *u = arg;
+    uint64_t a = v->key < u->lo ? u->lo : v->key, e = u->end - v->key < 8 ? u->end : v->key + 8;
+    uint8_t m = bytes_mask(a - v->key, e - a);
+    v->marks &= (uint8_t)~m;
+    bool created;
+    struct shadow_page *p = u->r->cfg.learn ? NULL : shadow_page(&u->r->shadow, v->key, false, &created);
+    if (p)
+        p->syncmask[(v->key % SHADOW_PAGE_SIZE) / 8] &= (uint8_t)~m;
+}
+
+void tt_race_unmark(struct tt_race *r, uint64_t addr, uint64_t len)
+{
+    if (len == 0 || addr > UINT64_MAX - len)
+        return;
+    struct unmark u = { r, addr, addr + len };
+    syncvars_each(&r->sync, addr & ~UINT64_C(7), addr + len - 1, unmark_one, &u);
 }
 
 bool tt_race_synchronises(const struct tt_race *r, uint64_t lo, uint64_t hi)

@@ -43,6 +43,11 @@ struct tt_race_config {
      * looked for. tt_race_rewind then starts the detecting pass, in which
      * those locations are known from their first access. */
     bool learn;
+    /* Called in a learning pass with the bytes of a word (bit b: byte
+     * word + b) that became synchronisation locations; NULL for none. A
+     * negative answer (-ENOMEM) is the event's. */
+    int (*on_mark)(void *arg, uint64_t word, uint8_t bytes);
+    void *on_mark_arg;
 };
 
 /* tt_race_access flags, beside the instruction's TT_SYNCINSN_* flags. */
@@ -149,6 +154,10 @@ int tt_race_forget(struct tt_race *r, uint64_t addr, uint64_t len);
  * Returns 0, -EINVAL for a range past the address space or of 4 GiB or
  * more, or -ENOMEM. */
 int tt_race_mark(struct tt_race *r, uint64_t addr, uint64_t size);
+/* [addr, addr + len) holds no synchronisation location any more: a heap
+ * block was freed, and what its memory is used for next is the next
+ * block's. */
+void tt_race_unmark(struct tt_race *r, uint64_t addr, uint64_t len);
 /* Whether a byte of [lo, hi) is a synchronisation location. */
 bool tt_race_synchronises(const struct tt_race *r, uint64_t lo, uint64_t hi);
 

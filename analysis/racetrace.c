@@ -89,6 +89,7 @@ struct stream {
      * fence (learn_fenced). */
     uint64_t fence_pc;
     unsigned fence_flags;
+    uint32_t heap_allocs; /* its allocations so far in this pass (lifetimes) */
     uint64_t need; /* racetrace_previous: the accesses to read, 0 for none */
 };
 
@@ -159,7 +160,17 @@ struct racetrace {
     size_t nthreads, threads_cap;
     struct u64map thread_of; /* tid -> index of the last thread with it */
     struct mapset maps;
-    struct heap heap; /* the live heap blocks (detecting pass) */
+    struct heap heap; /* the live heap blocks */
+    /* A heap block's lifetime: its allocating stream's vCPU and how many
+     * allocations that stream made before (the same in both passes), by
+     * the block's start; and what became synchronisation locations during
+     * each lifetime, learnt, sorted by lifetime for the detecting pass. */
+    struct u64map life_of;
+    struct life_mark {
+        uint64_t life, word;
+        uint8_t bytes;
+    } *life_marks;
+    size_t nlife_marks, life_marks_cap;
     /* The C library's and the dynamic loader's images, learnt, with a box
      * around them all: no access there synchronises (runtime_image). */
     struct {
@@ -252,6 +263,24 @@ const char *racetrace_unsuitable(const struct tt_header *h)
     return NULL;
 }
 
+/* The detector's on_mark in the learning pass: a location marked inside a
+ * live heap block synchronises for that block's lifetime only. The memory
+ * is the next block's after a free: a struct allocated where a
+ * shared_ptr's control block was (its count marked by lock xadd) had its
+ * races hidden. */
+static int mark_in_block(void *arg, uint64_t word, uint8_t bytes)
+{
+    struct racetrace *rt = arg;
+    const struct heap_block *b = heap_find(&rt->heap, word);
+    const uint64_t *life = b ? u64map_find(&rt->life_of, b->start) : NULL;
+    if (!life)
+        return 0;
+    if (room(&rt->life_marks, &rt->life_marks_cap, rt->nlife_marks, sizeof *rt->life_marks) < 0)
+        return -ENOMEM;
+    rt->life_marks[rt->nlife_marks++] = (struct life_mark){ *life, word, bytes };
+    return 0;
+}
+
 struct racetrace *racetrace_new(const struct tt_header *h, struct symbols *syms)
 {
     unsigned machine = machine_of(h->arch);
@@ -264,7 +293,8 @@ struct racetrace *racetrace_new(const struct tt_header *h, struct symbols *syms)
     rt->cas_exact = h->features & TT_FEAT_CAS_EXACT;
     rt->syms = syms;
     callstacks_init(&rt->calls, machine, syms);
-    rt->det = tt_race_new(&(struct tt_race_config){ .elf_machine = machine, .learn = true });
+    rt->det = tt_race_new(
+        &(struct tt_race_config){ .elf_machine = machine, .learn = true, .on_mark = mark_in_block, .on_mark_arg = rt });
     rt->stored = calloc(STORED_WORDS, sizeof *rt->stored);
     if (rt->det)
         rt->races_found = tt_race_report_count(rt->det);
@@ -306,6 +336,8 @@ void racetrace_free(struct racetrace *rt)
     mapset_free(&rt->maps);
     mapset_free(&rt->atomic_code);
     heap_clear(&rt->heap);
+    u64map_free(&rt->life_of);
+    free(rt->life_marks);
     free(rt->reports);
     free(rt->earlier);
     u64map_free(&rt->debug_read);
@@ -689,36 +721,71 @@ static int map_event(struct racetrace *rt, const struct ev *e)
  * out, so that memory any allocator hands to another thread starts clean
  * there, whatever ordered the hand-off (the allocator's own locks order
  * nothing here: they are the C library's). */
+/* [addr, addr + len) of a heap block is no more: its history goes, and
+ * its synchronisation locations, which were the block's (mark_in_block). */
+static int heap_gone(struct racetrace *rt, uint64_t addr, uint64_t len)
+{
+    tt_race_unmark(rt->det, addr, len);
+    return tt_race_forget(rt->det, addr, len);
+}
+
+/* The detecting pass: a lifetime begins with what was learnt of it. */
+static int life_begins(struct racetrace *rt, uint64_t life)
+{
+    size_t lo = 0, hi = rt->nlife_marks;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (rt->life_marks[mid].life < life)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < rt->nlife_marks && rt->life_marks[i].life == life; i++)
+        for (unsigned b = 0; b < 8; b++) {
+            int rc;
+            if (rt->life_marks[i].bytes >> b & 1 && (rc = tt_race_mark(rt->det, rt->life_marks[i].word + b, 1)) < 0)
+                return rc;
+        }
+    return 0;
+}
+
+/* Both passes follow the heap: the learning pass for each block's
+ * lifetime, the detecting pass for its stacks too. */
 static int heap_event(struct racetrace *rt, struct stream *s, const struct ev *e)
 {
     struct heap_block old;
     uint64_t addr = e->addr, size = e->value, given = e->value_hi;
     int rc = 0;
-    rt->st.heap_events++;
+    rt->st.heap_events += rt->detecting;
     if (e->kind == TT_HEAP_FREE)
-        return addr && heap_remove(&rt->heap, addr, &old) ? tt_race_forget(rt->det, old.start, old.size) : 0;
+        return addr && heap_remove(&rt->heap, addr, &old) ? heap_gone(rt, old.start, old.size) : 0;
     /* realloc moved the block, or freed it (glibc's realloc(p, 0) returns
      * NULL); in place, what it gave up goes, and what it kept keeps its
      * history. A failed one keeps it. */
     uint64_t kept = 0;
     if (e->kind == TT_HEAP_REALLOC && given && (addr || !size) && heap_remove(&rt->heap, given, &old)) {
         if (addr != given)
-            rc = tt_race_forget(rt->det, old.start, old.size);
+            rc = heap_gone(rt, old.start, old.size);
         else if (size < old.size)
-            rc = tt_race_forget(rt->det, given + size, old.size - size);
+            rc = heap_gone(rt, given + size, old.size - size);
         kept = addr == given ? (size < old.size ? size : old.size) : 0;
     }
     if (rc < 0 || !addr)
         return rc;
     uint64_t pcs[RACETRACE_CALLS] = { e->seq, callstack_site(&rt->calls, e->pc) };
     uint32_t n = 2 + (uint32_t)callstack_calls(&rt->calls, &s->stack, pcs + 2, RACETRACE_CALLS - 2);
-    if (heap_insert(&rt->heap, addr, size, s->thread, pcs, n, NULL) < 0)
+    bool added;
+    uint64_t *life = u64map_insert(&rt->life_of, addr, &added);
+    if (!life || heap_insert(&rt->heap, addr, size, s->thread, pcs, n, NULL) < 0)
         return -ENOMEM;
+    *life = (uint64_t)s->vcpu << 32 | s->heap_allocs++;
     /* The rest starts clean: what the memory held before is the
      * allocator's (its free lists; a thread's cache of freed blocks,
      * walked when the thread exits, outside any free call), and so are
      * calloc's zeroing and realloc's copy, made before the event. */
-    return size > kept ? tt_race_forget(rt->det, addr + kept, size - kept) : 0;
+    if (size > kept && (rc = heap_gone(rt, addr + kept, size - kept)) < 0)
+        return rc;
+    return rt->detecting ? life_begins(rt, *life) : 0;
 }
 
 /* Delivers one event of stream s. 0, TT_RACE_WAIT (only with can_wait, for
@@ -765,8 +832,7 @@ static int apply(struct racetrace *rt, struct stream *s, const struct ev *e, boo
         s->dormant = false;
         return 0;
     case EV_HEAP:
-        /* Only the detecting pass keeps blocks: their stacks are its. */
-        return rt->detecting ? heap_event(rt, s, e) : 0;
+        return heap_event(rt, s, e);
     }
     return 0;
 }
@@ -1375,6 +1441,24 @@ static int detect_event(struct racetrace *rt, struct stream *s, const struct ev 
 /* How far ahead of the detector the shadow of accesses is prefetched. */
 #define AHEAD 8
 
+static int by_life(const void *a, const void *b)
+{
+    const struct life_mark *x = a, *y = b;
+    return (x->life > y->life) - (x->life < y->life);
+}
+
+/* What the learning pass marked in heap blocks is each block's lifetime's
+ * (life_begins sets it again): not marked from the start, as the blocks
+ * still alive at the end of the trace left it. */
+static void lifetime_marks(struct racetrace *rt)
+{
+    for (size_t i = 0; i < rt->nlife_marks; i++)
+        for (unsigned b = 0; b < 8; b++)
+            if (rt->life_marks[i].bytes >> b & 1)
+                tt_race_unmark(rt->det, rt->life_marks[i].word + b, 1);
+    qsort(rt->life_marks, rt->nlife_marks, sizeof *rt->life_marks, by_life);
+}
+
 static int detect(struct racetrace *rt, struct readahead *r, struct tt_error *err)
 {
     int rc, drc;
@@ -1386,6 +1470,8 @@ static int detect(struct racetrace *rt, struct readahead *r, struct tt_error *er
     rt->sync_min_known = false;
     mapset_free(&rt->maps);
     heap_clear(&rt->heap);
+    u64map_free(&rt->life_of);
+    lifetime_marks(rt);
     u64map_free(&rt->thread_of);
     rt->nthreads = 0;
     /* The shadow of the access AHEAD records on is prefetched while these

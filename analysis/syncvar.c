@@ -62,15 +62,8 @@ struct syncvar *syncvar_next(const struct syncvars *sv, const struct syncvar *va
     return var->next ? sv->v[var->next - 1] : NULL;
 }
 
-static void reset_one(struct syncvar *var, uint64_t lo, uint64_t hi)
-{
-    if (var->key >= lo && var->key <= hi) {
-        vclock_clear(&var->clock);
-        var->nvals = 0;
-    }
-}
-
-void syncvars_reset(struct syncvars *sv, uint64_t lo, uint64_t hi)
+void syncvars_each(struct syncvars *sv, uint64_t lo, uint64_t hi, void (*fn)(struct syncvar *var, void *arg),
+                   void *arg)
 {
     /* A range of fewer pages than there are variables (a heap block that
      * free forgets) walks its pages' chains; a larger one (an munmap) all
@@ -78,14 +71,28 @@ void syncvars_reset(struct syncvars *sv, uint64_t lo, uint64_t hi)
     if ((hi >> 12) - (lo >> 12) < sv->n) {
         for (uint64_t pn = lo >> 12;; pn++) {
             for (struct syncvar *var = syncvar_first_in_page(sv, pn); var; var = syncvar_next(sv, var))
-                reset_one(var, lo, hi);
+                if (var->key >= lo && var->key <= hi)
+                    fn(var, arg);
             if (pn == hi >> 12)
                 break;
         }
         return;
     }
     for (size_t i = 0; i < sv->n; i++)
-        reset_one(sv->v[i], lo, hi);
+        if (sv->v[i]->key >= lo && sv->v[i]->key <= hi)
+            fn(sv->v[i], arg);
+}
+
+static void reset_one(struct syncvar *var, void *arg)
+{
+    (void)arg;
+    vclock_clear(&var->clock);
+    var->nvals = 0;
+}
+
+void syncvars_reset(struct syncvars *sv, uint64_t lo, uint64_t hi)
+{
+    syncvars_each(sv, lo, hi, reset_one, NULL);
 }
 
 void syncvar_stored(struct syncvar *var, uint64_t addr, uint32_t size, bool known, uint64_t value)

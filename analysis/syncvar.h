@@ -55,6 +55,9 @@ uint8_t syncvar_marks(const struct syncvars *sv, uint64_t key);
 struct syncvar *syncvar_first_in_page(const struct syncvars *sv, uint64_t pn);
 struct syncvar *syncvar_next(const struct syncvars *sv, const struct syncvar *var);
 
+/* Calls fn(var, arg) for each variable with a key in [lo, hi]. */
+void syncvars_each(struct syncvars *sv, uint64_t lo, uint64_t hi, void (*fn)(struct syncvar *var, void *arg),
+                   void *arg);
 /* Clears the clocks and contents of the variables with keys in [lo, hi]
  * (of all of them for 0, UINT64_MAX); marks stay. */
 void syncvars_reset(struct syncvars *sv, uint64_t lo, uint64_t hi);

@@ -6,8 +6,9 @@
 # line, sizes, the global, where the threads were created), race_one_after
 # too (its threads do not overlap, and only the C library's own data orders
 # them), race_memcpy and omp_memset (races inside the C library's memcpy
-# and memset on the program's memory) unless under a lock or apart, every
-# other one silent (exit status 0, no report).
+# and memset on the program's memory) unless under a lock or apart,
+# race_block_reuse (a race on a block allocated where a lock word was),
+# every other one silent (exit status 0, no report).
 #
 # Two causes made a silent guest's analysis report a race about once in
 # 1000 runs (docs/races.md, "Accuracy on the guests"), both settled now:
@@ -21,7 +22,7 @@
 # races on stderr, which prove shows. A real false report comes back on
 # every run.
 . tests/integration/lib.sh
-plan 84
+plan 88
 
 # q FILE EXPR: a Python expression over the JSON document d; r(fn) is the
 # list of reports whose both accesses' innermost frames are in function fn.
@@ -110,6 +111,11 @@ for arch in x86_64 x86_64-nopie aarch64 riscv64; do
         "66:[('heap', [$omp_buf_line])]" "$arch omp_memset: one race, on the block allocated at omp_memset.c:$omp_buf_line"
     race "$arch" omp_memset apart
     is "$?:$(q "$T/$arch-omp_memset.json" 'len(d["races"])')" "0:0" "$arch omp_memset apart: no race"
+    # A lock word's block freed, the next block at its address raced on:
+    # what the lock word was marks nothing there any more.
+    race "$arch" race_block_reuse
+    is "$?:$(q "$T/$arch-race_block_reuse.json" 'sorted(set((s["frames"][0]["function"], x["location"]["kind"]) for x in d["races"] for s in (x["current"], x["previous"])))'):$(grep -o 'same block' "$T/$arch-race_block_reuse.err")" \
+        "66:[('adder', 'heap')]:same block" "$arch race_block_reuse: the race in adder on the block where the lock was, reported"
     race "$arch" race_memcpy stdio
     is "$?:$(q "$T/$arch-race_memcpy.json" 'len(d["races"])')" "0:0" \
         "$arch race_memcpy stdio: no race in the program's stdout buffer (printf copies into it under stdout's lock)"

@@ -1,7 +1,8 @@
 /* tt_race_synchronises (analysis/race.c): whether a range holds a byte of
  * a synchronisation location, by the byte, across words; `tcgtrace races`
  * asks it of the memory around a race inside the C library, to tell a
- * pthread object's relaxed fields from the program's buffer. */
+ * pthread object's relaxed fields from the program's buffer. And
+ * tt_race_unmark, which a heap block's free makes. */
 #include "test_race.h"
 
 int main(void)
@@ -20,6 +21,15 @@ int main(void)
     ok(tt_race_synchronises(r, 0x1006, 0x1100), "a range starting in it");
     ok(tt_race_synchronises(r, 0x5000, 0x5011), "a location an atomic instruction accessed");
     ok(!tt_race_synchronises(r, 0x2000, 0x5000), "pages with none");
+
+    /* tt_race_unmark: a freed block's bytes, and those only. */
+    tt_race_unmark(r, 0x1004, 2);
+    ok(!tt_race_synchronises(r, 0x1004, 0x1006), "unmarked: the two bytes");
+    ok(tt_race_synchronises(r, 0x1006, 0x1008), "unmarked: not the bytes after them");
+    tt_race_unmark(r, 0x4000, 0x2000);
+    ok(!tt_race_synchronises(r, 0x5000, 0x5018), "unmarked: a location inside a larger range");
+    MUST(tt_race_mark(r, 0x5010, 8));
+    ok(tt_race_synchronises(r, 0x5010, 0x5011), "marked again after");
     tt_race_free(r);
     return tap_done();
 }
