@@ -1456,7 +1456,8 @@ static void lifetime_marks(struct racetrace *rt)
         for (unsigned b = 0; b < 8; b++)
             if (rt->life_marks[i].bytes >> b & 1)
                 tt_race_unmark(rt->det, rt->life_marks[i].word + b, 1);
-    qsort(rt->life_marks, rt->nlife_marks, sizeof *rt->life_marks, by_life);
+    if (rt->nlife_marks) /* none: no array, which qsort must not be given */
+        qsort(rt->life_marks, rt->nlife_marks, sizeof *rt->life_marks, by_life);
 }
 
 static int detect(struct racetrace *rt, struct readahead *r, struct tt_error *err)
