@@ -716,11 +716,15 @@ static int map_event(struct racetrace *rt, const struct ev *e)
     return mapset_set(&rt->maps, e->addr, e->value, cause) < 0 ? -ENOMEM : 0;
 }
 
-/* An allocator call (a heap event): the live blocks follow it, a block
- * that goes loses its history (tt_race_forget), and so does a block handed
- * out, so that memory any allocator hands to another thread starts clean
- * there, whatever ordered the hand-off (the allocator's own locks order
- * nothing here: they are the C library's). */
+/* Marks [addr, addr + size) a synchronisation location, as an atomic
+ * instruction accessing it would; only running out of memory is an error
+ * (a damaged trace's range past the address space marks nothing). */
+static int mark_location(struct racetrace *rt, uint64_t addr, uint64_t size)
+{
+    int rc = tt_race_mark(rt->det, addr, size);
+    return rc == -ENOMEM ? rc : 0;
+}
+
 /* [addr, addr + len) of a heap block is no more: its history goes, and
  * its synchronisation locations, which were the block's (mark_in_block). */
 static int heap_gone(struct racetrace *rt, uint64_t addr, uint64_t len)
@@ -743,14 +747,19 @@ static int life_begins(struct racetrace *rt, uint64_t life)
     for (size_t i = lo; i < rt->nlife_marks && rt->life_marks[i].life == life; i++)
         for (unsigned b = 0; b < 8; b++) {
             int rc;
-            if (rt->life_marks[i].bytes >> b & 1 && (rc = tt_race_mark(rt->det, rt->life_marks[i].word + b, 1)) < 0)
+            if (rt->life_marks[i].bytes >> b & 1 && (rc = mark_location(rt, rt->life_marks[i].word + b, 1)) < 0)
                 return rc;
         }
     return 0;
 }
 
-/* Both passes follow the heap: the learning pass for each block's
- * lifetime, the detecting pass for its stacks too. */
+/* An allocator call (a heap event): the live blocks follow it, a block
+ * that goes loses its history (tt_race_forget), and so does a block handed
+ * out, so that memory any allocator hands to another thread starts clean
+ * there, whatever ordered the hand-off (the allocator's own locks order
+ * nothing here: they are the C library's). Both passes follow the heap:
+ * the learning pass for each block's lifetime, the detecting pass for its
+ * allocation stacks too. */
 static int heap_event(struct racetrace *rt, struct stream *s, const struct ev *e)
 {
     struct heap_block old;
@@ -935,8 +944,7 @@ static int mark_atomic(void *arg, uint64_t vaddr, uint64_t size)
         return 0;
     rt->atomic_bytes += size;
     rt->st.atomic_objects++;
-    int rc = tt_race_mark(rt->det, m->bias + vaddr, size);
-    return rc == -ENOMEM ? rc : 0;
+    return mark_location(rt, m->bias + vaddr, size);
 }
 
 static unsigned atomic_code_bit(uint64_t pc)
@@ -1091,8 +1099,7 @@ static int learn_fenced(struct racetrace *rt, struct stream *s, const struct tt_
      * stores into is no synchronisation location. */
     if (!size || runtime_image(rt, addr) || runtime_image(rt, pc))
         return 0;
-    int rc = tt_race_mark(rt->det, addr, size);
-    return rc == -ENOMEM ? rc : 0;
+    return mark_location(rt, addr, size);
 }
 
 /* Takes what a record holds for the whole trace (records lost, modules),
@@ -1142,7 +1149,7 @@ static int learn(struct racetrace *rt, struct readahead *r, struct tt_error *err
             if (e.type == EV_ACCESS && !(e.flags & TT_RACE_PLAIN) && e.addr != rt->atomic_code_last &&
                 atomic_code(rt, e.pc)) {
                 rt->atomic_code_last = e.addr;
-                if ((drc = tt_race_mark(rt->det, e.addr, e.size)) == -ENOMEM)
+                if ((drc = mark_location(rt, e.addr, e.size)) < 0)
                     return read_error(drc, err);
             }
             if (e.type == EV_SYNC && (is_insn_event(e.kind) || is_fence_event(e.kind)) &&

@@ -127,14 +127,21 @@ static bool named_in(const char *module, const char *const *libs, size_t n)
     return false;
 }
 
-/* Whether code at pc (named c) is the runtime libraries': by module, or
- * the C library linked into a static program (racetrace_runtime). */
+/* Whether an address of module (code or data) is the runtime libraries':
+ * by module, or the C library linked into a static program
+ * (racetrace_runtime). */
+static bool runtime_at(const struct report *rp, uint64_t addr, const char *module)
+{
+    if (!module)
+        return false;
+    return racetrace_runtime(rp->rt, addr) || symbols_c_library(module) ||
+           named_in(module, runtime_libs, sizeof runtime_libs / sizeof runtime_libs[0]);
+}
+
+/* Whether code at pc (named c) is the runtime libraries'. */
 static bool in_runtime(const struct report *rp, uint64_t pc, const struct sym_code *c)
 {
-    if (!c->module)
-        return false;
-    return racetrace_runtime(rp->rt, pc) || symbols_c_library(c->module) ||
-           named_in(c->module, runtime_libs, sizeof runtime_libs / sizeof runtime_libs[0]);
+    return runtime_at(rp, pc, c->module);
 }
 
 static bool in_runtime_data_lib(const char *module)
@@ -249,8 +256,7 @@ static bool program_memory(struct report *rp, const struct racetrace_report *r)
     struct sym_data d;
     bool own;
     if (symbols_data(rp->syms, addr, &d)) {
-        own = !racetrace_runtime(rp->rt, addr) && !in_runtime_data_lib(d.module) &&
-              !named_in(d.module, runtime_libs, sizeof runtime_libs / sizeof runtime_libs[0]);
+        own = !runtime_at(rp, addr, d.module) && !in_runtime_data_lib(d.module);
     } else {
         struct sym_code caller;
         own = r->block.found && r->block.alloc.n > 1;
