@@ -108,6 +108,13 @@ static int variable(void *arg, Dwarf_Die *var, uint64_t addr)
     return dwarfvars_type(var, &type) ? visit(arg, &type, addr, 0) : 0;
 }
 
+int atomicobj_in_type(Dwarf_Die *type, atomicobj_fn *fn, void *arg)
+{
+    struct walk w = { .fn = fn, .arg = arg };
+    Dwarf_Die t = *type;
+    return visit(&w, &t, 0, 0);
+}
+
 int atomicobj_find(Dwarf *dw, int64_t to_vaddr, atomicobj_fn *fn, void *arg)
 {
     struct walk w = { .fn = fn, .arg = arg, .to_vaddr = to_vaddr };

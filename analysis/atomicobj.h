@@ -24,4 +24,9 @@ typedef int atomicobj_fn(void *arg, uint64_t vaddr, uint64_t size);
  * are ELF virtual addresses. Returns 0, or fn's nonzero answer. */
 int atomicobj_find(Dwarf *dw, int64_t to_vaddr, atomicobj_fn *fn, void *arg);
 
+/* Calls fn for each atomic part of an object of the given type, with
+ * its offset in the object in place of an address (a heap object's type:
+ * heaptype.h). Returns 0, or fn's nonzero answer. */
+int atomicobj_in_type(Dwarf_Die *type, atomicobj_fn *fn, void *arg);
+
 #endif

@@ -788,6 +788,10 @@ int tt_race_access(struct tt_race *r, uint64_t tid, uint64_t pc, uint64_t addr, 
         /* One counter: accesses gets these at tt_race_stats, not here (two
          * increments made one 16-byte update that stalled the next one). */
         r->st.private_accesses++;
+        /* Still work between two loads of a spin, as in the learning
+         * pass: a poll between runs of private work is no spin there, and
+         * must be none here either. */
+        t->spin.accesses++;
         return 0;
     } else if (flags & TT_RACE_PLAIN) {
         /* Checked as it is: no syncmask, no spin. */

@@ -7,6 +7,7 @@
 #include "atomiccode.h"
 #include "atomicobj.h"
 #include "heap.h"
+#include "heaptype.h"
 #include "ownimage.h"
 #include "racetrace.h"
 #include "readahead.h"
@@ -119,6 +120,11 @@ struct stream {
  * counters is updated by atomic instructions, which mark what they touch. */
 #define ATOMIC_OBJECT_MAX 4096
 #define ATOMIC_BYTES_MAX (1u << 20)
+/* A heap object type's atomic parts kept, at most, and the bytes marked
+ * in one block (an array of a million atomic counters has its first
+ * 64 KiB marked). */
+#define HEAP_TYPE_PARTS 64
+#define HEAP_ATOMIC_BYTES (1u << 16)
 
 /* The largest static program image whose own parts are told apart (a bit
  * per 8 bytes: 16 MiB of bitmap). */
@@ -171,6 +177,15 @@ struct racetrace {
         uint8_t bytes;
     } *life_marks;
     size_t nlife_marks, life_marks_cap;
+    /* The types allocation sites allocate, by site: index + 1 in
+     * heap_types, 0 for none with atomic parts (heaptype.h). */
+    struct u64map type_of_site;
+    struct heap_type {
+        uint64_t size;
+        size_t n;
+        struct heaptype_part part[HEAP_TYPE_PARTS];
+    } *heap_types;
+    size_t nheap_types, heap_types_cap;
     /* The C library's and the dynamic loader's images, learnt, with a box
      * around them all: no access there synchronises (runtime_image). */
     struct {
@@ -338,6 +353,8 @@ void racetrace_free(struct racetrace *rt)
     heap_clear(&rt->heap);
     u64map_free(&rt->life_of);
     free(rt->life_marks);
+    u64map_free(&rt->type_of_site);
+    free(rt->heap_types);
     free(rt->reports);
     free(rt->earlier);
     u64map_free(&rt->debug_read);
@@ -753,6 +770,54 @@ static int life_begins(struct racetrace *rt, uint64_t life)
     return 0;
 }
 
+/* The type allocated at site, as an index + 1 in heap_types, 0 for none
+ * with atomic parts; found once per site. */
+static int site_type(struct racetrace *rt, uint64_t site, uint64_t *index)
+{
+    bool added;
+    uint64_t *ty = u64map_insert(&rt->type_of_site, site, &added);
+    if (!ty)
+        return -ENOMEM;
+    if (added) {
+        Dwarf_Addr dwaddr;
+        Dwarf_Die *cu = runtime_image(rt, site) ? NULL : symbols_unit(rt->syms, site, &dwaddr);
+        struct heap_type t;
+        *ty = 0;
+        if (cu && (t.n = heaptype_atomics(cu, dwaddr, t.part, HEAP_TYPE_PARTS, &t.size))) {
+            if (room(&rt->heap_types, &rt->heap_types_cap, rt->nheap_types, sizeof *rt->heap_types) < 0)
+                return -ENOMEM;
+            rt->heap_types[rt->nheap_types++] = t;
+            *ty = rt->nheap_types;
+        }
+    }
+    *index = *ty;
+    return 0;
+}
+
+/* The learning pass: a block allocated as an object whose type has
+ * atomic parts (heaptype.h) has them as synchronisation locations for its
+ * lifetime (mark_in_block), in each element when the block is an array
+ * of such objects, else in the first (a struct with a flexible array). */
+static int heap_atomics(struct racetrace *rt, uint64_t addr, uint64_t size, uint64_t site)
+{
+    uint64_t index;
+    int rc = site_type(rt, site, &index);
+    if (rc < 0 || !index)
+        return rc;
+    const struct heap_type *t = &rt->heap_types[index - 1];
+    uint64_t elements = size % t->size ? 1 : size / t->size, marked = 0;
+    rt->st.heap_atomic_blocks++;
+    for (uint64_t e = 0; e < elements; e++)
+        for (size_t i = 0; i < t->n; i++) {
+            uint64_t off = e * t->size + t->part[i].offset;
+            if (off + t->part[i].size > size || (marked += t->part[i].size) > HEAP_ATOMIC_BYTES)
+                return 0;
+            if ((rc = mark_location(rt, addr + off, t->part[i].size)) < 0)
+                return rc;
+        }
+    return 0;
+}
+
 /* An allocator call (a heap event): the live blocks follow it, a block
  * that goes loses its history (tt_race_forget), and so does a block handed
  * out, so that memory any allocator hands to another thread starts clean
@@ -794,7 +859,7 @@ static int heap_event(struct racetrace *rt, struct stream *s, const struct ev *e
      * calloc's zeroing and realloc's copy, made before the event. */
     if (size > kept && (rc = heap_gone(rt, addr + kept, size - kept)) < 0)
         return rc;
-    return rt->detecting ? life_begins(rt, *life) : 0;
+    return rt->detecting ? life_begins(rt, *life) : heap_atomics(rt, addr, size, pcs[1]);
 }
 
 /* Delivers one event of stream s. 0, TT_RACE_WAIT (only with can_wait, for

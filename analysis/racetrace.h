@@ -96,6 +96,9 @@ struct racetrace_stats {
     /* Objects the modules' debug information declares atomic, marked as
      * synchronisation locations from the start (atomicobj.h). */
     uint64_t atomic_objects;
+    /* Heap blocks given atomic members by the type their allocation
+     * site allocates (heaptype.h). */
+    uint64_t heap_atomic_blocks;
     /* The program carries the C library in itself (linked statically)
      * and has no debug information to tell the two apart (ownimage.h). */
     bool static_libc_unknown;

@@ -599,6 +599,18 @@ size_t symbols_inlined(struct symbols *s, uint64_t addr, struct sym_code *out, s
     return n;
 }
 
+Dwarf_Die *symbols_unit(struct symbols *s, uint64_t addr, Dwarf_Addr *dwaddr)
+{
+    const struct range *r = find_range(s, addr);
+    if (!r || !r->file->mod)
+        return NULL;
+    Dwarf_Addr cubias;
+    Dwarf_Die *cudie = dwfl_module_addrdie(r->file->mod, addr - r->bias + r->file->dwbias, &cubias);
+    if (cudie)
+        *dwaddr = addr - r->bias + r->file->dwbias - cubias;
+    return cudie;
+}
+
 bool symbols_data(struct symbols *s, uint64_t addr, struct sym_data *out)
 {
     union answer a;

@@ -69,6 +69,9 @@ bool symbols_code(struct symbols *s, uint64_t addr, struct sym_code *out);
  * Returns how many (0 when nothing was inlined at addr, or without debug
  * information: symbols_code then says it all). */
 size_t symbols_inlined(struct symbols *s, uint64_t addr, struct sym_code *out, size_t max);
+/* The compilation unit holding the code at addr, and in *dwaddr addr as
+ * that unit's debug information gives addresses; NULL without one. */
+Dwarf_Die *symbols_unit(struct symbols *s, uint64_t addr, Dwarf_Addr *dwaddr);
 /* Whether the module at path is the C library or the dynamic loader
  * (libc.so.6, libpthread.so.0, ld-linux-*.so.*, ld.so), by its file name. */
 bool symbols_c_library(const char *path);

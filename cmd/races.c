@@ -815,6 +815,7 @@ static void json_end(const struct report *rp)
     json_u64("private_accesses", st->det.private_accesses);
     json_u64("sync_locations", st->det.sync_locations);
     json_u64("atomic_objects", st->atomic_objects);
+    json_u64("heap_atomic_blocks", st->heap_atomic_blocks);
     json_u64("spins", st->det.spins);
     json_u64("waits", st->det.waits);
     json_u64("forced", st->forced);
@@ -968,12 +969,12 @@ static int analyse(const char *path, bool temporary, const struct options *o)
         const struct tt_race_stats *d = &rp.st.det;
         fprintf(stderr,
                 "tcgtrace races: %" PRIu64 " records, %" PRIu64 " threads, %" PRIu64 " accesses (%" PRIu64
-                " to %" PRIu64 " synchronisation locations (%" PRIu64 " declared atomic), %" PRIu64
+                " to %" PRIu64 " synchronisation locations (%" PRIu64 " declared atomic, %" PRIu64 " heap blocks typed atomic), %" PRIu64
                 " to pages of one thread), %" PRIu64
                 " waits, %" PRIu64 " forced, %" PRIu64 " early, %" PRIu64 " held at most, %.1f MiB, %.2f s, %.2f s of CPU"
                 " (%.1f M accesses/s)\n",
                 rp.st.records, d->threads, d->accesses + d->atomic_accesses, d->atomic_accesses, d->sync_locations,
-                rp.st.atomic_objects, d->private_accesses, d->waits, rp.st.forced, rp.st.early, rp.st.max_held, (double)d->memory / 1048576,
+                rp.st.atomic_objects, rp.st.heap_atomic_blocks, d->private_accesses, d->waits, rp.st.forced, rp.st.early, rp.st.max_held, (double)d->memory / 1048576,
                 rp.seconds, rp.cpu_seconds,
                 rp.cpu_seconds > 0 ? (double)(d->accesses + d->atomic_accesses) / rp.cpu_seconds / 1e6 : 0.0);
     }

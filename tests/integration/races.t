@@ -8,6 +8,7 @@
 # them), race_memcpy and omp_memset (races inside the C library's memcpy
 # and memset on the program's memory) unless under a lock or apart,
 # race_block_reuse (a race on a block allocated where a lock word was),
+# race_heap_atomic with a volatile flag in place of its _Atomic one,
 # every other one silent (exit status 0, no report).
 #
 # Two causes made a silent guest's analysis report a race about once in
@@ -22,7 +23,7 @@
 # races on stderr, which prove shows. A real false report comes back on
 # every run.
 . tests/integration/lib.sh
-plan 88
+plan 96
 
 # q FILE EXPR: a Python expression over the JSON document d; r(fn) is the
 # list of reports whose both accesses' innermost frames are in function fn.
@@ -48,10 +49,11 @@ sum_line=$(line_of omp_race_sum 'sum += a')
 after_line=$(line_of race_one_after 'counter++;')
 block_line=$(line_of race_memcpy 'block = malloc')
 omp_buf_line=$(line_of omp_memset 'buf = malloc')
+plain_data_line=$(line_of race_heap_atomic 'm->data\[i\] = i;')
 
 silent="mutex_counter race_spin_xchg race_spin_cas race_flag race_publish_rmw race_condvar race_barrier
         race_join race_detached race_tls race_malloc_reuse omp_reduction race_rwlock_sem race_atomic_decl
-        race_pipe race_stop_flag"
+        race_pipe race_stop_flag race_heap_atomic"
 
 for arch in x86_64 x86_64-nopie aarch64 riscv64; do
     # The racy counter: its threads meet at a barrier, then increment
@@ -120,6 +122,13 @@ for arch in x86_64 x86_64-nopie aarch64 riscv64; do
     is "$?:$(q "$T/$arch-race_memcpy.json" 'len(d["races"])')" "0:0" \
         "$arch race_memcpy stdio: no race in the program's stdout buffer (printf copies into it under stdout's lock)"
 
+    # A volatile flag in place of race_heap_atomic's _Atomic one, polled
+    # between runs of work: no spin, both the flag and the data race.
+    race "$arch" race_heap_atomic plain
+    is "$?:$(q "$T/$arch-race_heap_atomic.json" 'sorted((x["location"]["kind"], x["current"]["frames"][0]["line"] if x["current"]["write"] else x["previous"]["frames"][0]["line"]) for x in d["races"])')" \
+        "66:[('heap', $plain_data_line), ('heap', $((plain_data_line + 1)))]" \
+        "$arch race_heap_atomic plain: races on the data and on the volatile flag, written at race_heap_atomic.c:$plain_data_line-$((plain_data_line + 1))"
+
     failed=
     retried=
     for g in $silent; do
@@ -136,6 +145,9 @@ for arch in x86_64 x86_64-nopie aarch64 riscv64; do
     done
     [ -n "$retried" ] && echo "# $arch: run again after a report or an error:$retried"
     is "${failed:-none}" none "$arch: no race reported in$(echo $silent | sed 's/ /, /g')"
+    # Its silence on x86_64 is the type's doing: both blocks typed.
+    is "$(q "$T/$arch-race_heap_atomic.json" 'd["analysis"]["heap_atomic_blocks"]')" 2 \
+        "$arch race_heap_atomic: its two blocks given the atomic member of struct msg (analysis.heap_atomic_blocks)"
 done
 
 # The guest's own output passes through; tcgtrace's report follows it on
