@@ -1,7 +1,8 @@
-/* What a heap object is, told by where it is allocated: C code allocates
- * into a pointer it declares on the call's own line
- * (`struct msg *m = calloc(1, sizeof *m);`), and that pointer's type names
- * the object's.
+/* What a heap object is, told by where it is allocated: the pointer the
+ * program allocates into names the object's type. C code declares it on
+ * the call's own line (`struct msg *m = calloc(1, sizeof *m);`), or, when
+ * optimised, has it in the return-value register right after the call
+ * (`ms = calloc(n, sizeof *ms);`, its location list says).
  *
  * Why: on x86_64 a C11 acquire load and release store are plain `mov`s. An
  * _Atomic member of a heap object (a message's `ready` flag) has no
@@ -20,12 +21,22 @@ struct heaptype_part {
     uint64_t offset, size;
 };
 
-/* The atomic parts of the object allocated by the call at pc (an address
- * of cudie's unit, as its debug information says): of the type pointed to
- * by the pointer variables declared on the call's line, in the scopes
- * holding pc, when they all point to one type. At most max parts in parts,
- * the type's size in *size. Returns how many: 0 for no such variable, for
- * variables of different types, or for a type without atomic parts. */
-size_t heaptype_atomics(Dwarf_Die *cudie, Dwarf_Addr pc, struct heaptype_part *parts, size_t max, uint64_t *size);
+/* An allocation call: an address inside it and its return address, as
+ * its unit's debug information gives addresses, and the DWARF number of
+ * the register a function returns a pointer in (0: x86_64's rax, arm64's
+ * x0; 10: riscv's a0). */
+struct heaptype_call {
+    Dwarf_Addr pc, ret;
+    unsigned ret_reg;
+};
+
+/* The atomic parts of the object allocated by call, in cudie's unit: of
+ * the type pointed to by the pointer variables, in the scopes holding the
+ * call, declared on its line or in the return register at its return,
+ * when they all point to one type. At most max parts in parts, the type's
+ * size in *size. Returns how many: 0 for no such variable, for variables
+ * of different types, or for a type without atomic parts. */
+size_t heaptype_atomics(Dwarf_Die *cudie, const struct heaptype_call *call, struct heaptype_part *parts, size_t max,
+                        uint64_t *size);
 
 #endif

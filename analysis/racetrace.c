@@ -772,7 +772,7 @@ static int life_begins(struct racetrace *rt, uint64_t life)
 
 /* The type allocated at site, as an index + 1 in heap_types, 0 for none
  * with atomic parts; found once per site. */
-static int site_type(struct racetrace *rt, uint64_t site, uint64_t *index)
+static int site_type(struct racetrace *rt, uint64_t site, uint64_t ret, uint64_t *index)
 {
     bool added;
     uint64_t *ty = u64map_insert(&rt->type_of_site, site, &added);
@@ -783,7 +783,8 @@ static int site_type(struct racetrace *rt, uint64_t site, uint64_t *index)
         Dwarf_Die *cu = runtime_image(rt, site) ? NULL : symbols_unit(rt->syms, site, &dwaddr);
         struct heap_type t;
         *ty = 0;
-        if (cu && (t.n = heaptype_atomics(cu, dwaddr, t.part, HEAP_TYPE_PARTS, &t.size))) {
+        struct heaptype_call call = { dwaddr, dwaddr + (ret - site), rt->machine == EM_RISCV ? 10 : 0 };
+        if (cu && (t.n = heaptype_atomics(cu, &call, t.part, HEAP_TYPE_PARTS, &t.size))) {
             if (room(&rt->heap_types, &rt->heap_types_cap, rt->nheap_types, sizeof *rt->heap_types) < 0)
                 return -ENOMEM;
             rt->heap_types[rt->nheap_types++] = t;
@@ -798,19 +799,21 @@ static int site_type(struct racetrace *rt, uint64_t site, uint64_t *index)
  * atomic parts (heaptype.h) has them as synchronisation locations for its
  * lifetime (mark_in_block), in each element when the block is an array
  * of such objects, else in the first (a struct with a flexible array). */
-static int heap_atomics(struct racetrace *rt, uint64_t addr, uint64_t size, uint64_t site)
+static int heap_atomics(struct racetrace *rt, uint64_t addr, uint64_t size, uint64_t site, uint64_t ret)
 {
     uint64_t index;
-    int rc = site_type(rt, site, &index);
+    int rc = site_type(rt, site, ret, &index);
     if (rc < 0 || !index)
         return rc;
     const struct heap_type *t = &rt->heap_types[index - 1];
+    if (size < t->size)
+        return 0; /* not that type after all */
     uint64_t elements = size % t->size ? 1 : size / t->size, marked = 0;
     rt->st.heap_atomic_blocks++;
     for (uint64_t e = 0; e < elements; e++)
         for (size_t i = 0; i < t->n; i++) {
             uint64_t off = e * t->size + t->part[i].offset;
-            if (off + t->part[i].size > size || (marked += t->part[i].size) > HEAP_ATOMIC_BYTES)
+            if ((marked += t->part[i].size) > HEAP_ATOMIC_BYTES)
                 return 0;
             if ((rc = mark_location(rt, addr + off, t->part[i].size)) < 0)
                 return rc;
@@ -859,7 +862,7 @@ static int heap_event(struct racetrace *rt, struct stream *s, const struct ev *e
      * calloc's zeroing and realloc's copy, made before the event. */
     if (size > kept && (rc = heap_gone(rt, addr + kept, size - kept)) < 0)
         return rc;
-    return rt->detecting ? life_begins(rt, *life) : heap_atomics(rt, addr, size, pcs[1]);
+    return rt->detecting ? life_begins(rt, *life) : heap_atomics(rt, addr, size, pcs[1], e->pc);
 }
 
 /* Delivers one event of stream s. 0, TT_RACE_WAIT (only with can_wait, for

@@ -3,9 +3,11 @@
  * acquire load of it sees 1. Correct C11, no race. main polls between runs
  * of other work (too much for a spin), so nothing but the declared type
  * says `ready` is atomic: on x86_64 the store and the load are plain
- * `mov`s (on arm64 stlr and ldar, on riscv64 fenced). Both blocks are
- * allocated into a pointer declared on the call's own line, whose type
- * names the struct: one message, then an array of them.
+ * `mov`s (on arm64 stlr and ldar, on riscv64 fenced). The pointer each
+ * block is allocated into names the struct: one message, returned by a
+ * function inlined into main into main's pointer (in the return register
+ * after the call), then an array of them, into a pointer declared on the
+ * call's line.
  *
  * race_heap_atomic plain: the same with a volatile int flag, no atomics:
  * races on `ready` and on the data (reported). */
@@ -62,6 +64,12 @@ static void *produce_plain(void *arg)
     return NULL;
 }
 
+/* Called once: gcc inlines it into main. */
+static struct msg *new_msg(void)
+{
+    return calloc(1, sizeof(struct msg));
+}
+
 static long consume(struct msg *m)
 {
     long sum = 0;
@@ -87,7 +95,7 @@ int main(int argc, char **argv)
         pthread_join(t, NULL);
         free(p);
     } else {
-        struct msg *m = calloc(1, sizeof *m);
+        struct msg *m = new_msg();
         struct msg *ms = calloc(NMSG, sizeof *ms);
         if (!m || !ms)
             return 1;
