@@ -44,6 +44,15 @@ struct ev {
 #define BOUND 1
 #define LATE 2
 
+/* A sync event's flag: the runtime's own (an atomic instruction or futex
+ * on the C library's data), which orders nothing (see docs/races.md) but
+ * keeps its place in the global order, and so the place of the records
+ * around it: a block freed by one thread (its free's accesses, before the
+ * arena's lock is released) is delivered before another's allocation of
+ * it (after that lock is taken), though a load held back in the first
+ * thread holds its free back too. */
+#define ORDER_ONLY (1u << 31)
+
 /* A LATE load goes at once when its stream has this many events held
  * behind it and still no sync event: the next one is too far to tell
  * anything (a loop with no synchronisation). */
@@ -672,6 +681,8 @@ static int note_reports(struct racetrace *rt, const struct stream *s, uint64_t a
 static int sync_event(struct racetrace *rt, struct stream *s, const struct ev *e)
 {
     int rc;
+    if (e->flags & ORDER_ONLY)
+        return 0;
     switch (e->kind) {
     case TT_SYNC_FENCE:
     case TT_SYNC_FENCE_ACQUIRE:
@@ -969,13 +980,13 @@ static inline __attribute__((always_inline)) bool to_event(struct racetrace *rt,
         /* QEMU runs atomics through its parallel helpers from the first
          * clone on (for the parent, once clone returned). */
         rt->parallel |= rec->sync.kind == TT_SYNC_CLONE;
+        *e = (struct ev){ .type = EV_SYNC, .kind = rec->sync.kind, .pc = rec->sync.pc, .addr = rec->sync.addr,
+                          .value = rec->sync.arg, .seq = rec->sync.gseq };
         /* An atomic instruction's or a futex's, on the runtime's data. */
         if (rec->sync.kind != TT_SYNC_THREAD_EXIT && rec->sync.kind < TT_SYNC_FILE_RELEASE && rec->sync.addr &&
             runtime_image(rt, rec->sync.addr))
-            return false;
-        *e = (struct ev){ .type = EV_SYNC, .kind = rec->sync.kind, .pc = rec->sync.pc, .addr = rec->sync.addr,
-                          .value = rec->sync.arg, .seq = rec->sync.gseq };
-        if (is_insn_event(rec->sync.kind) || is_fence_event(rec->sync.kind))
+            e->flags = ORDER_ONLY;
+        else if (is_insn_event(rec->sync.kind) || is_fence_event(rec->sync.kind))
             e->flags = event_flags(rt, rec);
         return true;
     case TT_SYSCALL:
@@ -1208,7 +1219,7 @@ static int learn(struct racetrace *rt, struct readahead *r, struct tt_error *err
                 prev_kind = s->last_kind;
                 s->last_kind = rec->kind;
             }
-            if (!drc || !to_event(rt, s, rec, &e))
+            if (!drc || !to_event(rt, s, rec, &e) || (e.type == EV_SYNC && (e.flags & ORDER_ONLY)))
                 continue;
             if ((drc = learn_fenced(rt, s, rec, &e, prev_kind)) < 0)
                 return read_error(drc, err);
