@@ -116,46 +116,62 @@ void syncvar_stored(struct syncvar *var, uint64_t addr, uint32_t size, bool know
         var->nvals++;
 }
 
-/* Whether the contents known are those of [addr, addr + size) or of a
- * location around it (a guard byte loaded, its word stored whole): then
- * the part is the bits under mask from shift on (guests little-endian). */
-static bool covers(const struct syncvar *var, uint64_t addr, uint32_t size, unsigned *shift, uint64_t *mask)
+/* The bytes [addr, addr + size) has in common with the contents known,
+ * when one holds the other: a guard byte loaded of a word stored whole,
+ * or two counts loaded as one word of which one was stored (libstdc++'s
+ * shared_ptr release loads its use and weak counts at once, and a lock
+ * xadd stores the use count). The common part is the bits under mask from
+ * bit *in_value of the access's value on, from bit *in_vals of the known
+ * values' (guests little-endian). */
+static bool common(const struct syncvar *var, uint64_t addr, uint32_t size, unsigned *in_value, unsigned *in_vals,
+                   uint64_t *mask)
 {
-    if (addr < var->vals_addr || addr - var->vals_addr + size > var->vals_size)
+    uint64_t vend = var->vals_addr + var->vals_size;
+    bool inside = addr >= var->vals_addr && addr + size <= vend;
+    bool around = var->vals_addr >= addr && vend <= addr + size;
+    if (!inside && !around)
         return false;
-    *shift = 8 * (unsigned)(addr - var->vals_addr);
-    *mask = size >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * size)) - 1;
+    uint64_t lo = inside ? addr : var->vals_addr, len = inside ? size : var->vals_size;
+    *in_value = 8 * (unsigned)(lo - addr);
+    *in_vals = 8 * (unsigned)(lo - var->vals_addr);
+    *mask = len >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * len)) - 1;
     return true;
+}
+
+static bool holds(const struct syncvar *var, unsigned i, uint64_t value, unsigned in_value, unsigned in_vals,
+                  uint64_t mask)
+{
+    return (var->vals[i] >> in_vals & mask) == (value >> in_value & mask);
 }
 
 void syncvar_loaded(struct syncvar *var, uint64_t addr, uint32_t size, uint64_t value)
 {
     /* A value never seen stored (unknown contents, a store not traced) is
      * there now all the same. */
-    unsigned shift;
+    unsigned in_value, in_vals;
     uint64_t mask;
-    if (var->nvals && covers(var, addr, size, &shift, &mask) && syncvar_seen(var, addr, size, value))
+    if (var->nvals && common(var, addr, size, &in_value, &in_vals, &mask) && syncvar_seen(var, addr, size, value))
         return;
     syncvar_stored(var, addr, size, true, value);
 }
 
 bool syncvar_seen(const struct syncvar *var, uint64_t addr, uint32_t size, uint64_t value)
 {
-    unsigned shift;
+    unsigned in_value, in_vals;
     uint64_t mask;
-    if (!covers(var, addr, size, &shift, &mask))
+    if (!common(var, addr, size, &in_value, &in_vals, &mask))
         return true;
     for (unsigned i = 0; i < var->nvals; i++)
-        if ((var->vals[i] >> shift & mask) == value)
+        if (holds(var, i, value, in_value, in_vals, mask))
             return true;
     return !var->nvals;
 }
 
 bool syncvar_current(const struct syncvar *var, uint64_t addr, uint32_t size, uint64_t value)
 {
-    unsigned shift;
+    unsigned in_value, in_vals;
     uint64_t mask;
-    if (!covers(var, addr, size, &shift, &mask) || !var->nvals)
+    if (!common(var, addr, size, &in_value, &in_vals, &mask) || !var->nvals)
         return true;
-    return (var->vals[0] >> shift & mask) == value;
+    return holds(var, 0, value, in_value, in_vals, mask);
 }

@@ -70,7 +70,8 @@ void syncvar_stored(struct syncvar *var, uint64_t addr, uint32_t size, bool know
 void syncvar_loaded(struct syncvar *var, uint64_t addr, uint32_t size, uint64_t value);
 /* Whether a load of size bytes at addr that saw value can have read a
  * store already seen: the contents are unknown there, or the value is one
- * of the last stored. A load's callback can come after a later store's,
+ * of the last stored (compared on the bytes the two have in common, when
+ * the load is within the location known or holds it whole). A load's callback can come after a later store's,
  * so a value from the recent past is no sign of a store yet to come. */
 bool syncvar_seen(const struct syncvar *var, uint64_t addr, uint32_t size, uint64_t value);
 /* Whether a read-modify-write of size bytes at addr that loaded value can

@@ -5,7 +5,7 @@
 # traces cut short (analysed, with a warning) and corrupt (an error); traces
 # it cannot use; usage errors.
 . tests/integration/lib.sh
-plan 57
+plan 58
 
 G=$GUESTS/x86_64
 q() {
@@ -192,6 +192,21 @@ if command -v g++ >/dev/null 2>&1 && g++ -O1 -g -pthread -o "$T/race_cxx" tests/
     is "$st:$(grep SUMMARY "$T/cxx.txt" | sort -u):$(grep -m1 '^  Location is' "$T/cxx.txt")" \
         "66:SUMMARY: tcgtrace: data race race_cxx.cc:$add_line in app::Counter::add():  Location is global 'counter' of size 8$(grep -m1 '^  Location is' "$T/cxx.txt" | sed -n 's/.* of size 8//p')" \
         "C++: the race in app::Counter::add() on global 'counter', demangled; none on the std::atomics, the static's guard or std::cout"
+else
+    echo "ok $((_n += 1)) # SKIP no g++ to build the C++ guest"
+fi
+
+# A C++ thread pool with futures (race_pool.cc): no race. Its false
+# reports came in 7 runs of 10, not in all, so it runs 4 times, and one
+# report may pass (a cause not known yet must not fail a run by chance);
+# the binary before the fixes failed it in 2 trials of 3.
+if command -v g++ >/dev/null 2>&1 && g++ -std=c++20 -O2 -g -pthread -o "$T/race_pool" tests/guests/race_pool.cc; then
+    silent=0
+    for _i in 1 2 3 4; do
+        "$TCGTRACE" races -q -- "$T/race_pool" >"$T/pool.txt" 2>&1 && silent=$((silent + 1)) ||
+            grep SUMMARY "$T/pool.txt" | sed 's/^/# /' >&2
+    done
+    ok "$([ $silent -ge 3 ]; echo $?)" "C++ thread pool with futures: no race ($silent runs of 4 silent)"
 else
     echo "ok $((_n += 1)) # SKIP no g++ to build the C++ guest"
 fi

@@ -1,7 +1,7 @@
 /* What a synchronisation variable knows of its contents (analysis/
  * syncvar.c): whether a load's value is one stored already, for a load of
- * the location stored or of a part of it (a guard byte of a word stored
- * whole, on little-endian guests), and whether the contents were ever
+ * the location stored, of a part of it (a guard byte of a word stored
+ * whole, on little-endian guests) or of a word holding it, and whether the contents were ever
  * known, which a reset does not undo. */
 #include "../../analysis/syncvar.h"
 #include "tap.h"
@@ -19,7 +19,14 @@ int main(void)
     ok(!syncvar_seen(v, 0x1000, 1, 2), "a byte value no store wrote: not seen");
     ok(!syncvar_seen(v, 0x1000, 2, 0x101), "a half word no store wrote: not seen");
     ok(syncvar_seen(v, 0x1004, 1, 9), "outside the location stored: unknown, seen");
-    ok(syncvar_seen(v, 0x1000, 8, 9), "around it: unknown, seen");
+    ok(!syncvar_seen(v, 0x1000, 8, 9), "a word holding it whose part there no store wrote: not seen");
+    ok(syncvar_seen(v, 0x1000, 8, UINT64_C(0x700000001)),
+       "a word holding it, its part there the last value (a shared_ptr's use and weak counts loaded at once, the "
+       "use count stored by lock xadd): seen");
+    ok(syncvar_seen(v, 0x1000, 8, UINT64_C(0x700000100)), "... the value before: seen");
+    ok(syncvar_current(v, 0x1000, 8, UINT64_C(0x700000001)) && !syncvar_current(v, 0x1000, 8, UINT64_C(0x100)),
+       "a read-modify-write of the word holding it: only the last value's");
+    ok(syncvar_seen(v, 0x1002, 4, 9), "a part beside it, neither in it nor holding it: unknown, seen");
     ok(syncvar_current(v, 0x1000, 1, 1) && !syncvar_current(v, 0x1001, 1, 1),
        "a read-modify-write of a byte: only the last value's");
     syncvar_loaded(v, 0x1000, 1, 1);
