@@ -258,8 +258,15 @@ static bool program_memory(struct report *rp, const struct racetrace_report *r)
     if (symbols_data(rp->syms, addr, &d)) {
         own = !runtime_at(rp, addr, d.module) && !in_runtime_data_lib(d.module);
     } else {
+        /* The bytes both touched must be the block's: memcmp's vector
+         * loads read past a string's end into the next chunk's header,
+         * which another thread's malloc writes (the allocator's data). */
+        const struct tt_race_access *a = &r->race.first, *b = &r->race.second;
+        uint64_t lo = a->addr > b->addr ? a->addr : b->addr;
+        uint64_t hi = a->addr + a->size < b->addr + b->size ? a->addr + a->size : b->addr + b->size;
         struct sym_code caller;
-        own = r->block.found && r->block.alloc.n > 1;
+        own = r->block.found && r->block.alloc.n > 1 && lo >= r->block.start &&
+              hi <= r->block.start + r->block.size;
         if (own) {
             symbols_code(rp->syms, r->block.alloc.pc[1], &caller);
             own = user_code(rp, r->block.alloc.pc[1], &caller);

@@ -196,10 +196,10 @@ else
     echo "ok $((_n += 1)) # SKIP no g++ to build the C++ guest"
 fi
 
-# A C++ thread pool with futures (race_pool.cc): no race. Its false
-# reports came in 7 runs of 10, not in all, so it runs 4 times, and one
-# report may pass (a cause not known yet must not fail a run by chance);
-# the binary before the fixes failed it in 2 trials of 3.
+# A C++ thread pool with futures and a channel of shared_ptrs
+# (race_pool.cc): no race. Before the fixes its runs gave false reports
+# in 10 of 10; after, in 2 of 75 (a cause not found yet), so it runs 4
+# times and one report may pass.
 if command -v g++ >/dev/null 2>&1 && g++ -std=c++20 -O2 -g -pthread -o "$T/race_pool" tests/guests/race_pool.cc; then
     silent=0
     for _i in 1 2 3 4; do
