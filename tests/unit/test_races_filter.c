@@ -5,13 +5,15 @@
  * a number first (a race in 4 runs of 25 of the C++ guest under load),
  * and a word of the program's heap from the same code, as two threads
  * appending to one std::string do. The first is left out (--all shows
- * it), the second is shown. */
+ * it), the second is shown. Then (write_past_end) a race of two C library
+ * accesses on bytes past the end of a block the program allocated. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "../../cmd/cmd.h"
+#include "tcgtrace/heap.h"
 #include "test_racetrace.h"
 
 #define LIB "/usr/lib/x86_64-linux-gnu/libstdc++.so.6"
@@ -34,6 +36,33 @@ static int write_trace(const char *path)
         tt_put_mem_value(s[i], LIB_CODE, LIB_DATA, 3, true, 1, 0);
         tt_put_mem_value(s[i], LIB_CODE + 0x40, HEAP, 3, true, 2, 0);
     }
+    tt_put_sync(a, TT_SYNC_THREAD_EXIT, 0x401240, 0, 101);
+    tt_put_sync(b, TT_SYNC_THREAD_EXIT, 0x401340, 0, 102);
+    tt_put_sync(m, TT_SYNC_THREAD_EXIT, 0x401140, 0, 100);
+    return tt_writer_close(w, NULL, &err);
+}
+
+/* Two threads in the C library on a heap block the program allocated:
+ * one's malloc writes the next chunk's header (X + 24), the other's memcmp
+ * reads 16 bytes from X + 16, past the 20-byte block's end. The bytes both
+ * touched are the allocator's, not the block's: left out. */
+#define LIBC "/lib/x86_64-linux-gnu/libc.so.6"
+#define LIBC_BIAS 0x7e0000000000ull
+#define X 0x30000ull
+
+static int write_past_end(const char *path)
+{
+    struct tt_error err;
+    struct tt_stream *m, *a, *b;
+    struct tt_writer *w = rt_open3(path, TT_FEAT_HEAP, &m, &a, &b);
+    if (!w)
+        return -1;
+    tt_put_module(m, "/bin/true", 0, 0x400000, 0x500000); /* the program, whose code calls malloc */
+    tt_put_module(m, LIBC, LIBC_BIAS, LIBC_BIAS, LIBC_BIAS + 0x200000);
+    tt_put_heap(m, TT_HEAP_MALLOC, LIBC_BIAS + 0x1000, 0x401105, X, 20, 0);
+    rt_spawn2(m, a, b);
+    tt_put_mem_value(a, LIBC_BIAS + 0x1100, X + 24, 3, true, 0x31, 0);
+    tt_put_mem_value(b, LIBC_BIAS + 0x2200, X + 16, 4, false, 0, 0x31);
     tt_put_sync(a, TT_SYNC_THREAD_EXIT, 0x401240, 0, 101);
     tt_put_sync(b, TT_SYNC_THREAD_EXIT, 0x401340, 0, 102);
     tt_put_sync(m, TT_SYNC_THREAD_EXIT, 0x401140, 0, 100);
@@ -75,6 +104,9 @@ int main(void)
        "the race on the program's heap is shown, the one on the C++ runtime's data left out (exit status %d)", rc);
     rc = races(path, true, doc, sizeof doc);
     ok(rc == 66 && strstr(doc, "\"summary\":{\"races\":2,"), "--all shows both (exit status %d)", rc);
+    rc = write_past_end(path) == 0 ? races(path, false, doc, sizeof doc) : -1;
+    ok(rc == 0 && strstr(doc, "\"summary\":{\"races\":0,") && strstr(doc, "\"hidden\":1,"),
+       "memcmp past a block's end against malloc's write of the next chunk's header: left out (exit status %d)", rc);
     unlink(path);
     rmdir(dir);
     return tap_done();
