@@ -56,6 +56,9 @@ for arch in x86_64 x86_64-nopie static aarch64 riscv64; do
         "$TCGTRACE" races -q --json -- "$prog" reuse >"$f" 2>"$T/err"
         rc=$?
     fi
+    # What it said, on stderr: prove shows it even when not verbose.
+    [ $rc != 0 ] && { echo "# $arch race_heap reuse: exit status $rc"; sed 's/^/#   /' "$T/err"
+        q "$f" '"\n".join("#   race: " + x["current"]["frames"][0]["location"] + " vs " + x["previous"]["frames"][0]["location"] for x in d["races"])' 2>/dev/null; } >&2
     is "$rc:$(q "$f" 'len(d["races"])')" "0:0" "$arch race_heap reuse: no race"
 done
 
