@@ -650,11 +650,14 @@ static int note_reports(struct racetrace *rt, const struct stream *s, uint64_t a
             return -ENOMEM;
         const struct mapset_range *m = mapset_find(&rt->maps, addr);
         const struct heap_block *b = heap_find(&rt->heap, addr);
+        const struct tt_race_access *a = &v[rt->nreports].second;
         rt->reports[rt->nreports] = (struct racetrace_report){
             .race = v[rt->nreports],
             .first_thread = thread_index(rt, v[rt->nreports].first.tid),
             .second_thread = s->thread,
             .mapping = m ? *m : (struct mapset_range){ 0 },
+            .sync_near = tt_race_synchronises(rt->det, a->addr > RACETRACE_SYNC_REACH ? a->addr - RACETRACE_SYNC_REACH : 0,
+                                              a->addr + a->size + RACETRACE_SYNC_REACH),
         };
         if (b) {
             struct racetrace_block *rb = &rt->reports[rt->nreports].block;
@@ -1711,11 +1714,6 @@ int racetrace_previous(struct racetrace *rt, struct tt_reader *r, struct tt_erro
 bool racetrace_runtime(const struct racetrace *rt, uint64_t addr)
 {
     return runtime_image(rt, addr);
-}
-
-bool racetrace_synchronises(const struct racetrace *rt, uint64_t lo, uint64_t hi)
-{
-    return tt_race_synchronises(rt->det, lo, hi);
 }
 
 const struct racetrace_report *racetrace_reports(const struct racetrace *rt, size_t *n)

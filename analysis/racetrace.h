@@ -83,7 +83,15 @@ struct racetrace_report {
     struct mapset_range mapping;
     /* The heap block holding race.second's address then. */
     struct racetrace_block block;
+    /* A synchronisation location within RACETRACE_SYNC_REACH bytes of
+     * race.second's access then: part of a synchronisation object
+     * (glibc's pthread objects keep relaxed fields, a condition variable's
+     * __g1_start, a mutex's __owner, within 64 bytes of their atomic
+     * words). Then, not at the end: a heap block's marks go with it. */
+    bool sync_near;
 };
+
+#define RACETRACE_SYNC_REACH 64
 
 struct racetrace_stats {
     uint64_t records;  /* read in the detecting pass */
@@ -142,8 +150,6 @@ int racetrace_previous(struct racetrace *rt, struct tt_reader *r, struct tt_erro
 /* Whether addr is in the image of the C library or the dynamic loader,
  * as a module of its own or linked into a static program (ownimage.h). */
 bool racetrace_runtime(const struct racetrace *rt, uint64_t addr);
-/* Whether a byte of [lo, hi) is a synchronisation location. */
-bool racetrace_synchronises(const struct racetrace *rt, uint64_t lo, uint64_t hi);
 
 /* After racetrace_detect: the reports in the order found, the threads by
  * number, and the counts. */

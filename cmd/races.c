@@ -238,12 +238,6 @@ static bool in_standard_stream(struct report *rp, uint64_t addr)
     return false;
 }
 
-/* How near a synchronisation location makes an address part of a
- * synchronisation object: glibc's pthread objects keep relaxed fields (a
- * condition variable's __g1_start, a mutex's __owner and __spins) within
- * 64 bytes of their atomic words. */
-#define SYNC_OBJECT_REACH 64
-
 /* Whether the memory a race is on is the program's, which the runtime
  * libraries touch only on its behalf (memcpy, memset, fread into its
  * buffer): a global of a module of its own, or a heap block its code
@@ -272,8 +266,7 @@ static bool program_memory(struct report *rp, const struct racetrace_report *r)
             own = user_code(rp, r->block.alloc.pc[1], &caller);
         }
     }
-    return own && !racetrace_synchronises(rp->rt, addr > SYNC_OBJECT_REACH ? addr - SYNC_OBJECT_REACH : 0,
-                                          addr + r->race.second.size + SYNC_OBJECT_REACH);
+    return own && !r->sync_near;
 }
 
 /* Whether an access inside the runtime libraries was made by a function
