@@ -801,7 +801,7 @@ static int site_type(struct racetrace *rt, uint64_t site, uint64_t ret, uint64_t
     if (!ty)
         return -ENOMEM;
     if (added) {
-        Dwarf_Addr dwaddr;
+        Dwarf_Addr dwaddr = 0;
         Dwarf_Die *cu = runtime_image(rt, site) ? NULL : symbols_unit(rt->syms, site, &dwaddr);
         struct heap_type t;
         *ty = 0;
@@ -1235,11 +1235,10 @@ static int learn(struct racetrace *rt, struct readahead *r, struct tt_error *err
             if ((drc = learn_fenced(rt, s, rec, &e, prev_kind)) < 0)
                 return read_error(drc, err);
             /* The access of a std::atomic's member function (once for
-             * the loads of a polling loop). */
-            /* rec->kind, not e.type: gcc tests e's type and flags with
-             * one 8-byte load of what to_event stored in four, which the
-             * CPU cannot forward from the stores (43 % of this loop's
-             * time on memwalk). */
+             * the loads of a polling loop). rec->kind, not e.type: gcc
+             * tests e's type and flags with one 8-byte load of what
+             * to_event stored in four, which the CPU cannot forward from
+             * the stores (43 % of this loop's time on memwalk). */
             if (rec->kind == TT_MEM && !(e.flags & TT_RACE_PLAIN) && e.addr != rt->atomic_code_last &&
                 atomic_code(rt, e.pc)) {
                 rt->atomic_code_last = e.addr;
