@@ -198,8 +198,8 @@ fi
 
 # A C++ thread pool with futures and a channel of shared_ptrs
 # (race_pool.cc): no race. Before the fixes its runs gave false reports
-# in 10 of 10; after, in 2 of 215 (a cause not found yet), so it runs 4
-# times and one report may pass.
+# in 10 of 10; after, in 4 of 366 (a cause not fixed yet: docs/races.md),
+# so it runs 4 times and one report may pass.
 if command -v g++ >/dev/null 2>&1 && g++ -std=c++20 -O2 -g -pthread -o "$T/race_pool" tests/guests/race_pool.cc; then
     silent=0
     for _i in 1 2 3 4; do
