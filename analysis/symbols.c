@@ -569,6 +569,17 @@ static void call_site(Dwarf_Die *inlined, Dwarf_Files *files, struct sym_code *c
 /* Inlined calls nest this deep at most; deeper ones are left out. */
 #define INLINE_DEPTH 32
 
+/* The compilation unit holding addr in r's file, and in *dwaddr addr as
+ * that unit's debug information gives addresses; NULL without one. */
+static Dwarf_Die *unit_at(const struct range *r, uint64_t addr, Dwarf_Addr *dwaddr)
+{
+    Dwarf_Addr cubias, a = addr - r->bias + r->file->dwbias;
+    Dwarf_Die *cudie = dwfl_module_addrdie(r->file->mod, a, &cubias);
+    if (cudie)
+        *dwaddr = a - cubias;
+    return cudie;
+}
+
 size_t symbols_inlined(struct symbols *s, uint64_t addr, struct sym_code *out, size_t max)
 {
     struct sym_code outer;
@@ -576,9 +587,9 @@ size_t symbols_inlined(struct symbols *s, uint64_t addr, struct sym_code *out, s
     if (!r || !r->file->mod || max < 2 || !symbols_code(s, addr, &outer))
         return 0;
     struct file *f = r->file;
-    Dwarf_Addr dwaddr = addr - r->bias + f->dwbias, cubias;
-    Dwarf_Die *cudie = dwfl_module_addrdie(f->mod, dwaddr, &cubias), chain[INLINE_DEPTH];
-    int depth = cudie ? inlines_at(&f->inlines, cudie, dwaddr - cubias, chain, INLINE_DEPTH) : 0;
+    Dwarf_Addr dwaddr;
+    Dwarf_Die *cudie = unit_at(r, addr, &dwaddr), chain[INLINE_DEPTH];
+    int depth = cudie ? inlines_at(&f->inlines, cudie, dwaddr, chain, INLINE_DEPTH) : 0;
     if (depth <= 0)
         return 0;
     Dwarf_Files *files;
@@ -602,13 +613,7 @@ size_t symbols_inlined(struct symbols *s, uint64_t addr, struct sym_code *out, s
 Dwarf_Die *symbols_unit(struct symbols *s, uint64_t addr, Dwarf_Addr *dwaddr)
 {
     const struct range *r = find_range(s, addr);
-    if (!r || !r->file->mod)
-        return NULL;
-    Dwarf_Addr cubias;
-    Dwarf_Die *cudie = dwfl_module_addrdie(r->file->mod, addr - r->bias + r->file->dwbias, &cubias);
-    if (cudie)
-        *dwaddr = addr - r->bias + r->file->dwbias - cubias;
-    return cudie;
+    return r && r->file->mod ? unit_at(r, addr, dwaddr) : NULL;
 }
 
 bool symbols_data(struct symbols *s, uint64_t addr, struct sym_data *out)
