@@ -14,6 +14,7 @@
 #   cmd/*.c analysis/*.c -> build/tcgtrace
 #   tests/unit/NAME.c    -> build/tests/NAME (a TAP program)
 #   tests/guests/NAME.c  -> build/guests/{x86_64,x86_64-nopie,aarch64,riscv64}/NAME
+#                           (and build/guests/ARCH-O0/NAME for those in O0_GUEST_NAMES)
 #   bench/NAME.c         -> build/bench/NAME (micro-benchmarks)
 #   tests/fuzz/NAME.c    -> build/fuzz/NAME (fuzz targets)
 # B=DIR builds elsewhere (sanitizer builds, parallel work trees).
@@ -66,12 +67,17 @@ GUEST_CFLAGS := -O1 -g -pthread -Wall -Wextra -Werror
 guest_cc = $(if $(filter aarch64,$(1)),aarch64-linux-gnu-gcc,$(if $(filter riscv64,$(1)),riscv64-linux-gnu-gcc,gcc))
 guest_flags = $(if $(filter x86_64-nopie,$(1)),-no-pie -fno-pie) $(if $(filter omp_%,$(2)),-fopenmp)
 BAREMETAL := $(B)/guests/riscv64-virt/uart.elf
+# Unoptimised builds of the guests whose verdict rests on what the debug
+# information says of variables (kept on the stack at -O0, not inlined).
+O0_GUEST_NAMES := race_heap_atomic
+O0_GUEST_ARCHS := x86_64 aarch64 riscv64
+O0_GUESTS := $(foreach a,$(O0_GUEST_ARCHS),$(O0_GUEST_NAMES:%=$(B)/guests/$(a)-O0/%))
 
 .PHONY: all deps qemu check unit integration sanitize fuzz demo bench bench-quick clean
 # Objects are intermediates of chained pattern rules: keep them, so a second
 # `make` rebuilds nothing and `make check` ends with prove's summary.
 .SECONDARY:
-all: deps $(LIBTT) $(PLUGINS) $(TCGTRACE) $(GUESTS) $(BAREMETAL)
+all: deps $(LIBTT) $(PLUGINS) $(TCGTRACE) $(GUESTS) $(O0_GUESTS) $(BAREMETAL)
 
 deps:
 	@scripts/install-deps.sh
@@ -139,6 +145,12 @@ $(B)/guests/$(1)/%: tests/guests/%.c | deps
 	$$(call guest_cc,$(1)) $(GUEST_CFLAGS) $$(call guest_flags,$(1),$$*) -MMD -MP -MF $$@.d -MT $$@ -o $$@ $$< -lm
 endef
 $(foreach a,$(GUEST_ARCHS),$(eval $(call guest_rule,$(a))))
+define guest_o0_rule
+$(B)/guests/$(1)-O0/%: tests/guests/%.c | deps
+	@mkdir -p $$(@D)
+	$$(call guest_cc,$(1)) $(GUEST_CFLAGS) -O0 -MMD -MP -MF $$@.d -MT $$@ -o $$@ $$< -lm
+endef
+$(foreach a,$(O0_GUEST_ARCHS),$(eval $(call guest_o0_rule,$(a))))
 
 $(BAREMETAL): $(wildcard tests/guests/baremetal/*) | deps
 	@mkdir -p $(@D)

@@ -104,8 +104,51 @@ static bool pointee(Dwarf_Die *var, Dwarf_Die *type)
            dwarfvars_type(&t, type) && dwarfvars_peel(type);
 }
 
+static int any_part(void *arg, uint64_t offset, uint64_t size)
+{
+    (void)arg, (void)offset, (void)size;
+    return 1;
+}
+
+/* One more candidate type t for the object: found counts them as
+ * heaptype_atomics does (-1 for two different types). */
+static int candidate(int found, Dwarf_Die *type, Dwarf_Die *t)
+{
+    if (found && dwarf_dieoffset(t) != dwarf_dieoffset(type))
+        return -1;
+    *type = *t;
+    return 1;
+}
+
+/* When no pointer holds the call's result as far as the debug information
+ * tells: unoptimised code keeps a pointer assigned after its declaration
+ * in its stack slot (`m = calloc(...)`, gcc -O0), and a helper's
+ * `return calloc(...)` not inlined has no variable at all. The guess is
+ * the type with atomic parts that the function holding the call returns a
+ * pointer to, or that its pointer variables point to, when they name just
+ * one; the caller takes it only for a block of whole objects of it. */
+static int guess(Dwarf_Die *scopes, int nscopes, Dwarf_Die *type)
+{
+    int found = 0;
+    for (int i = 0; i < nscopes && found >= 0; i++) {
+        int tag = dwarf_tag(&scopes[i]);
+        bool fn = tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine;
+        Dwarf_Die c, t;
+        if (fn && pointee(&scopes[i], &t) && atomicobj_in_type(&t, any_part, NULL))
+            found = candidate(found, type, &t);
+        if (tag != DW_TAG_compile_unit && dwarf_child(&scopes[i], &c) == 0)
+            do
+                if (dwarf_tag(&c) == DW_TAG_variable && pointee(&c, &t) && atomicobj_in_type(&t, any_part, NULL))
+                    found = candidate(found, type, &t);
+            while (found >= 0 && dwarf_siblingof(&c, &c) == 0);
+        if (fn)
+            break; /* the scopes beyond are its caller's */
+    }
+    return found;
+}
+
 size_t heaptype_atomics(Dwarf_Die *cudie, const struct heaptype_call *call, struct heaptype_part *parts, size_t max,
-                        uint64_t *size)
+                        uint64_t *size, bool *whole)
 {
     Dwarf_Line *ln = dwarf_getsrc_die(cudie, call->pc);
     const char *file;
@@ -131,15 +174,14 @@ size_t heaptype_atomics(Dwarf_Die *cudie, const struct heaptype_call *call, stru
         if (dwarf_tag(&scopes[i]) == DW_TAG_compile_unit || dwarf_child(&scopes[i], &c) != 0)
             continue;
         do {
-            if (dwarf_tag(&c) != DW_TAG_variable ||
-                !(declared_at(&c, file, line) || holds_result(&c, call, fn)) || !pointee(&c, &t))
-                continue;
-            if (found && dwarf_dieoffset(&t) != dwarf_dieoffset(&type))
-                found = -1; /* two objects on one line: which is this one? */
-            else
-                type = t, found = 1;
+            if (dwarf_tag(&c) == DW_TAG_variable && (declared_at(&c, file, line) || holds_result(&c, call, fn)) &&
+                pointee(&c, &t))
+                found = candidate(found, &type, &t); /* two objects on one line: which is this one? */
         } while (found >= 0 && dwarf_siblingof(&c, &c) == 0);
     }
+    *whole = found == 0;
+    if (found == 0)
+        found = guess(scopes, nscopes, &type);
     if (nscopes > 0)
         free(scopes);
     struct parts p = { parts, 0, max };

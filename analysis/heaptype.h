@@ -2,7 +2,8 @@
  * program allocates into names the object's type. C code declares it on
  * the call's own line (`struct msg *m = calloc(1, sizeof *m);`), or, when
  * optimised, has it in the return-value register right after the call
- * (`ms = calloc(n, sizeof *ms);`, its location list says).
+ * (`ms = calloc(n, sizeof *ms);`, its location list says). Unoptimised
+ * code leaves only a guess (heaptype_atomics).
  *
  * Why: on x86_64 a C11 acquire load and release store are plain `mov`s. An
  * _Atomic member of a heap object (a message's `ready` flag) has no
@@ -14,6 +15,7 @@
 #define TCGTRACE_HEAPTYPE_H
 
 #include <elfutils/libdw.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,10 +35,13 @@ struct heaptype_call {
 /* The atomic parts of the object allocated by call, in cudie's unit: of
  * the type pointed to by the pointer variables, in the scopes holding the
  * call, declared on its line or in the return register at its return,
- * when they all point to one type. At most max parts in parts, the type's
- * size in *size. Returns how many: 0 for no such variable, for variables
- * of different types, or for a type without atomic parts. */
+ * when they all point to one type. Failing any such variable, a guess
+ * (unoptimised code, a helper returning the block), with *whole set: the
+ * type the function holding the call returns a pointer to, or its pointer
+ * variables point to, when that makes one type with atomic parts. At most
+ * max parts in parts, the type's size in *size. Returns how many: 0 for
+ * variables of different types, or for a type without atomic parts. */
 size_t heaptype_atomics(Dwarf_Die *cudie, const struct heaptype_call *call, struct heaptype_part *parts, size_t max,
-                        uint64_t *size);
+                        uint64_t *size, bool *whole);
 
 #endif

@@ -192,6 +192,7 @@ struct racetrace {
     struct heap_type {
         uint64_t size;
         size_t n;
+        bool whole; /* guessed: only for a block of whole objects */
         struct heaptype_part part[HEAP_TYPE_PARTS];
     } *heap_types;
     size_t nheap_types, heap_types_cap;
@@ -806,7 +807,7 @@ static int site_type(struct racetrace *rt, uint64_t site, uint64_t ret, uint64_t
         struct heap_type t;
         *ty = 0;
         struct heaptype_call call = { dwaddr, dwaddr + (ret - site), rt->machine == EM_RISCV ? 10 : 0 };
-        if (cu && (t.n = heaptype_atomics(cu, &call, t.part, HEAP_TYPE_PARTS, &t.size))) {
+        if (cu && (t.n = heaptype_atomics(cu, &call, t.part, HEAP_TYPE_PARTS, &t.size, &t.whole))) {
             if (room(&rt->heap_types, &rt->heap_types_cap, rt->nheap_types, sizeof *rt->heap_types) < 0)
                 return -ENOMEM;
             rt->heap_types[rt->nheap_types++] = t;
@@ -828,7 +829,7 @@ static int heap_atomics(struct racetrace *rt, uint64_t addr, uint64_t size, uint
     if (rc < 0 || !index)
         return rc;
     const struct heap_type *t = &rt->heap_types[index - 1];
-    if (size < t->size)
+    if (size < t->size || (t->whole && size % t->size))
         return 0; /* not that type after all */
     uint64_t elements = size % t->size ? 1 : size / t->size, marked = 0;
     rt->st.heap_atomic_blocks++;

@@ -7,7 +7,9 @@
  * block is allocated into names the struct: one message, returned by a
  * function inlined into main into main's pointer (in the return register
  * after the call), then an array of them, into a pointer declared on the
- * call's line.
+ * call's line, then one into a pointer declared before. Built with -O0
+ * too (its own build directory): new_msg is not inlined, nor kept in a
+ * register, and the last pointer lives in its stack slot.
  *
  * race_heap_atomic plain: the same with a volatile int flag, no atomics:
  * races on `ready` and on the data (reported). */
@@ -37,7 +39,7 @@ static void work(void)
         scratch[i] += i;
 }
 
-static struct msg *one, *many; /* set before the producer starts */
+static struct msg *one, *many, *last; /* set before the producer starts */
 
 static void publish(struct msg *m, int k)
 {
@@ -52,6 +54,7 @@ static void *produce(void *arg)
     publish(one, 0);
     for (int k = 0; k < NMSG; k++)
         publish(&many[k], k + 1);
+    publish(last, NMSG + 1);
     return NULL;
 }
 
@@ -95,20 +98,24 @@ int main(int argc, char **argv)
         pthread_join(t, NULL);
         free(p);
     } else {
-        struct msg *m = new_msg();
+        struct msg *m = new_msg(), *l;
         struct msg *ms = calloc(NMSG, sizeof *ms);
-        if (!m || !ms)
+        l = calloc(1, sizeof *l);
+        if (!m || !ms || !l)
             return 1;
         one = m;
         many = ms;
+        last = l;
         if (pthread_create(&t, NULL, produce, NULL))
             return 1;
         sum += consume(one);
         for (int k = 0; k < NMSG; k++)
             sum += consume(&many[k]);
+        sum += consume(last);
         pthread_join(t, NULL);
         free(m);
         free(ms);
+        free(l);
     }
     printf("sum %ld\n", sum);
     return 0;
