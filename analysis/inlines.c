@@ -4,6 +4,7 @@
 
 #include "inlines.h"
 #include "room.h"
+#include "sorted.h"
 
 /* A function's code range, and its entry's offset. */
 struct func {
@@ -121,14 +122,7 @@ int inlines_at(struct inlines *in, Dwarf_Die *cudie, Dwarf_Addr pc, Dwarf_Die *c
     if (!u)
         return 0;
     /* The last function starting at or before pc that covers it. */
-    size_t lo = 0, hi = u->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (u->v[mid].lo <= pc)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = SORTED_FIRST(u->v, u->n, struct func, lo, pc, true);
     for (size_t i = lo; i-- > 0;) {
         Dwarf_Die f;
         if (pc < u->v[i].hi && dwarf_offdie(u->dw, u->v[i].die, &f))

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "mapset.h"
+#include "sorted.h"
 
 void mapset_free(struct mapset *m)
 {
@@ -14,15 +15,7 @@ void mapset_free(struct mapset *m)
 /* The first range ending after addr. */
 static size_t first_after(const struct mapset *m, uint64_t addr)
 {
-    size_t lo = 0, hi = m->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (m->v[mid].end <= addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return SORTED_FIRST(m->v, m->n, struct mapset_range, end, addr, true);
 }
 
 int mapset_set(struct mapset *m, uint64_t start, uint64_t len, unsigned cause)

@@ -12,6 +12,7 @@
 #include "racetrace.h"
 #include "readahead.h"
 #include "room.h"
+#include "sorted.h"
 #include "sysnames.h"
 #include "tcgtrace/syncinsn.h"
 #include "u64map.h"
@@ -776,15 +777,7 @@ static int heap_gone(struct racetrace *rt, uint64_t addr, uint64_t len)
 /* The detecting pass: a lifetime begins with what was learnt of it. */
 static int life_begins(struct racetrace *rt, uint64_t life)
 {
-    size_t lo = 0, hi = rt->nlife_marks;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (rt->life_marks[mid].life < life)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (size_t i = lo; i < rt->nlife_marks && rt->life_marks[i].life == life; i++)
+    for (size_t i = SORTED_FIRST(rt->life_marks, rt->nlife_marks, struct life_mark, life, life, false); i < rt->nlife_marks && rt->life_marks[i].life == life; i++)
         for (unsigned b = 0; b < 8; b++) {
             int rc;
             if (rt->life_marks[i].bytes >> b & 1 && (rc = mark_location(rt, rt->life_marks[i].word + b, 1)) < 0)

@@ -5,8 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "room.h"
 #include "readahead.h"
+#include "room.h"
+#include "sorted.h"
 #include "stats.h"
 
 /* Linux returns -errno from a failed system call, never below -4095. */
@@ -48,14 +49,7 @@ static struct stats_thread *thread_of(struct stats *st, uint32_t vcpu)
     /* Records come a chunk of one stream at a time. */
     if (st->last_thread < st->nthreads && st->threads[st->last_thread].vcpu == vcpu)
         return &st->threads[st->last_thread];
-    size_t lo = 0, hi = st->nthreads;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (st->threads[mid].vcpu < vcpu)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = SORTED_FIRST(st->threads, st->nthreads, struct stats_thread, vcpu, vcpu, false);
     st->last_thread = lo;
     if (lo < st->nthreads && st->threads[lo].vcpu == vcpu)
         return &st->threads[lo];
@@ -72,14 +66,7 @@ static struct stats_thread *thread_of(struct stats *st, uint32_t vcpu)
 
 static struct stats_syscall *syscall_of(struct stats *st, uint64_t num)
 {
-    size_t lo = 0, hi = st->nsyscalls;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (st->syscall[mid].num < num)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = SORTED_FIRST(st->syscall, st->nsyscalls, struct stats_syscall, num, num, false);
     if (lo < st->nsyscalls && st->syscall[lo].num == num)
         return &st->syscall[lo];
     struct stats_syscall *s = realloc(st->syscall, (st->nsyscalls + 1) * sizeof *s);

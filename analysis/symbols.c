@@ -16,6 +16,7 @@
 
 #include "demangle.h"
 #include "inlines.h"
+#include "sorted.h"
 #include "symbols.h"
 
 struct sym {
@@ -286,14 +287,7 @@ static void symvec_index(struct symvec *v)
 
 static const struct sym *symvec_find(const struct symvec *v, uint64_t addr)
 {
-    size_t lo = 0, hi = v->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v->v[mid].addr <= addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = SORTED_FIRST(v->v, v->n, struct sym, addr, addr, true);
     for (size_t i = lo ? lo - 1 : SIZE_MAX; i != SIZE_MAX; i = v->v[i].parent) {
         const struct sym *sym = &v->v[i];
         if (addr < sym->addr + sym->size || addr == sym->addr)
@@ -433,14 +427,7 @@ static const struct range *find_range(struct symbols *s, uint64_t addr)
             qsort(s->ranges, s->nranges, sizeof *s->ranges, range_cmp);
         s->sorted = 1;
     }
-    size_t lo = 0, hi = s->nranges;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->ranges[mid].start <= addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = SORTED_FIRST(s->ranges, s->nranges, struct range, start, addr, true);
     if (!lo || addr >= s->ranges[lo - 1].end)
         return NULL;
     const struct range *r = &s->ranges[lo - 1];
