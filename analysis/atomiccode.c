@@ -8,7 +8,7 @@ bool atomiccode_source(const char *path)
 {
     if (!path)
         return false;
-    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    const char *base = basename(path);
     return !strcmp(base, "atomic_base.h") || !strcmp(base, "atomic") || !strcmp(base, "atomic_wait.h") ||
            !strcmp(base, "atomic_timed_wait.h") || strstr(path, "/__atomic/") ||
            strstr(path, "/core/src/sync/atomic.rs");

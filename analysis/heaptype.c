@@ -21,12 +21,6 @@ static int add_part(void *arg, uint64_t offset, uint64_t size)
     return 0;
 }
 
-static const char *base_name(const char *path)
-{
-    const char *s = strrchr(path, '/');
-    return s ? s + 1 : path;
-}
-
 /* Whether var was declared at file:line. A unit's line table and its
  * declarations may name one file with different directories: the base
  * name decides. */
@@ -35,7 +29,7 @@ static bool declared_at(Dwarf_Die *var, const char *file, int line)
     int l;
     const char *f;
     return dwarf_decl_line(var, &l) == 0 && l == line && (f = dwarf_decl_file(var)) &&
-           !strcmp(base_name(f), base_name(file));
+           !strcmp(basename(f), basename(file));
 }
 
 /* How far after a call its result may first be described as in the

@@ -386,8 +386,7 @@ static void load_file(struct symbols *s, struct file *f)
     }
     f->dwfl = dwfl_begin(&callbacks);
     if (f->dwfl) {
-        const char *base = strrchr(f->path, '/');
-        f->mod = dwfl_report_offline(f->dwfl, base ? base + 1 : f->path, open_path, -1);
+        f->mod = dwfl_report_offline(f->dwfl, basename(f->path), open_path, -1);
         dwfl_report_end(f->dwfl, NULL, NULL);
     }
     if (!f->mod || !dwfl_module_getelf(f->mod, &f->dwbias)) {
@@ -637,24 +636,18 @@ size_t symbols_code_bytes(struct symbols *s, uint64_t addr, uint8_t *buf, size_t
     return 0;
 }
 
-static const char *basename_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
 int symbols_format_code(const struct sym_code *c, uint64_t addr, char *buf, size_t size)
 {
     if (!c->module)
         return snprintf(buf, size, "0x%" PRIx64, addr);
     if (!c->function)
-        return snprintf(buf, size, "%s+0x%" PRIx64, basename_of(c->module), c->offset);
+        return snprintf(buf, size, "%s+0x%" PRIx64, basename(c->module), c->offset);
     char off[24] = "";
     if (c->func_offset)
         snprintf(off, sizeof off, "+0x%" PRIx64, c->func_offset);
     if (c->file)
-        return snprintf(buf, size, "%s%s (%s:%d)", c->function, off, basename_of(c->file), c->line);
-    return snprintf(buf, size, "%s%s (%s)", c->function, off, basename_of(c->module));
+        return snprintf(buf, size, "%s%s (%s:%d)", c->function, off, basename(c->file), c->line);
+    return snprintf(buf, size, "%s%s (%s)", c->function, off, basename(c->module));
 }
 
 int symbols_format_data(const struct sym_data *d, uint64_t addr, char *buf, size_t size)
@@ -662,7 +655,7 @@ int symbols_format_data(const struct sym_data *d, uint64_t addr, char *buf, size
     if (!d->module)
         return snprintf(buf, size, "0x%" PRIx64, addr);
     if (!d->name)
-        return snprintf(buf, size, "%s+0x%" PRIx64, basename_of(d->module), d->offset);
+        return snprintf(buf, size, "%s+0x%" PRIx64, basename(d->module), d->offset);
     if (d->name_offset)
         return snprintf(buf, size, "global '%s'+0x%" PRIx64, d->name, d->name_offset);
     return snprintf(buf, size, "global '%s'", d->name);
@@ -671,7 +664,7 @@ int symbols_format_data(const struct sym_data *d, uint64_t addr, char *buf, size
 bool symbols_c_library(const char *path)
 {
     static const char *const names[] = { "libc.so", "libpthread.so", "ld-linux", "ld.so" };
-    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    const char *base = basename(path);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strncmp(base, names[i], strlen(names[i])))
             return true;

@@ -111,16 +111,10 @@ struct format {
 
 /* --- Naming ------------------------------------------------------------ */
 
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
 /* Whether module's file name starts with one of libs. */
 static bool named_in(const char *module, const char *const *libs, size_t n)
 {
-    const char *b = base_name(module);
+    const char *b = basename(module);
     for (size_t i = 0; i < n; i++)
         if (!strncmp(b, libs[i], strlen(libs[i])))
             return true;
@@ -554,12 +548,12 @@ static void text_location(const struct shown *s)
     switch (l->kind) {
     case LOC_GLOBAL:
         printf("  Location is global '%s' of size %" PRIu64 " at 0x%" PRIx64 " (%s+0x%" PRIx64 ")\n", l->data.name,
-               l->data.size, addr - l->data.name_offset, base_name(l->data.module),
+               l->data.size, addr - l->data.name_offset, basename(l->data.module),
                l->data.offset - l->data.name_offset);
         break;
     case LOC_MODULE:
         symbols_format_data(&l->data, addr, buf, sizeof buf);
-        printf("  Location is data of %s at 0x%" PRIx64 " (%s)\n", base_name(l->data.module), addr, buf);
+        printf("  Location is data of %s at 0x%" PRIx64 " (%s)\n", basename(l->data.module), addr, buf);
         break;
     case LOC_STACK:
         printf("  Location is stack of %s\n", thread_name(l->thread, tname, sizeof tname));
@@ -632,11 +626,11 @@ static void text_race(struct report *rp, const struct shown *s, size_t i)
     const struct sym_code *c = summary_frame(rp, s);
     printf("\nSUMMARY: tcgtrace: data race");
     if (c->file)
-        printf(" %s:%d", base_name(c->file), c->line);
+        printf(" %s:%d", basename(c->file), c->line);
     if (c->function)
         printf(" in %s", c->function);
     else if (c->module)
-        printf(" in %s", base_name(c->module));
+        printf(" in %s", basename(c->module));
     printf("\n==================\n");
 }
 
@@ -659,7 +653,7 @@ static void text_end(const struct report *rp)
     printf("tcgtrace races: %zu data race%s", rp->nshown, rp->nshown == 1 ? "" : "s");
     if (rp->nshown)
         printf(" (%" PRIu64 " occurrence%s)", rp->occurrences, rp->occurrences == 1 ? "" : "s");
-    printf(" in %s\n", *rp->program || !rp->trace ? base_name(rp->program) : rp->trace);
+    printf(" in %s\n", *rp->program || !rp->trace ? basename(rp->program) : rp->trace);
 }
 
 /* --- json: one document for tools (keys in docs/races.md) -------------- */

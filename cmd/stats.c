@@ -81,9 +81,9 @@ static struct sym_code display_sym(const struct stats_code *c, bool funcs)
 static const char *code_location(const struct stats_code *c, bool funcs, char *buf, size_t size)
 {
     if (funcs && c->kind != STATS_FUNCTION) {
-        const char *m = c->sym.module, *slash = m ? strrchr(m, '/') : NULL;
+        const char *m = c->sym.module;
         if (m)
-            snprintf(buf, size, "%s (outside functions)", slash ? slash + 1 : m);
+            snprintf(buf, size, "%s (outside functions)", basename(m));
         else
             snprintf(buf, size, "(outside modules)");
         return buf;
