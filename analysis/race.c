@@ -337,7 +337,7 @@ int tt_race_thread_start(struct tt_race *r, uint64_t parent, uint64_t child, uin
             return rc;
         if (!(v = syncvar_of(r, clear_tid & ~UINT64_C(7))))
             return -ENOMEM;
-        syncvar_stored(v, clear_tid, 4, true, child);
+        syncvar_stored(v, SYNCVAR_KERNEL, clear_tid, 4, true, child);
     }
     return 0;
 }
@@ -359,7 +359,7 @@ int tt_race_thread_exit(struct tt_race *r, uint64_t tid, uint64_t clear_tid)
         return rc;
     if (!(v = syncvar_of(r, clear_tid & ~UINT64_C(7))))
         return -ENOMEM;
-    syncvar_stored(v, clear_tid, 4, true, 0);
+    syncvar_stored(v, SYNCVAR_KERNEL, clear_tid, 4, true, 0);
     return r->cfg.learn ? 0 : release_into(t, &v->clock);
 }
 
@@ -554,16 +554,17 @@ static int plain_access(struct tt_race *r, struct access *acc, uint64_t addr, ui
 
 /* What a synchronisation location holds, as far as the accesses seen
  * tell: kept for an access within one word, unknown after any other. */
-static int note_contents(struct tt_race *r, uint64_t addr, uint32_t size, bool write, bool known, uint64_t value)
+static int note_contents(struct tt_race *r, const struct rthread *t, uint64_t addr, uint32_t size, bool write,
+                         bool known, uint64_t value)
 {
     if (known && (addr & 7) + size <= 8) {
         struct syncvar *v = syncvar_of(r, addr & ~UINT64_C(7));
         if (!v)
             return -ENOMEM;
         if (write)
-            syncvar_stored(v, addr, size, true, value);
+            syncvar_stored(v, t->idx, addr, size, true, value);
         else
-            syncvar_loaded(v, addr, size, value);
+            syncvar_loaded(v, t->idx, addr, size, value);
         return 0;
     }
     if (!write)
@@ -572,7 +573,7 @@ static int note_contents(struct tt_race *r, uint64_t addr, uint32_t size, bool w
         (void)off;
         struct syncvar *v = syncvar_get(&r->sync, a & ~UINT64_C(7), false);
         if (v)
-            syncvar_stored(v, a, (uint32_t)len, false, 0);
+            syncvar_stored(v, t->idx, a, (uint32_t)len, false, 0);
     }
     return 0;
 }
@@ -599,7 +600,9 @@ static int sync_access(struct tt_race *r, struct rthread *t, uint64_t addr, uint
     int rc;
     if (!(flags & TT_RACE_WRITE)) {
         /* Waiting only makes sense while another thread could store. */
-        bool seen = flags & TT_SYNCINSN_RMW ? syncvar_current(v, addr, size, value) : syncvar_seen(v, addr, size, value);
+        bool seen = flags & TT_SYNCINSN_RMW ? syncvar_current(v, addr, size, value)
+                                            : syncvar_seen(v, addr, size, value) &&
+                                                  !syncvar_future(v, t->idx, addr, size, value);
         /* The first plain load of a location may still have read a store
          * to come: the reader interleaves threads' records as well as it
          * can, and another thread's load of a function-local static's
@@ -615,7 +618,7 @@ static int sync_access(struct tt_race *r, struct rthread *t, uint64_t addr, uint
             return TT_RACE_WAIT;
         }
         r->st.atomic_accesses++;
-        if (known && (rc = note_contents(r, addr, size, false, true, value)) < 0)
+        if (known && (rc = note_contents(r, t, addr, size, false, true, value)) < 0)
             return rc;
         if ((rc = r->tso || (flags & TT_SYNCINSN_ACQUIRE) ? acquire(r, t, &v->clock)
                                                             : join(&t->acq_pending, &v->clock)) < 0)
@@ -626,7 +629,7 @@ static int sync_access(struct tt_race *r, struct rthread *t, uint64_t addr, uint
         return flags & TT_SYNCINSN_RMW ? release(r, t, v, flags) : 0;
     }
     r->st.atomic_accesses++;
-    if ((rc = note_contents(r, addr, size, true, known, value)) < 0)
+    if ((rc = note_contents(r, t, addr, size, true, known, value)) < 0)
         return rc;
     return release(r, t, v, flags);
 }

@@ -88,6 +88,7 @@ static void reset_one(struct syncvar *var, void *arg)
     (void)arg;
     vclock_clear(&var->clock);
     var->nvals = 0;
+    var->saw_latest = 0;
 }
 
 void syncvars_reset(struct syncvars *sv, uint64_t lo, uint64_t hi)
@@ -95,17 +96,26 @@ void syncvars_reset(struct syncvars *sv, uint64_t lo, uint64_t hi)
     syncvars_each(sv, lo, hi, reset_one, NULL);
 }
 
-void syncvar_stored(struct syncvar *var, uint64_t addr, uint32_t size, bool known, uint64_t value)
+static uint64_t thread_bit(uint32_t thread)
+{
+    return thread < 64 ? UINT64_C(1) << thread : 0;
+}
+
+void syncvar_stored(struct syncvar *var, uint32_t thread, uint64_t addr, uint32_t size, bool known, uint64_t value)
 {
     bool overlap = addr < var->vals_addr + var->vals_size && var->vals_addr < addr + size;
     if (var->nvals && !overlap)
         return; /* another location in the same word */
     if (!known) {
         var->nvals = 0;
+        var->saw_latest = 0;
         return;
     }
     if (var->vals_addr != addr || var->vals_size != size)
         var->nvals = 0;
+    /* The same value again (a failed compare-and-swap writes it back):
+     * a thread that saw it before still cannot see an older one. */
+    var->saw_latest = (var->nvals && var->vals[0] == value ? var->saw_latest : 0) | thread_bit(thread);
     var->vals_addr = addr;
     var->vals_size = size;
     var->known_once = true;
@@ -144,15 +154,20 @@ static bool holds(const struct syncvar *var, unsigned i, uint64_t value, unsigne
     return (var->vals[i] >> in_vals & mask) == (value >> in_value & mask);
 }
 
-void syncvar_loaded(struct syncvar *var, uint64_t addr, uint32_t size, uint64_t value)
+void syncvar_loaded(struct syncvar *var, uint32_t thread, uint64_t addr, uint32_t size, uint64_t value)
 {
     /* A value never seen stored (unknown contents, a store not traced) is
      * there now all the same. */
     unsigned in_value, in_vals;
     uint64_t mask;
-    if (var->nvals && common(var, addr, size, &in_value, &in_vals, &mask) && syncvar_seen(var, addr, size, value))
+    if (var->nvals && common(var, addr, size, &in_value, &in_vals, &mask) && syncvar_seen(var, addr, size, value)) {
+        if (holds(var, 0, value, in_value, in_vals, mask))
+            var->saw_latest |= thread_bit(thread);
+        else
+            var->saw_latest &= ~thread_bit(thread);
         return;
-    syncvar_stored(var, addr, size, true, value);
+    }
+    syncvar_stored(var, thread, addr, size, true, value);
 }
 
 bool syncvar_seen(const struct syncvar *var, uint64_t addr, uint32_t size, uint64_t value)
@@ -174,4 +189,9 @@ bool syncvar_current(const struct syncvar *var, uint64_t addr, uint32_t size, ui
     if (!common(var, addr, size, &in_value, &in_vals, &mask) || !var->nvals)
         return true;
     return holds(var, 0, value, in_value, in_vals, mask);
+}
+
+bool syncvar_future(const struct syncvar *var, uint32_t thread, uint64_t addr, uint32_t size, uint64_t value)
+{
+    return (var->saw_latest & thread_bit(thread)) && !syncvar_current(var, addr, size, value);
 }

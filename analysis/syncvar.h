@@ -29,6 +29,9 @@ struct syncvar {
     uint32_t vals_size;
     uint8_t nvals;
     bool known_once;      /* contents were known at some time: kept by a reset */
+    /* Bit i: the thread of index i (below 64) stored vals[0], or loaded it
+     * since it was stored (syncvar_future). */
+    uint64_t saw_latest;
     uint8_t marks;        /* bit b: byte key + b is a synchronisation location */
     uint32_t next;        /* index + 1 of the next variable in the same 4 KiB
                              page, 0 for none */
@@ -62,12 +65,16 @@ void syncvars_each(struct syncvars *sv, uint64_t lo, uint64_t hi, void (*fn)(str
  * (of all of them for 0, UINT64_MAX); marks stay. */
 void syncvars_reset(struct syncvars *sv, uint64_t lo, uint64_t hi);
 
-/* A store of size bytes at addr in var's word, of value if known. The
- * contents are those of one location: a store beside it leaves them be. */
-void syncvar_stored(struct syncvar *var, uint64_t addr, uint32_t size, bool known, uint64_t value);
-/* A load of size bytes at addr saw value: the contents become known if
- * they were not. */
-void syncvar_loaded(struct syncvar *var, uint64_t addr, uint32_t size, uint64_t value);
+/* The thread index the kernel's stores give: no thread's. */
+#define SYNCVAR_KERNEL UINT32_MAX
+
+/* A store by thread (an index, or SYNCVAR_KERNEL) of size bytes at addr in
+ * var's word, of value if known. The contents are those of one location:
+ * a store beside it leaves them be. */
+void syncvar_stored(struct syncvar *var, uint32_t thread, uint64_t addr, uint32_t size, bool known, uint64_t value);
+/* A load by thread of size bytes at addr saw value: the contents become
+ * known if they were not. */
+void syncvar_loaded(struct syncvar *var, uint32_t thread, uint64_t addr, uint32_t size, uint64_t value);
 /* Whether a load of size bytes at addr that saw value can have read a
  * store already seen: the contents are unknown there, or the value is one
  * of the last stored (compared on the bytes the two have in common, when
@@ -80,5 +87,14 @@ bool syncvar_seen(const struct syncvar *var, uint64_t addr, uint32_t size, uint6
  * before it, never an older one: a lock word's 0 from the recent past does
  * not let a lock go before the unlock it saw. */
 bool syncvar_current(const struct syncvar *var, uint64_t addr, uint32_t size, uint64_t value);
+/* Whether a load by thread of size bytes at addr that saw value read a
+ * store yet to come, whatever syncvar_seen says: the thread had seen the
+ * last value stored, and this is another. One location's stores take
+ * effect in one order that every thread sees them in, so a thread that saw
+ * the latest cannot read an older one: a value the recent past also held
+ * (a reader polling glibc's rwlock word saw 0xb, then 0xa, which the word
+ * had held three stores before, and went on before the writer's store of
+ * 0xa and its unlock) is a store to wait for. */
+bool syncvar_future(const struct syncvar *var, uint32_t thread, uint64_t addr, uint32_t size, uint64_t value);
 
 #endif

@@ -1,8 +1,9 @@
 /* What a synchronisation variable knows of its contents (analysis/
  * syncvar.c): whether a load's value is one stored already, for a load of
  * the location stored, of a part of it (a guard byte of a word stored
- * whole, on little-endian guests) or of a word holding it, and whether the contents were ever
- * known, which a reset does not undo. */
+ * whole, on little-endian guests) or of a word holding it, whether the contents were ever
+ * known, which a reset does not undo, and which threads saw the latest
+ * value, for which an older one is a store to come. */
 #include "../../analysis/syncvar.h"
 #include "tap.h"
 
@@ -11,8 +12,8 @@ int main(void)
     struct syncvars sv = { 0 };
     struct syncvar *v = syncvar_get(&sv, 0x1000, true);
     ok(syncvar_seen(v, 0x1000, 1, 1) && !v->known_once, "nothing known: any value may be there, never known");
-    syncvar_stored(v, 0x1000, 4, true, 0x100);
-    syncvar_stored(v, 0x1000, 4, true, 0x1);
+    syncvar_stored(v, 0, 0x1000, 4, true, 0x100);
+    syncvar_stored(v, 0, 0x1000, 4, true, 0x1);
     ok(v->known_once, "a store with its value: known");
     ok(syncvar_seen(v, 0x1000, 1, 1), "byte 0 of the word's last value: seen");
     ok(syncvar_seen(v, 0x1001, 1, 1), "byte 1 of the value before: seen");
@@ -29,14 +30,42 @@ int main(void)
     ok(syncvar_seen(v, 0x1002, 4, 9), "a part beside it, neither in it nor holding it: unknown, seen");
     ok(syncvar_current(v, 0x1000, 1, 1) && !syncvar_current(v, 0x1001, 1, 1),
        "a read-modify-write of a byte: only the last value's");
-    syncvar_loaded(v, 0x1000, 1, 1);
+    syncvar_loaded(v, 1, 0x1000, 1, 1);
     ok(v->vals_size == 4 && v->nvals == 2, "a byte load agreeing with the history keeps it");
-    syncvar_loaded(v, 0x1000, 1, 7);
+    syncvar_loaded(v, 1, 0x1000, 1, 7);
     ok(v->vals_size == 1 && v->nvals == 1 && syncvar_seen(v, 0x1000, 1, 7), "one that does not: its value is there now");
     syncvars_reset(&sv, 0, UINT64_MAX);
     ok(v->nvals == 0 && v->known_once, "a reset forgets the values, not that they were known");
-    syncvar_stored(v, 0x1000, 4, false, 0);
+    syncvar_stored(v, 0, 0x1000, 4, false, 0);
     ok(v->nvals == 0 && syncvar_seen(v, 0x1000, 4, 5), "a store of a value not known: unknown again");
+
+    /* Thread 0 stores 0xb, 0xa, 0xb: 0xa is of the recent past. */
+    syncvar_stored(v, 0, 0x1000, 4, true, 0xb);
+    syncvar_stored(v, 0, 0x1000, 4, true, 0xa);
+    syncvar_stored(v, 0, 0x1000, 4, true, 0xb);
+    ok(syncvar_seen(v, 0x1000, 4, 0xa) && !syncvar_future(v, 1, 0x1000, 4, 0xa),
+       "0xa, stored two stores ago, loaded by a thread that has not loaded the word: seen, maybe of the past");
+    syncvar_loaded(v, 1, 0x1000, 4, 0xb);
+    ok(syncvar_future(v, 1, 0x1000, 4, 0xa) && !syncvar_future(v, 1, 0x1000, 4, 0xb),
+       "once thread 1 loaded the latest, 0xb: 0xa is a store to come for it (the rwlock word a reader polls), 0xb not");
+    ok(syncvar_future(v, 0, 0x1000, 4, 0xa) && !syncvar_future(v, 2, 0x1000, 4, 0xa),
+       "... and for thread 0, which stored it; not for thread 2");
+    syncvar_stored(v, 2, 0x1000, 4, true, 0xb);
+    ok(syncvar_future(v, 1, 0x1000, 4, 0xa),
+       "a store of the same value again (a failed compare-and-swap writing 0xb back): thread 1 still has seen the latest");
+    syncvar_loaded(v, 2, 0x1000, 4, 0xa);
+    ok(!syncvar_future(v, 2, 0x1000, 4, 0xa) && syncvar_future(v, 1, 0x1000, 4, 0xa),
+       "thread 2 loading the older 0xa after storing 0xb (a load's record late): no more of the latest");
+    syncvar_stored(v, 2, 0x1000, 4, true, 0xc);
+    ok(!syncvar_future(v, 1, 0x1000, 4, 0xa) && syncvar_future(v, 2, 0x1000, 4, 0xa),
+       "a new store: only the storing thread has seen the latest");
+    syncvar_stored(v, 70, 0x1000, 4, true, 0xd);
+    syncvar_loaded(v, 70, 0x1000, 4, 0xd);
+    ok(!syncvar_future(v, 70, 0x1000, 4, 0xc), "a thread of index 64 or more: no such knowledge kept");
+    syncvar_loaded(v, 1, 0x1000, 4, 0xd);
+    ok(!syncvar_future(v, 1, 0x1004, 4, 0xa), "a load beside the location: nothing known there");
+    syncvars_reset(&sv, 0, UINT64_MAX);
+    ok(!syncvar_future(v, 1, 0x1000, 4, 0xa), "a reset forgets who saw what");
     syncvars_free(&sv);
     return tap_done();
 }

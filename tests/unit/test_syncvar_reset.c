@@ -19,7 +19,7 @@ static void fill(void)
         struct syncvar *v = syncvar_get(&sv, keys[i], true);
         vclock_set(&v->clock, 1, 7);
         v->marks = 1;
-        syncvar_stored(v, keys[i], 8, true, 42);
+        syncvar_stored(v, 0, keys[i], 8, true, 42);
     }
 }
 
