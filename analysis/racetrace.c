@@ -576,6 +576,7 @@ static void set_stack(struct racetrace *rt, struct racetrace_thread *t, uint64_t
     if (m) {
         t->stack_start = m->start;
         t->stack_end = m->end;
+        t->stack_top = sp;
     }
 }
 
@@ -586,7 +587,7 @@ static void set_initial_stack(struct racetrace *rt, struct racetrace_thread *t)
     for (size_t i = 0; i < rt->maps.n; i++)
         if (rt->maps.v[i].cause == TT_MAP_INITIAL) {
             t->stack_start = rt->maps.v[i].start;
-            t->stack_end = rt->maps.v[i].end;
+            t->stack_end = t->stack_top = rt->maps.v[i].end;
         }
 }
 

@@ -57,6 +57,11 @@ struct racetrace_thread {
     /* The mapping holding its stack: the clone's stack argument's, or the
      * initial stack for the first thread; both 0 when not known. */
     uint64_t stack_start, stack_end;
+    /* Its first stack pointer, the clone's stack argument (stack_end for
+     * the first thread): above it, in a thread the C library made, lie
+     * its thread-local storage and descriptor, which other threads' calls
+     * into the library touch for it. */
+    uint64_t stack_top;
     bool exited;
 };
 

@@ -232,12 +232,23 @@ static bool in_standard_stream(struct report *rp, uint64_t addr)
     return false;
 }
 
+/* Whether [lo, hi) is on a thread's stack, below its first stack pointer
+ * (above it lie the thread-local storage and descriptor of a thread the C
+ * library made). */
+static bool on_stack(const struct report *rp, uint64_t lo, uint64_t hi)
+{
+    for (size_t i = 0; i < rp->nthreads; i++)
+        if (lo >= rp->threads[i].stack_start && hi <= rp->threads[i].stack_top)
+            return true;
+    return false;
+}
+
 /* Whether the memory a race is on is the program's, which the runtime
  * libraries touch only on its behalf (memcpy, memset, fread into its
- * buffer): a global of a module of its own, or a heap block its code
- * allocated; not near a synchronisation location, as a pthread object's
- * relaxed fields are. ThreadSanitizer checks such calls too, in its
- * interceptors. */
+ * buffer): a global of a module of its own, a heap block its code
+ * allocated, or a thread's stack; not near a synchronisation location, as
+ * a pthread object's relaxed fields are. ThreadSanitizer checks such calls
+ * too, in its interceptors. */
 static bool program_memory(struct report *rp, const struct racetrace_report *r)
 {
     uint64_t addr = r->race.second.addr;
@@ -258,6 +269,8 @@ static bool program_memory(struct report *rp, const struct racetrace_report *r)
         if (own) {
             symbols_code(rp->syms, r->block.alloc.pc[1], &caller);
             own = user_code(rp, r->block.alloc.pc[1], &caller);
+        } else {
+            own = !r->block.found && on_stack(rp, lo, hi);
         }
     }
     return own && !r->sync_near;
@@ -885,6 +898,7 @@ static int analyse(const char *path, bool temporary, const struct options *o)
      * may be shown. */
     size_t n, nprevious = 0;
     const struct racetrace_report *reps = racetrace_reports(rt, &n);
+    rp.threads = racetrace_threads(rt, &rp.nthreads); /* whose stacks are the program's memory */
     for (size_t i = 0; i < n; i++)
         nprevious += shows_if(&rp, &reps[i], o->all, false);
     struct tt_error err3;
@@ -918,7 +932,6 @@ static int analyse(const char *path, bool temporary, const struct options *o)
     const struct tt_trailer *tr = tt_reader_trailer(r2);
     rp.st.lost += tt_trailer_lost(tr);
     rp.write_errno = tr ? tr->write_errno : 0;
-    rp.threads = racetrace_threads(rt, &rp.nthreads);
 
     struct shown *shown = calloc(n ? n : 1, sizeof *shown);
     rp.supp_hits = calloc(o->supp.n + 1, sizeof *rp.supp_hits);

@@ -6,6 +6,10 @@
  * calls in its interceptors). The sizes are only known at run time, so
  * gcc calls the library rather than inlining the copies.
  *
+ * "race_memcpy stack" has both copy into a buffer on main's stack instead:
+ * the race is there (its own run, as the same instructions of memcpy and
+ * memset racing on two objects make one report).
+ *
  * "race_memcpy locked" makes the same calls under a mutex: no race, and
  * the C library's own accesses to the mutex are no race either.
  * "race_memcpy stdio" has both threads print through a buffer of the
@@ -20,6 +24,7 @@
 static char buf[1024];
 static char src[1024 + 2]; /* copied from at src + 2, len bytes */
 static char *block;
+static char *on_stack; /* main's buffer, in "stack" mode */
 static size_t len;
 static int locked;
 static char stdout_buf[4096];
@@ -37,8 +42,12 @@ static void *copier(void *arg)
     (void)arg;
     if (locked)
         pthread_mutex_lock(&lock);
-    memcpy(buf, src, len);
-    memmove(block, src + 1, len);
+    if (on_stack) {
+        memcpy(on_stack, src, len);
+    } else {
+        memcpy(buf, src, len);
+        memmove(block, src + 1, len);
+    }
     if (locked)
         pthread_mutex_unlock(&lock);
     return NULL;
@@ -49,8 +58,12 @@ static void *filler(void *arg)
     (void)arg;
     if (locked)
         pthread_mutex_lock(&lock);
-    memset(buf, 'x', len);
-    memmove(block, src + 2, len);
+    if (on_stack) {
+        memset(on_stack, 'y', len);
+    } else {
+        memset(buf, 'x', len);
+        memmove(block, src + 2, len);
+    }
     if (locked)
         pthread_mutex_unlock(&lock);
     return NULL;
@@ -59,6 +72,7 @@ static void *filler(void *arg)
 int main(int argc, char **argv)
 {
     pthread_t a, b;
+    char local[sizeof buf];
     if (argc > 1 && !strcmp(argv[1], "stdio")) {
         static int ids[2] = { 1, 2 };
         setvbuf(stdout, stdout_buf, _IOFBF, sizeof stdout_buf);
@@ -75,11 +89,13 @@ int main(int argc, char **argv)
     block = malloc(sizeof buf);
     if (!block)
         return 1;
+    if (argc > 1 && !strcmp(argv[1], "stack"))
+        on_stack = local;
     pthread_create(&a, NULL, copier, NULL);
     pthread_create(&b, NULL, filler, NULL);
     pthread_join(a, NULL);
     pthread_join(b, NULL);
-    printf("copied %zu bytes%s\n", len, locked ? " under a lock" : "");
+    printf("copied %zu bytes%s%s\n", len, locked ? " under a lock" : "", on_stack && local[0] ? " on the stack" : "");
     free(block);
     return 0;
 }

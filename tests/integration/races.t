@@ -6,7 +6,8 @@
 # line, sizes, the global, where the threads were created), race_one_after
 # too (its threads do not overlap, and only the C library's own data orders
 # them), race_memcpy and omp_memset (races inside the C library's memcpy
-# and memset on the program's memory) unless under a lock or apart,
+# and memset on the program's memory: a global, a heap block, main's
+# stack) unless under a lock or apart,
 # race_block_reuse (a race on a block allocated where a lock word was),
 # race_heap_atomic with a volatile flag in place of its _Atomic one,
 # every other one silent (exit status 0, no report).
@@ -23,7 +24,7 @@
 # races on stderr, which prove shows. A real false report comes back on
 # every run.
 . tests/integration/lib.sh
-plan 102
+plan 106
 
 # q FILE EXPR: a Python expression over the JSON document d; r(fn) is the
 # list of reports whose both accesses' innermost frames are in function fn.
@@ -104,6 +105,9 @@ for arch in x86_64 x86_64-nopie aarch64 riscv64; do
     is "$?:$(q "$T/$arch-race_memcpy.json" 'sorted((x["location"]["kind"], x["location"]["name"] or [f["line"] for f in x["location"]["allocated_at"] if f["function"] == "main"][0], x["pairs"] > 1) for x in d["races"])')" \
         "66:[('global', 'buf', True), ('heap', $block_line, True)]" \
         "$arch race_memcpy: one race on global 'buf', one on the block allocated at race_memcpy.c:$block_line"
+    race "$arch" race_memcpy stack
+    is "$?:$(q "$T/$arch-race_memcpy.json" '[(x["location"]["kind"], x["location"]["thread"], sorted((x["current"]["thread"], x["previous"]["thread"]))) for x in d["races"]]')" \
+        "66:[('stack', 0, [1, 2])]" "$arch race_memcpy stack: one race, on main's stack, between the copying threads"
     race "$arch" race_memcpy locked
     is "$?:$(q "$T/$arch-race_memcpy.json" 'len(d["races"])')" "0:0" "$arch race_memcpy locked: no race"
     # OpenMP threads' memsets into one heap block overlap: both accesses
