@@ -1216,6 +1216,14 @@ static int races(struct options *o, int argc, char **argv)
     if (o->sysroot && guest_check_sysroot(o->sysroot) < 0)
         return 1;
     bool program = !strcmp(argv[optind - 1], "--") || argc - optind > 1 || !is_trace(argv[optind]);
+    struct stat st;
+    if (program && strcmp(argv[optind - 1], "--") && argc - optind == 1 && stat(argv[optind], &st) == 0 &&
+        S_ISREG(st.st_mode) && access(argv[optind], X_OK) != 0) {
+        /* Meant as a trace, most likely: say so rather than why it
+         * cannot run (a truncated file, a text file). */
+        msg_error("'%s' is no trace (no TCGTRACE magic at its start) and no program (not executable)", argv[optind]);
+        return 1;
+    }
     if (!program) {
         if (o->output || o->qemu)
             msg_usage("--%s applies when running a program, not to trace '%s'", o->output ? "output" : "qemu",

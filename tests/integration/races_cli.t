@@ -5,7 +5,7 @@
 # traces cut short (analysed, with a warning) and corrupt (an error); traces
 # it cannot use; usage errors.
 . tests/integration/lib.sh
-plan 58
+plan 60
 
 G=$GUESTS/x86_64
 q() {
@@ -97,6 +97,14 @@ chmod +x "$T/text.txt"
 is "$?:$(cat "$T/err")" "1:tcgtrace races: '$T/text.txt' is not an ELF file" "neither a trace nor a program: refused"
 "$TCGTRACE" races "$T/none" >/dev/null 2>"$T/err"
 is "$?:$(cat "$T/err")" "1:tcgtrace races: cannot run '$T/none': No such file or directory" "a missing file: refused"
+# A file given alone that is neither a trace nor executable (an empty or
+# text file): said so, not why it cannot run; after --, it is run.
+printf 'not a trace\n' >"$T/notes.tct"
+"$TCGTRACE" races "$T/notes.tct" >/dev/null 2>"$T/err"
+is "$?:$(cat "$T/err")" "1:tcgtrace races: '$T/notes.tct' is no trace (no TCGTRACE magic at its start) and no program (not executable)" \
+    "a file neither a trace nor a program: both said"
+"$TCGTRACE" races -- "$T/notes.tct" >/dev/null 2>"$T/err"
+is "$?:$(cat "$T/err")" "1:tcgtrace races: cannot run '$T/notes.tct': Permission denied" "... after --: a program that cannot run"
 
 # Usage.
 "$TCGTRACE" races >/dev/null 2>"$T/err"
