@@ -87,8 +87,8 @@ static void reset_one(struct syncvar *var, void *arg)
 {
     (void)arg;
     vclock_clear(&var->clock);
-    var->nvals = 0;
-    var->saw_latest = 0;
+    for (unsigned i = 0; i < SYNCVAR_LOCS; i++)
+        var->loc[i].nvals = 0;
 }
 
 void syncvars_reset(struct syncvars *sv, uint64_t lo, uint64_t hi)
@@ -103,95 +103,134 @@ static uint64_t thread_bit(uint32_t thread)
 
 void syncvar_stored(struct syncvar *var, uint32_t thread, uint64_t addr, uint32_t size, bool known, uint64_t value)
 {
-    bool overlap = addr < var->vals_addr + var->vals_size && var->vals_addr < addr + size;
-    if (var->nvals && !overlap)
-        return; /* another location in the same word */
+    unsigned off = (unsigned)(addr - var->key);
+    struct syncvar_loc *l = NULL, *free_slot = NULL;
+    for (unsigned i = 0; i < SYNCVAR_LOCS; i++) {
+        struct syncvar_loc *c = &var->loc[i];
+        if (c->nvals && c->off == off && c->size == size)
+            l = c;
+        else if (c->nvals && c->off < off + size && off < c->off + c->size)
+            c->nvals = 0; /* a store across it */
+        if (!c->nvals && !free_slot)
+            free_slot = c;
+    }
     if (!known) {
-        var->nvals = 0;
-        var->saw_latest = 0;
+        if (l)
+            l->nvals = 0;
         return;
     }
-    if (var->vals_addr != addr || var->vals_size != size)
-        var->nvals = 0;
+    if (!l) {
+        l = free_slot ? free_slot : &var->loc[!var->newer];
+        *l = (struct syncvar_loc){ .off = (uint8_t)off, .size = (uint8_t)size };
+    }
     /* The same value again (a failed compare-and-swap writes it back):
      * a thread that saw it before still cannot see an older one. */
-    var->saw_latest = (var->nvals && var->vals[0] == value ? var->saw_latest : 0) | thread_bit(thread);
-    var->vals_addr = addr;
-    var->vals_size = size;
+    l->saw_latest = (l->nvals && l->vals[0] == value ? l->saw_latest : 0) | thread_bit(thread);
+    var->newer = (uint8_t)(l - var->loc);
     var->known_once = true;
     for (unsigned i = SYNCVAR_HISTORY - 1; i > 0; i--)
-        var->vals[i] = var->vals[i - 1];
-    var->vals[0] = value;
-    if (var->nvals < SYNCVAR_HISTORY)
-        var->nvals++;
+        l->vals[i] = l->vals[i - 1];
+    l->vals[0] = value;
+    if (l->nvals < SYNCVAR_HISTORY)
+        l->nvals++;
 }
 
-/* The bytes [addr, addr + size) has in common with the contents known,
- * when one holds the other: a guard byte loaded of a word stored whole,
- * or two counts loaded as one word of which one was stored (libstdc++'s
+/* The bytes [addr, addr + size) has in common with location l, when one
+ * holds the other: a guard byte loaded of a word stored whole, or two
+ * counts loaded as one word of which one was stored (libstdc++'s
  * shared_ptr release loads its use and weak counts at once, and a lock
  * xadd stores the use count). The common part is the bits under mask from
- * bit *in_value of the access's value on, from bit *in_vals of the known
- * values' (guests little-endian). */
-static bool common(const struct syncvar *var, uint64_t addr, uint32_t size, unsigned *in_value, unsigned *in_vals,
-                   uint64_t *mask)
+ * bit *in_value of the access's value on, from bit *in_vals of l's values
+ * (guests little-endian). False too when nothing is known of l. */
+static bool common(const struct syncvar *var, const struct syncvar_loc *l, uint64_t addr, uint32_t size,
+                   unsigned *in_value, unsigned *in_vals, uint64_t *mask)
 {
-    uint64_t vend = var->vals_addr + var->vals_size;
-    bool inside = addr >= var->vals_addr && addr + size <= vend;
-    bool around = var->vals_addr >= addr && vend <= addr + size;
+    if (!l->nvals)
+        return false;
+    uint64_t start = var->key + l->off, end = start + l->size;
+    bool inside = addr >= start && addr + size <= end;
+    bool around = start >= addr && end <= addr + size;
     if (!inside && !around)
         return false;
-    uint64_t lo = inside ? addr : var->vals_addr, len = inside ? size : var->vals_size;
+    uint64_t lo = inside ? addr : start, len = inside ? size : l->size;
     *in_value = 8 * (unsigned)(lo - addr);
-    *in_vals = 8 * (unsigned)(lo - var->vals_addr);
+    *in_vals = 8 * (unsigned)(lo - start);
     *mask = len >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * len)) - 1;
     return true;
 }
 
-static bool holds(const struct syncvar *var, unsigned i, uint64_t value, unsigned in_value, unsigned in_vals,
+static bool holds(const struct syncvar_loc *l, unsigned i, uint64_t value, unsigned in_value, unsigned in_vals,
                   uint64_t mask)
 {
-    return (var->vals[i] >> in_vals & mask) == (value >> in_value & mask);
+    return (l->vals[i] >> in_vals & mask) == (value >> in_value & mask);
+}
+
+/* Whether value is one of l's last values on their common bytes. */
+static bool loc_seen(const struct syncvar_loc *l, uint64_t value, unsigned in_value, unsigned in_vals, uint64_t mask)
+{
+    for (unsigned i = 0; i < l->nvals; i++)
+        if (holds(l, i, value, in_value, in_vals, mask))
+            return true;
+    return false;
 }
 
 void syncvar_loaded(struct syncvar *var, uint32_t thread, uint64_t addr, uint32_t size, uint64_t value)
 {
-    /* A value never seen stored (unknown contents, a store not traced) is
-     * there now all the same. */
     unsigned in_value, in_vals;
     uint64_t mask;
-    if (var->nvals && common(var, addr, size, &in_value, &in_vals, &mask) && syncvar_seen(var, addr, size, value)) {
-        if (holds(var, 0, value, in_value, in_vals, mask))
-            var->saw_latest |= thread_bit(thread);
-        else
-            var->saw_latest &= ~thread_bit(thread);
+    bool known = false, seen = true;
+    for (unsigned i = 0; i < SYNCVAR_LOCS; i++)
+        if (common(var, &var->loc[i], addr, size, &in_value, &in_vals, &mask)) {
+            known = true;
+            seen &= loc_seen(&var->loc[i], value, in_value, in_vals, mask);
+        }
+    if (!known || !seen) {
+        /* A value never seen stored (unknown contents, a store not
+         * traced) is there now all the same. */
+        syncvar_stored(var, thread, addr, size, true, value);
         return;
     }
-    syncvar_stored(var, thread, addr, size, true, value);
+    for (unsigned i = 0; i < SYNCVAR_LOCS; i++) {
+        struct syncvar_loc *l = &var->loc[i];
+        if (!common(var, l, addr, size, &in_value, &in_vals, &mask))
+            continue;
+        if (holds(l, 0, value, in_value, in_vals, mask))
+            l->saw_latest |= thread_bit(thread);
+        else
+            l->saw_latest &= ~thread_bit(thread);
+    }
 }
 
 bool syncvar_seen(const struct syncvar *var, uint64_t addr, uint32_t size, uint64_t value)
 {
     unsigned in_value, in_vals;
     uint64_t mask;
-    if (!common(var, addr, size, &in_value, &in_vals, &mask))
-        return true;
-    for (unsigned i = 0; i < var->nvals; i++)
-        if (holds(var, i, value, in_value, in_vals, mask))
-            return true;
-    return !var->nvals;
+    for (unsigned i = 0; i < SYNCVAR_LOCS; i++)
+        if (common(var, &var->loc[i], addr, size, &in_value, &in_vals, &mask) &&
+            !loc_seen(&var->loc[i], value, in_value, in_vals, mask))
+            return false;
+    return true;
 }
 
 bool syncvar_current(const struct syncvar *var, uint64_t addr, uint32_t size, uint64_t value)
 {
     unsigned in_value, in_vals;
     uint64_t mask;
-    if (!common(var, addr, size, &in_value, &in_vals, &mask) || !var->nvals)
-        return true;
-    return holds(var, 0, value, in_value, in_vals, mask);
+    for (unsigned i = 0; i < SYNCVAR_LOCS; i++)
+        if (common(var, &var->loc[i], addr, size, &in_value, &in_vals, &mask) &&
+            !holds(&var->loc[i], 0, value, in_value, in_vals, mask))
+            return false;
+    return true;
 }
 
 bool syncvar_future(const struct syncvar *var, uint32_t thread, uint64_t addr, uint32_t size, uint64_t value)
 {
-    return (var->saw_latest & thread_bit(thread)) && !syncvar_current(var, addr, size, value);
+    unsigned in_value, in_vals;
+    uint64_t mask;
+    for (unsigned i = 0; i < SYNCVAR_LOCS; i++)
+        if ((var->loc[i].saw_latest & thread_bit(thread)) &&
+            common(var, &var->loc[i], addr, size, &in_value, &in_vals, &mask) &&
+            !holds(&var->loc[i], 0, value, in_value, in_vals, mask))
+            return true;
+    return false;
 }

@@ -18,20 +18,27 @@
 #include "vclock.h"
 
 #define SYNCVAR_HISTORY 4
+/* Locations of one word whose contents are kept apart: glibc's rwlock
+ * has __wrphase_futex beside __writers_futex, its semaphore a count
+ * beside a value. */
+#define SYNCVAR_LOCS 2
+
+/* What one location of the word holds, as far as the accesses seen tell. */
+struct syncvar_loc {
+    uint64_t vals[SYNCVAR_HISTORY]; /* the last values stored, most recent first */
+    /* Bit i: the thread of index i (below 64) stored vals[0], or loaded it
+     * since it was stored (syncvar_future). */
+    uint64_t saw_latest;
+    uint8_t off, size; /* the location: size bytes from key + off */
+    uint8_t nvals;     /* 0: unknown, the slot free */
+};
 
 struct syncvar {
     uint64_t key;
     struct vclock clock;  /* the join of every release into it */
-    /* The last values stored at vals_addr (vals_size bytes), most recent
-     * first; nvals 0: the contents are unknown. */
-    uint64_t vals_addr;
-    uint64_t vals[SYNCVAR_HISTORY];
-    uint32_t vals_size;
-    uint8_t nvals;
+    struct syncvar_loc loc[SYNCVAR_LOCS];
+    uint8_t newer;        /* the slot stored last: the other is taken first */
     bool known_once;      /* contents were known at some time: kept by a reset */
-    /* Bit i: the thread of index i (below 64) stored vals[0], or loaded it
-     * since it was stored (syncvar_future). */
-    uint64_t saw_latest;
     uint8_t marks;        /* bit b: byte key + b is a synchronisation location */
     uint32_t next;        /* index + 1 of the next variable in the same 4 KiB
                              page, 0 for none */
@@ -69,16 +76,17 @@ void syncvars_reset(struct syncvars *sv, uint64_t lo, uint64_t hi);
 #define SYNCVAR_KERNEL UINT32_MAX
 
 /* A store by thread (an index, or SYNCVAR_KERNEL) of size bytes at addr in
- * var's word, of value if known. The contents are those of one location:
- * a store beside it leaves them be. */
+ * var's word, of value if known. Each location's contents are kept for
+ * itself (SYNCVAR_LOCS of them, the one stored longest ago giving way): a
+ * store beside one leaves it be, a store across one makes it unknown. */
 void syncvar_stored(struct syncvar *var, uint32_t thread, uint64_t addr, uint32_t size, bool known, uint64_t value);
 /* A load by thread of size bytes at addr saw value: the contents become
  * known if they were not. */
 void syncvar_loaded(struct syncvar *var, uint32_t thread, uint64_t addr, uint32_t size, uint64_t value);
 /* Whether a load of size bytes at addr that saw value can have read a
  * store already seen: the contents are unknown there, or the value is one
- * of the last stored (compared on the bytes the two have in common, when
- * the load is within the location known or holds it whole). A load's callback can come after a later store's,
+ * of the last stored (compared on the bytes the two have in common, with
+ * each location known that the load is within or holds whole). A load's callback can come after a later store's,
  * so a value from the recent past is no sign of a store yet to come. */
 bool syncvar_seen(const struct syncvar *var, uint64_t addr, uint32_t size, uint64_t value);
 /* Whether a read-modify-write of size bytes at addr that loaded value can

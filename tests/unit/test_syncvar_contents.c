@@ -2,8 +2,9 @@
  * syncvar.c): whether a load's value is one stored already, for a load of
  * the location stored, of a part of it (a guard byte of a word stored
  * whole, on little-endian guests) or of a word holding it, whether the contents were ever
- * known, which a reset does not undo, and which threads saw the latest
- * value, for which an older one is a store to come. */
+ * known, which a reset does not undo, which threads saw the latest
+ * value, for which an older one is a store to come, and two locations of
+ * one word kept apart. */
 #include "../../analysis/syncvar.h"
 #include "tap.h"
 
@@ -31,13 +32,14 @@ int main(void)
     ok(syncvar_current(v, 0x1000, 1, 1) && !syncvar_current(v, 0x1001, 1, 1),
        "a read-modify-write of a byte: only the last value's");
     syncvar_loaded(v, 1, 0x1000, 1, 1);
-    ok(v->vals_size == 4 && v->nvals == 2, "a byte load agreeing with the history keeps it");
+    ok(v->loc[0].size == 4 && v->loc[0].nvals == 2, "a byte load agreeing with the history keeps it");
     syncvar_loaded(v, 1, 0x1000, 1, 7);
-    ok(v->vals_size == 1 && v->nvals == 1 && syncvar_seen(v, 0x1000, 1, 7), "one that does not: its value is there now");
+    ok(v->loc[0].size == 1 && v->loc[0].nvals == 1 && !v->loc[1].nvals && syncvar_seen(v, 0x1000, 1, 7),
+       "one that does not: its value is there now");
     syncvars_reset(&sv, 0, UINT64_MAX);
-    ok(v->nvals == 0 && v->known_once, "a reset forgets the values, not that they were known");
+    ok(!v->loc[0].nvals && !v->loc[1].nvals && v->known_once, "a reset forgets the values, not that they were known");
     syncvar_stored(v, 0, 0x1000, 4, false, 0);
-    ok(v->nvals == 0 && syncvar_seen(v, 0x1000, 4, 5), "a store of a value not known: unknown again");
+    ok(!v->loc[0].nvals && syncvar_seen(v, 0x1000, 4, 5), "a store of a value not known: unknown again");
 
     /* Thread 0 stores 0xb, 0xa, 0xb: 0xa is of the recent past. */
     syncvar_stored(v, 0, 0x1000, 4, true, 0xb);
@@ -66,6 +68,29 @@ int main(void)
     ok(!syncvar_future(v, 1, 0x1004, 4, 0xa), "a load beside the location: nothing known there");
     syncvars_reset(&sv, 0, UINT64_MAX);
     ok(!syncvar_future(v, 1, 0x1000, 4, 0xa), "a reset forgets who saw what");
+
+    /* Two locations in the word: the low half, then the high one. */
+    syncvar_stored(v, 0, 0x1000, 4, true, 1);
+    syncvar_stored(v, 0, 0x1004, 4, true, 2);
+    ok(syncvar_seen(v, 0x1000, 4, 1) && !syncvar_seen(v, 0x1000, 4, 2) && syncvar_seen(v, 0x1004, 4, 2) &&
+           !syncvar_seen(v, 0x1004, 4, 1),
+       "two halves stored: each keeps its own values (glibc's rwlock, two futex words in one)");
+    ok(syncvar_seen(v, 0x1000, 8, UINT64_C(0x200000001)) && !syncvar_seen(v, 0x1000, 8, UINT64_C(0x300000001)) &&
+           syncvar_current(v, 0x1000, 8, UINT64_C(0x200000001)),
+       "a load of the whole word: each half compared with its own");
+    syncvar_loaded(v, 1, 0x1004, 4, 2);
+    ok(syncvar_future(v, 1, 0x1004, 4, 3) && !syncvar_future(v, 1, 0x1000, 4, 3),
+       "a thread that loaded the high half's latest: another value there is to come, not in the low half");
+    syncvar_stored(v, 0, 0x1002, 4, true, 5);
+    ok(syncvar_seen(v, 0x1000, 4, 9) && syncvar_seen(v, 0x1004, 4, 9) && !syncvar_seen(v, 0x1002, 4, 4),
+       "a store across both: neither known, the new location is");
+    syncvar_stored(v, 0, 0x1000, 2, true, 1);
+    syncvar_stored(v, 0, 0x1006, 2, true, 2);
+    ok(!syncvar_seen(v, 0x1000, 2, 3) && !syncvar_seen(v, 0x1006, 2, 3) && syncvar_seen(v, 0x1002, 4, 4),
+       "two more beside each other: the one across them forgotten (only two are kept)");
+    syncvar_stored(v, 0, 0x1003, 1, true, 1);
+    ok(syncvar_seen(v, 0x1000, 2, 3) && !syncvar_seen(v, 0x1006, 2, 3) && !syncvar_seen(v, 0x1003, 1, 3),
+       "a third: the one stored longest ago gives way");
     syncvars_free(&sv);
     return tap_done();
 }

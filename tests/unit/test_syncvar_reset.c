@@ -29,7 +29,7 @@ static bool reset_exactly(uint64_t lo, uint64_t hi)
     for (int i = 0; i < NVARS; i++) {
         const struct syncvar *v = syncvar_get(&sv, keys[i], false);
         bool in = keys[i] >= lo && keys[i] <= hi;
-        bool cleared = vclock_get(&v->clock, 1) == 0 && v->nvals == 0;
+        bool cleared = vclock_get(&v->clock, 1) == 0 && v->loc[0].nvals == 0;
         if (in != cleared || v->marks != 1)
             return false;
     }
