@@ -57,7 +57,7 @@ struct ev {
 /* A LATE load goes at once when its stream has this many events held
  * behind it and still no sync event: the next one is too far to tell
  * anything (a loop with no synchronisation). */
-#define LATE_SPAN 256
+#define LATE_SPAN 4096
 
 /* Which values were stored where, learnt, so that a load of a value no
  * store in the trace wrote (what memory held before the recording saw it,
@@ -190,6 +190,9 @@ struct racetrace {
     /* The types allocation sites allocate, by site: index + 1 in
      * heap_types, 0 for none with atomic parts (heaptype.h). */
     struct u64map type_of_site;
+    /* The sites of calls to malloc, calloc and the aligned allocators
+     * (racetrace_allocating): a frame at one is inside the call. */
+    struct u64map alloc_sites;
     struct heap_type {
         uint64_t size;
         size_t n;
@@ -365,6 +368,7 @@ void racetrace_free(struct racetrace *rt)
     u64map_free(&rt->life_of);
     free(rt->life_marks);
     u64map_free(&rt->type_of_site);
+    u64map_free(&rt->alloc_sites);
     free(rt->heap_types);
     free(rt->reports);
     free(rt->earlier);
@@ -869,6 +873,8 @@ static int heap_event(struct racetrace *rt, struct stream *s, const struct ev *e
     uint64_t pcs[RACETRACE_CALLS] = { e->seq, callstack_site(&rt->calls, e->pc) };
     uint32_t n = 2 + (uint32_t)callstack_calls(&rt->calls, &s->stack, pcs + 2, RACETRACE_CALLS - 2);
     bool added;
+    if (!rt->detecting && e->kind != TT_HEAP_REALLOC && !u64map_insert(&rt->alloc_sites, pcs[1], &added))
+        return -ENOMEM;
     uint64_t *life = u64map_insert(&rt->life_of, addr, &added);
     if (!life || heap_insert(&rt->heap, addr, size, s->thread, pcs, n, NULL) < 0)
         return -ENOMEM;
@@ -1708,6 +1714,14 @@ int racetrace_previous(struct racetrace *rt, struct tt_reader *r, struct tt_erro
 bool racetrace_runtime(const struct racetrace *rt, uint64_t addr)
 {
     return runtime_image(rt, addr);
+}
+
+bool racetrace_allocating(const struct racetrace *rt, const struct racetrace_calls *calls)
+{
+    for (uint32_t i = 0; i < calls->n; i++)
+        if (u64map_find(&rt->alloc_sites, calls->pc[i]))
+            return true;
+    return false;
 }
 
 const struct racetrace_report *racetrace_reports(const struct racetrace *rt, size_t *n)

@@ -156,6 +156,11 @@ int racetrace_previous(struct racetrace *rt, struct tt_reader *r, struct tt_erro
  * as a module of its own or linked into a static program (ownimage.h). */
 bool racetrace_runtime(const struct racetrace *rt, uint64_t addr);
 
+/* Whether an access with these calls was made inside a call to malloc,
+ * calloc or an aligned allocator (not realloc, which copies the program's
+ * data, nor free): one of them is the site of such a call. */
+bool racetrace_allocating(const struct racetrace *rt, const struct racetrace_calls *calls);
+
 /* After racetrace_detect: the reports in the order found, the threads by
  * number, and the counts. */
 const struct racetrace_report *racetrace_reports(const struct racetrace *rt, size_t *n);

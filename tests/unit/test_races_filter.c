@@ -7,7 +7,9 @@
  * appending to one std::string do. The first is left out (--all shows
  * it), the second is shown. Then races of two C library accesses on a
  * block the program allocated: past its end (write_past_end), and on a
- * synchronisation object in it (write_freed_object). */
+ * synchronisation object in it (write_freed_object). Then a read the
+ * allocator makes inside a malloc, against the program's write to a live
+ * block (write_allocator_read). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +108,35 @@ static int write_freed_object(const char *path)
     return tt_writer_close(w, NULL, &err);
 }
 
+/* Thread A writes the block X main allocated (the program's code); thread
+ * B, inside a call the program made at 0x401100, reads X's first word with
+ * the C library's code: glibc's fastbin pop reading a chunk's link after
+ * another thread popped it. in_malloc: that call is to malloc (its site
+ * is an allocation's, main's), else to another function (memcpy's read of
+ * the program's block, a race of the program's). */
+static int write_allocator_read(const char *path, bool in_malloc)
+{
+    struct tt_error err;
+    struct tt_stream *m, *a, *b;
+    struct tt_writer *w = rt_open3(path, TT_FEAT_HEAP, &m, &a, &b);
+    if (!w)
+        return -1;
+    tt_put_module(m, "/bin/true", 0, 0x400000, 0x500000);
+    tt_put_module(m, LIBC, LIBC_BIAS, LIBC_BIAS, LIBC_BIAS + 0x200000);
+    tt_put_heap(m, TT_HEAP_MALLOC, LIBC_BIAS + 0x1000, 0x401105, X, 32, 0);
+    rt_spawn2(m, a, b);
+    tt_put_mem_value(a, 0x401200, X, 3, true, 7, 0);
+    /* The call's push of its return address: 0x401105 after malloc's call
+     * site, else 0x401305. */
+    uint64_t call = in_malloc ? 0x401100 : 0x401300;
+    tt_put_mem_value(b, call, 0x7ff000, 3, true, call + 5, 0);
+    tt_put_mem_value(b, LIBC_BIAS + 0x1200, X, 3, false, 7, 0);
+    tt_put_sync(a, TT_SYNC_THREAD_EXIT, 0x401240, 0, 101);
+    tt_put_sync(b, TT_SYNC_THREAD_EXIT, 0x401340, 0, 102);
+    tt_put_sync(m, TT_SYNC_THREAD_EXIT, 0x401140, 0, 100);
+    return tt_writer_close(w, NULL, &err);
+}
+
 /* tcgtrace races --json [--all] on path: its exit status, the document in
  * out. */
 static int races(const char *path, bool all, char *out, size_t n)
@@ -147,6 +178,12 @@ int main(void)
     rc = write_freed_object(path) == 0 ? races(path, false, doc, sizeof doc) : -1;
     ok(rc == 0 && strstr(doc, "\"summary\":{\"races\":0,") && strstr(doc, "\"hidden\":1,"),
        "a condition variable's relaxed field in a block freed before the end: left out (exit status %d)", rc);
+    rc = write_allocator_read(path, true) == 0 ? races(path, false, doc, sizeof doc) : -1;
+    ok(rc == 0 && strstr(doc, "\"summary\":{\"races\":0,") && strstr(doc, "\"hidden\":1,"),
+       "a read inside malloc of a block live for another thread's write: left out (exit status %d)", rc);
+    rc = write_allocator_read(path, false) == 0 ? races(path, false, doc, sizeof doc) : -1;
+    ok(rc == 66 && strstr(doc, "\"summary\":{\"races\":1,"),
+       "the same read inside another call of the program's: shown (exit status %d)", rc);
     unlink(path);
     rmdir(dir);
     return tap_done();
