@@ -46,25 +46,36 @@ static int write_trace(const char *path)
     return tt_writer_close(w, NULL, &err);
 }
 
-/* Two threads in the C library on a heap block the program allocated:
- * one's malloc writes the next chunk's header (X + 24), the other's memcmp
- * reads 16 bytes from X + 16, past the 20-byte block's end. The bytes both
- * touched are the allocator's, not the block's: left out. */
 #define LIBC "/lib/x86_64-linux-gnu/libc.so.6"
 #define LIBC_BIAS 0x7e0000000000ull
 #define X 0x30000ull
 
+/* A trace with the program (/bin/true, whose code at 0x401100 calls malloc)
+ * and the C library, main's block X of size bytes, and threads a and b. */
+static struct tt_writer *open_with_block(const char *path, uint64_t features, uint64_t size, struct tt_stream **m,
+                                         struct tt_stream **a, struct tt_stream **b)
+{
+    struct tt_writer *w = rt_open3(path, TT_FEAT_HEAP | features, m, a, b);
+    if (!w)
+        return NULL;
+    tt_put_module(*m, "/bin/true", 0, 0x400000, 0x500000);
+    tt_put_module(*m, LIBC, LIBC_BIAS, LIBC_BIAS, LIBC_BIAS + 0x200000);
+    tt_put_heap(*m, TT_HEAP_MALLOC, LIBC_BIAS + 0x1000, 0x401105, X, size, 0);
+    rt_spawn2(*m, *a, *b);
+    return w;
+}
+
+/* Two threads in the C library on a heap block the program allocated:
+ * one's malloc writes the next chunk's header (X + 24), the other's memcmp
+ * reads 16 bytes from X + 16, past the 20-byte block's end. The bytes both
+ * touched are the allocator's, not the block's: left out. */
 static int write_past_end(const char *path)
 {
     struct tt_error err;
     struct tt_stream *m, *a, *b;
-    struct tt_writer *w = rt_open3(path, TT_FEAT_HEAP, &m, &a, &b);
+    struct tt_writer *w = open_with_block(path, 0, 20, &m, &a, &b);
     if (!w)
         return -1;
-    tt_put_module(m, "/bin/true", 0, 0x400000, 0x500000); /* the program, whose code calls malloc */
-    tt_put_module(m, LIBC, LIBC_BIAS, LIBC_BIAS, LIBC_BIAS + 0x200000);
-    tt_put_heap(m, TT_HEAP_MALLOC, LIBC_BIAS + 0x1000, 0x401105, X, 20, 0);
-    rt_spawn2(m, a, b);
     tt_put_mem_value(a, LIBC_BIAS + 0x1100, X + 24, 3, true, 0x31, 0);
     tt_put_mem_value(b, LIBC_BIAS + 0x2200, X + 16, 4, false, 0, 0x31);
     tt_put_sync(a, TT_SYNC_THREAD_EXIT, 0x401240, 0, 101);
@@ -84,13 +95,9 @@ static int write_freed_object(const char *path)
 {
     struct tt_error err;
     struct tt_stream *m, *a, *b;
-    struct tt_writer *w = rt_open3(path, TT_FEAT_HEAP | TT_FEAT_CAS_EXACT, &m, &a, &b);
+    struct tt_writer *w = open_with_block(path, TT_FEAT_CAS_EXACT, 48, &m, &a, &b);
     if (!w)
         return -1;
-    tt_put_module(m, "/bin/true", 0, 0x400000, 0x500000);
-    tt_put_module(m, LIBC, LIBC_BIAS, LIBC_BIAS, LIBC_BIAS + 0x200000);
-    tt_put_heap(m, TT_HEAP_MALLOC, LIBC_BIAS + 0x1000, 0x401105, X, 48, 0);
-    rt_spawn2(m, a, b);
     uint64_t xadd = LIBC_BIAS + 0x3300;
     tt_put_mem_value(a, xadd, X, 3, false, 0, 0);
     tt_put_mem_value(a, xadd, X, 3, true, 2, 0);
@@ -118,13 +125,9 @@ static int write_allocator_read(const char *path, bool in_malloc)
 {
     struct tt_error err;
     struct tt_stream *m, *a, *b;
-    struct tt_writer *w = rt_open3(path, TT_FEAT_HEAP, &m, &a, &b);
+    struct tt_writer *w = open_with_block(path, 0, 32, &m, &a, &b);
     if (!w)
         return -1;
-    tt_put_module(m, "/bin/true", 0, 0x400000, 0x500000);
-    tt_put_module(m, LIBC, LIBC_BIAS, LIBC_BIAS, LIBC_BIAS + 0x200000);
-    tt_put_heap(m, TT_HEAP_MALLOC, LIBC_BIAS + 0x1000, 0x401105, X, 32, 0);
-    rt_spawn2(m, a, b);
     tt_put_mem_value(a, 0x401200, X, 3, true, 7, 0);
     /* The call's push of its return address: 0x401105 after malloc's call
      * site, else 0x401305. */
