@@ -207,6 +207,9 @@ struct racetrace {
     } runtime[RUNTIME_IMAGES];
     unsigned nruntime;
     uint64_t runtime_lo, runtime_hi;
+    /* The kernel's vDSO (clock_gettime): code of no thread's program
+     * either (racetrace_thread.ran_program). */
+    uint64_t vdso_start, vdso_end;
     /* Module files whose debug information was read (their Dwfl_Module,
      * which symbols keeps one of per file), the bytes of atomic objects
      * marked, and a static program's own parts. */
@@ -907,6 +910,9 @@ static int apply(struct racetrace *rt, struct stream *s, const struct ev *e, boo
         if (rc || !rt->detecting)
             return rc;
         s->accesses++;
+        if (s->thread >= 0 && !rt->threads[s->thread].ran_program && !runtime_image(rt, e->pc) &&
+            (e->pc < rt->vdso_start || e->pc >= rt->vdso_end))
+            rt->threads[s->thread].ran_program = true;
         if (*rt->races_found != rt->nreports && (rc = note_reports(rt, s, e->addr)) < 0)
             return rc;
         if (!(f & TT_RACE_WRITE))
@@ -1111,6 +1117,10 @@ static inline int meta_record(struct racetrace *rt, const struct tt_record *rec)
             errno == ENOMEM)
             return -ENOMEM;
         runtime_add(rt, rec->module.path, rec->module.start, rec->module.end);
+        if (!strcmp(rec->module.path, "[vdso]")) {
+            rt->vdso_start = rec->module.start;
+            rt->vdso_end = rec->module.end;
+        }
         return module_debuginfo(rt, rec);
     }
     return 0;

@@ -62,6 +62,10 @@ struct racetrace_thread {
      * its thread-local storage and descriptor, which other threads' calls
      * into the library touch for it. */
     uint64_t stack_top;
+    /* One of its accesses was made by code outside the C library, the
+     * dynamic loader and the vDSO: false for a thread of the runtime's own
+     * (glibc's aio helper). */
+    bool ran_program;
     bool exited;
 };
 

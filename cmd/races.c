@@ -296,6 +296,21 @@ static bool called_by_program(struct report *rp, const struct racetrace_calls *c
     return true;
 }
 
+/* Whether the access's thread runs none of the program's code: a thread
+ * of the runtime's own, such as glibc's aio helper. It updates the
+ * program's aiocb under the C library's own lock, an order the detector
+ * does not take ("Races left out"), against the program's calls that wait
+ * for it and its reuse of the aiocb after them. Its races are the
+ * runtime's, as for ThreadSanitizer, which does not see into the C
+ * library. */
+static bool runtime_thread(const struct report *rp, uint64_t tid)
+{
+    for (size_t i = 0; i < rp->nthreads; i++)
+        if (rp->threads[i].tid == tid)
+            return !rp->threads[i].ran_program;
+    return false;
+}
+
 /* Whether a race is between a read the allocator made inside a malloc
  * (or calloc, or an aligned allocation) and a block live when the race was
  * found: glibc's fastbin pop reads the first chunk's link, and another
@@ -329,6 +344,7 @@ static bool shows_if(struct report *rp, const struct racetrace_report *r, bool a
     return all || ((!in_runtime(rp, r->race.first.pc, &first) || !in_runtime(rp, r->race.second.pc, &second) ||
                     (program_memory(rp, r) && (called_by_program(rp, &r->second_calls) || !first_known ||
                                                called_by_program(rp, &r->first_calls)))) &&
+                   !runtime_thread(rp, r->race.first.tid) && !runtime_thread(rp, r->race.second.tid) &&
                    !in_got(rp, r->race.second.addr) && !in_standard_stream(rp, r->race.second.addr) &&
                    !in_runtime_data(rp, r, &first, &second) && !allocator_read(rp, r, &first, &second, first_known) &&
                    !binds_lazily(&r->race.first, &first) && !binds_lazily(&r->race.second, &second));

@@ -9,7 +9,8 @@
  * block the program allocated: past its end (write_past_end), and on a
  * synchronisation object in it (write_freed_object). Then a read the
  * allocator makes inside a malloc, against the program's write to a live
- * block (write_allocator_read). */
+ * block (write_allocator_read), and a write by a thread of the runtime's
+ * own (write_runtime_thread). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,28 @@ static int write_allocator_read(const char *path, bool in_malloc)
     return tt_writer_close(w, NULL, &err);
 }
 
+/* Thread A, in a call of the program's into the C library (aio_suspend),
+ * reads X; thread B writes X with the C library's code alone: glibc's aio
+ * helper updating the program's aiocb under the library's own lock.
+ * ran_program: B also runs one instruction of the program's first. */
+static int write_runtime_thread(const char *path, bool ran_program)
+{
+    struct tt_error err;
+    struct tt_stream *m, *a, *b;
+    struct tt_writer *w = open_with_block(path, 0, 32, &m, &a, &b);
+    if (!w)
+        return -1;
+    tt_put_mem_value(a, 0x401300, 0x7ff000, 3, true, 0x401305, 0);
+    tt_put_mem_value(a, LIBC_BIAS + 0x1200, X, 3, false, 7, 0);
+    if (ran_program)
+        tt_put_mem_value(b, 0x401400, 0x7fe000, 3, false, 0, 0);
+    tt_put_mem_value(b, LIBC_BIAS + 0x1300, X, 3, true, 7, 0);
+    tt_put_sync(a, TT_SYNC_THREAD_EXIT, 0x401240, 0, 101);
+    tt_put_sync(b, TT_SYNC_THREAD_EXIT, 0x401340, 0, 102);
+    tt_put_sync(m, TT_SYNC_THREAD_EXIT, 0x401140, 0, 100);
+    return tt_writer_close(w, NULL, &err);
+}
+
 /* tcgtrace races --json [--all] on path: its exit status, the document in
  * out. */
 static int races(const char *path, bool all, char *out, size_t n)
@@ -187,6 +210,12 @@ int main(void)
     rc = write_allocator_read(path, false) == 0 ? races(path, false, doc, sizeof doc) : -1;
     ok(rc == 66 && strstr(doc, "\"summary\":{\"races\":1,"),
        "the same read inside another call of the program's: shown (exit status %d)", rc);
+    rc = write_runtime_thread(path, false) == 0 ? races(path, false, doc, sizeof doc) : -1;
+    ok(rc == 0 && strstr(doc, "\"summary\":{\"races\":0,") && strstr(doc, "\"hidden\":1,"),
+       "the C library's write from a thread that runs none of the program's code: left out (exit status %d)", rc);
+    rc = write_runtime_thread(path, true) == 0 ? races(path, false, doc, sizeof doc) : -1;
+    ok(rc == 66 && strstr(doc, "\"summary\":{\"races\":1,"),
+       "the same from a thread that ran the program's code: shown (exit status %d)", rc);
     unlink(path);
     rmdir(dir);
     return tap_done();
