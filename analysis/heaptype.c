@@ -114,6 +114,13 @@ static int candidate(int found, Dwarf_Die *type, Dwarf_Die *t)
     return 1;
 }
 
+/* Whether die (a variable, or a function by its return type) points to
+ * a type with atomic parts, in *type. */
+static bool atomic_pointee(Dwarf_Die *die, Dwarf_Die *type)
+{
+    return pointee(die, type) && atomicobj_in_type(type, any_part, NULL);
+}
+
 /* When no pointer holds the call's result as far as the debug information
  * tells: unoptimised code keeps a pointer assigned after its declaration
  * in its stack slot (`m = calloc(...)`, gcc -O0), and a helper's
@@ -128,11 +135,11 @@ static int guess(Dwarf_Die *scopes, int nscopes, Dwarf_Die *type)
         int tag = dwarf_tag(&scopes[i]);
         bool fn = tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine;
         Dwarf_Die c, t;
-        if (fn && pointee(&scopes[i], &t) && atomicobj_in_type(&t, any_part, NULL))
+        if (fn && atomic_pointee(&scopes[i], &t))
             found = candidate(found, type, &t);
         if (tag != DW_TAG_compile_unit && dwarf_child(&scopes[i], &c) == 0)
             do
-                if (dwarf_tag(&c) == DW_TAG_variable && pointee(&c, &t) && atomicobj_in_type(&t, any_part, NULL))
+                if (dwarf_tag(&c) == DW_TAG_variable && atomic_pointee(&c, &t))
                     found = candidate(found, type, &t);
             while (found >= 0 && dwarf_siblingof(&c, &c) == 0);
         if (fn)

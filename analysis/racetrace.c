@@ -785,7 +785,8 @@ static int heap_gone(struct racetrace *rt, uint64_t addr, uint64_t len)
 /* The detecting pass: a lifetime begins with what was learnt of it. */
 static int life_begins(struct racetrace *rt, uint64_t life)
 {
-    for (size_t i = SORTED_FIRST(rt->life_marks, rt->nlife_marks, struct life_mark, life, life, false); i < rt->nlife_marks && rt->life_marks[i].life == life; i++)
+    size_t first = SORTED_FIRST(rt->life_marks, rt->nlife_marks, struct life_mark, life, life, false);
+    for (size_t i = first; i < rt->nlife_marks && rt->life_marks[i].life == life; i++)
         for (unsigned b = 0; b < 8; b++) {
             int rc;
             if (rt->life_marks[i].bytes >> b & 1 && (rc = mark_location(rt, rt->life_marks[i].word + b, 1)) < 0)

@@ -303,12 +303,9 @@ static bool called_by_program(struct report *rp, const struct racetrace_calls *c
  * for it and its reuse of the aiocb after them. Its races are the
  * runtime's, as for ThreadSanitizer, which does not see into the C
  * library. */
-static bool runtime_thread(const struct report *rp, uint64_t tid)
+static bool runtime_thread(const struct report *rp, int32_t thread)
 {
-    for (size_t i = 0; i < rp->nthreads; i++)
-        if (rp->threads[i].tid == tid)
-            return !rp->threads[i].ran_program;
-    return false;
+    return thread >= 0 && (size_t)thread < rp->nthreads && !rp->threads[thread].ran_program;
 }
 
 /* Whether a race is between a read the allocator made inside a malloc
@@ -344,7 +341,7 @@ static bool shows_if(struct report *rp, const struct racetrace_report *r, bool a
     return all || ((!in_runtime(rp, r->race.first.pc, &first) || !in_runtime(rp, r->race.second.pc, &second) ||
                     (program_memory(rp, r) && (called_by_program(rp, &r->second_calls) || !first_known ||
                                                called_by_program(rp, &r->first_calls)))) &&
-                   !runtime_thread(rp, r->race.first.tid) && !runtime_thread(rp, r->race.second.tid) &&
+                   !runtime_thread(rp, r->first_thread) && !runtime_thread(rp, r->second_thread) &&
                    !in_got(rp, r->race.second.addr) && !in_standard_stream(rp, r->race.second.addr) &&
                    !in_runtime_data(rp, r, &first, &second) && !allocator_read(rp, r, &first, &second, first_known) &&
                    !binds_lazily(&r->race.first, &first) && !binds_lazily(&r->race.second, &second));
@@ -1251,9 +1248,10 @@ static int races(struct options *o, int argc, char **argv)
         msg_usage("no trace or program given");
     if (o->sysroot && guest_check_sysroot(o->sysroot) < 0)
         return 1;
-    bool program = !strcmp(argv[optind - 1], "--") || argc - optind > 1 || !is_trace(argv[optind]);
+    bool dashes = !strcmp(argv[optind - 1], "--");
+    bool program = dashes || argc - optind > 1 || !is_trace(argv[optind]);
     struct stat st;
-    if (program && strcmp(argv[optind - 1], "--") && argc - optind == 1 && stat(argv[optind], &st) == 0 &&
+    if (program && !dashes && argc - optind == 1 && stat(argv[optind], &st) == 0 &&
         S_ISREG(st.st_mode) && access(argv[optind], X_OK) != 0) {
         /* Meant as a trace, most likely: say so rather than why it
          * cannot run (a truncated file, a text file). */
