@@ -29,7 +29,6 @@
 
 static int write_trace(const char *path)
 {
-    struct tt_error err;
     struct tt_stream *m, *a, *b;
     struct tt_writer *w = rt_open3(path, 0, &m, &a, &b);
     if (!w)
@@ -41,10 +40,7 @@ static int write_trace(const char *path)
         tt_put_mem_value(s[i], LIB_CODE, LIB_DATA, 3, true, 1, 0);
         tt_put_mem_value(s[i], LIB_CODE + 0x40, HEAP, 3, true, 2, 0);
     }
-    tt_put_sync(a, TT_SYNC_THREAD_EXIT, 0x401240, 0, 101);
-    tt_put_sync(b, TT_SYNC_THREAD_EXIT, 0x401340, 0, 102);
-    tt_put_sync(m, TT_SYNC_THREAD_EXIT, 0x401140, 0, 100);
-    return tt_writer_close(w, NULL, &err);
+    return rt_end3(w, m, a, b);
 }
 
 #define LIBC "/lib/x86_64-linux-gnu/libc.so.6"
@@ -72,17 +68,13 @@ static struct tt_writer *open_with_block(const char *path, uint64_t features, ui
  * touched are the allocator's, not the block's: left out. */
 static int write_past_end(const char *path)
 {
-    struct tt_error err;
     struct tt_stream *m, *a, *b;
     struct tt_writer *w = open_with_block(path, 0, 20, &m, &a, &b);
     if (!w)
         return -1;
     tt_put_mem_value(a, LIBC_BIAS + 0x1100, X + 24, 3, true, 0x31, 0);
     tt_put_mem_value(b, LIBC_BIAS + 0x2200, X + 16, 4, false, 0, 0x31);
-    tt_put_sync(a, TT_SYNC_THREAD_EXIT, 0x401240, 0, 101);
-    tt_put_sync(b, TT_SYNC_THREAD_EXIT, 0x401340, 0, 102);
-    tt_put_sync(m, TT_SYNC_THREAD_EXIT, 0x401140, 0, 100);
-    return tt_writer_close(w, NULL, &err);
+    return rt_end3(w, m, a, b);
 }
 
 /* A condition variable in a block the program allocated: the C library
@@ -124,7 +116,6 @@ static int write_freed_object(const char *path)
  * the program's block, a race of the program's). */
 static int write_allocator_read(const char *path, bool in_malloc)
 {
-    struct tt_error err;
     struct tt_stream *m, *a, *b;
     struct tt_writer *w = open_with_block(path, 0, 32, &m, &a, &b);
     if (!w)
@@ -135,10 +126,7 @@ static int write_allocator_read(const char *path, bool in_malloc)
     uint64_t call = in_malloc ? 0x401100 : 0x401300;
     tt_put_mem_value(b, call, 0x7ff000, 3, true, call + 5, 0);
     tt_put_mem_value(b, LIBC_BIAS + 0x1200, X, 3, false, 7, 0);
-    tt_put_sync(a, TT_SYNC_THREAD_EXIT, 0x401240, 0, 101);
-    tt_put_sync(b, TT_SYNC_THREAD_EXIT, 0x401340, 0, 102);
-    tt_put_sync(m, TT_SYNC_THREAD_EXIT, 0x401140, 0, 100);
-    return tt_writer_close(w, NULL, &err);
+    return rt_end3(w, m, a, b);
 }
 
 /* Thread A, in a call of the program's into the C library (aio_suspend),
@@ -147,7 +135,6 @@ static int write_allocator_read(const char *path, bool in_malloc)
  * ran_program: B also runs one instruction of the program's first. */
 static int write_runtime_thread(const char *path, bool ran_program)
 {
-    struct tt_error err;
     struct tt_stream *m, *a, *b;
     struct tt_writer *w = open_with_block(path, 0, 32, &m, &a, &b);
     if (!w)
@@ -157,10 +144,7 @@ static int write_runtime_thread(const char *path, bool ran_program)
     if (ran_program)
         tt_put_mem_value(b, 0x401400, 0x7fe000, 3, false, 0, 0);
     tt_put_mem_value(b, LIBC_BIAS + 0x1300, X, 3, true, 7, 0);
-    tt_put_sync(a, TT_SYNC_THREAD_EXIT, 0x401240, 0, 101);
-    tt_put_sync(b, TT_SYNC_THREAD_EXIT, 0x401340, 0, 102);
-    tt_put_sync(m, TT_SYNC_THREAD_EXIT, 0x401140, 0, 100);
-    return tt_writer_close(w, NULL, &err);
+    return rt_end3(w, m, a, b);
 }
 
 /* tcgtrace races --json [--all] on path: its exit status, the document in

@@ -70,6 +70,19 @@ static void rt_spawn2(struct tt_stream *m, struct tt_stream *a, struct tt_stream
     rt_start(b, 102);
 }
 
+/* Threads a (101) and b (102), then main (100), exit, and the trace is
+ * closed: 0, or the writer's error. */
+static int rt_end3(struct tt_writer *w, struct tt_stream *m, struct tt_stream *a, struct tt_stream *b)
+    __attribute__((unused));
+static int rt_end3(struct tt_writer *w, struct tt_stream *m, struct tt_stream *a, struct tt_stream *b)
+{
+    struct tt_error err;
+    tt_put_sync(a, TT_SYNC_THREAD_EXIT, 0x401240, 0, 101);
+    tt_put_sync(b, TT_SYNC_THREAD_EXIT, 0x401340, 0, 102);
+    tt_put_sync(m, TT_SYNC_THREAD_EXIT, 0x401140, 0, 100);
+    return tt_writer_close(w, NULL, &err);
+}
+
 /* The analysis of the trace at path, its reports in *reps (*n of them);
  * NULL and *n 0 on an error. */
 static struct racetrace *rt_analyse(const char *path, size_t *n, const struct racetrace_report **reps)

@@ -30,7 +30,6 @@ static void rmw(struct tt_stream *s, uint64_t pc, uint64_t loaded, uint64_t stor
 
 static int write_trace(const char *path)
 {
-    struct tt_error err;
     struct tt_stream *m, *a, *b;
     struct tt_writer *w = rt_open3(path, TT_FEAT_CAS_EXACT, &m, &a, &b);
     if (!w)
@@ -47,10 +46,7 @@ static int write_trace(const char *path)
     tt_put_mem_value(a, 0x401300, O, 3, true, 0x5000, 0);
     rmw(a, 0x402100, 0x100, 1, RMW | TT_SYNCINSN_STORE_EXACT);
     tt_put_mem_value(a, 0x401210, O, 3, false, 0x5000, 0);
-    tt_put_sync(a, TT_SYNC_THREAD_EXIT, 0x401240, 0, 101);
-    tt_put_sync(b, TT_SYNC_THREAD_EXIT, 0x401340, 0, 102);
-    tt_put_sync(m, TT_SYNC_THREAD_EXIT, 0x401140, 0, 100);
-    return tt_writer_close(w, NULL, &err);
+    return rt_end3(w, m, a, b);
 }
 
 int main(void)

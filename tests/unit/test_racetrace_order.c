@@ -33,7 +33,6 @@ static void rmw(struct tt_stream *s, uint64_t pc, uint64_t addr, uint64_t loaded
 
 static int write_trace(const char *path)
 {
-    struct tt_error err;
     struct tt_stream *m, *a, *b;
     struct tt_writer *w = rt_open3(path, TT_FEAT_HEAP | TT_FEAT_CAS_EXACT, &m, &a, &b);
     if (!w)
@@ -52,10 +51,7 @@ static int write_trace(const char *path)
     rmw(b, MALLOC + 0x80, ARENA, X, 0);
     tt_put_heap(b, TT_HEAP_MALLOC, MALLOC, 0x401305, X, 24, 0);
     tt_put_mem_value(b, 0x401310, X + 8, 3, true, 42, 0);
-    tt_put_sync(a, TT_SYNC_THREAD_EXIT, 0x401240, 0, 101);
-    tt_put_sync(b, TT_SYNC_THREAD_EXIT, 0x401340, 0, 102);
-    tt_put_sync(m, TT_SYNC_THREAD_EXIT, 0x401140, 0, 100);
-    return tt_writer_close(w, NULL, &err);
+    return rt_end3(w, m, a, b);
 }
 
 int main(void)

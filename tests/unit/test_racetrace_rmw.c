@@ -36,7 +36,6 @@ static void lock_or(struct tt_stream *s, uint64_t pc, uint64_t made, uint64_t op
 
 static int write_trace(const char *path, bool ends, bool racy)
 {
-    struct tt_error err;
     struct tt_stream *m, *a, *b;
     struct tt_writer *w = rt_open3(path, ends ? TT_FEAT_RMW_END : 0, &m, &a, &b);
     if (!w)
@@ -53,10 +52,7 @@ static int write_trace(const char *path, bool ends, bool racy)
         tt_put_mem_value(b, 0x401300, D, 3, true, 5, 0);
     lock_or(a, 0x401210, 3, 2, a_before, a_after, ends);
     tt_put_mem_value(a, 0x401220, D, 3, false, racy ? 0 : 5, 0);
-    tt_put_sync(a, TT_SYNC_THREAD_EXIT, 0x401240, 0, 101);
-    tt_put_sync(b, TT_SYNC_THREAD_EXIT, 0x401340, 0, 102);
-    tt_put_sync(m, TT_SYNC_THREAD_EXIT, 0x401140, 0, 100);
-    return tt_writer_close(w, NULL, &err);
+    return rt_end3(w, m, a, b);
 }
 
 int main(void)
