@@ -598,9 +598,10 @@ static void set_initial_stack(struct racetrace *rt, struct racetrace_thread *t)
         }
 }
 
-static void take_calls(const struct racetrace *rt, const struct stream *s, struct racetrace_calls *c)
+/* The stack of s, at its instruction at pc. */
+static void take_calls(const struct racetrace *rt, const struct stream *s, uint64_t pc, struct racetrace_calls *c)
 {
-    c->n = (uint32_t)callstack_calls(&rt->calls, &s->stack, c->pc, RACETRACE_CALLS);
+    c->n = (uint32_t)callstack_calls(&rt->calls, &s->stack, pc, c->pc, RACETRACE_CALLS);
 }
 
 static int clone_event(struct racetrace *rt, struct stream *s, const struct ev *e)
@@ -613,7 +614,7 @@ static int clone_event(struct racetrace *rt, struct stream *s, const struct ev *
     if ((rc = tt_race_thread_start(rt->det, s->tid, child, word ? *word : 0)) < 0 ||
         (rc = thread_add(rt, child, s->thread, e->pc)) < 0)
         return rc;
-    take_calls(rt, s, &rt->threads[rt->nthreads - 1].create_calls);
+    take_calls(rt, s, e->pc, &rt->threads[rt->nthreads - 1].create_calls);
     /* clone's second argument is the child's stack on every architecture
      * (clone3, which QEMU 10 refuses, passes it in memory). */
     const char *name = sysname(rt->arch, s->sys_num);
@@ -676,7 +677,7 @@ static int note_reports(struct racetrace *rt, const struct stream *s, uint64_t a
             *rb = (struct racetrace_block){ true, b->start, b->size, b->thread, { .n = n } };
             memcpy(rb->alloc.pc, pcs, n * sizeof *pcs);
         }
-        take_calls(rt, s, &rt->reports[rt->nreports].second_calls);
+        take_calls(rt, s, a->pc, &rt->reports[rt->nreports].second_calls);
         int32_t t = rt->reports[rt->nreports].first_thread;
         uint32_t vcpu = t >= 0 ? rt->threads[t].vcpu : UINT32_MAX;
         /* The current access is counted already: the earlier one came
@@ -875,7 +876,7 @@ static int heap_event(struct racetrace *rt, struct stream *s, const struct ev *e
     if (rc < 0 || !addr)
         return rc;
     uint64_t pcs[RACETRACE_CALLS] = { e->seq, callstack_site(&rt->calls, e->pc) };
-    uint32_t n = 2 + (uint32_t)callstack_calls(&rt->calls, &s->stack, pcs + 2, RACETRACE_CALLS - 2);
+    uint32_t n = 2 + (uint32_t)callstack_calls(&rt->calls, &s->stack, e->pc, pcs + 2, RACETRACE_CALLS - 2);
     bool added;
     if (!rt->detecting && e->kind != TT_HEAP_REALLOC && !u64map_insert(&rt->alloc_sites, pcs[1], &added))
         return -ENOMEM;
@@ -916,8 +917,9 @@ static int apply(struct racetrace *rt, struct stream *s, const struct ev *e, boo
             rt->threads[s->thread].ran_program = true;
         if (*rt->races_found != rt->nreports && (rc = note_reports(rt, s, e->addr)) < 0)
             return rc;
+        callstack_access(&s->stack, e->pc);
         if (!(f & TT_RACE_WRITE))
-            callstack_load(&s->stack, e->addr, e->size, e->value, e->value_hi);
+            callstack_load(&rt->calls, &s->stack, e->pc, e->addr, e->size, e->value, e->value_hi);
         else if ((f & TT_RACE_VALUE) && e->size >= 8 &&
                  callstack_store(&rt->calls, &s->stack, e->pc, e->addr, e->size, e->value, e->value_hi) < 0)
             return -ENOMEM;
@@ -1669,6 +1671,7 @@ static int previous(struct racetrace *rt, struct readahead *r, struct tt_error *
         if (rec->kind == TT_THREAD_START) {
             int32_t t = thread_index(rt, rec->thread.tid);
             callstack_reset(&s->stack, t >= 0 ? rt->threads[t].stack_start : 0, t >= 0 ? rt->threads[t].stack_end : 0);
+            s->tid = rec->thread.tid;
             continue;
         }
         s->accesses++;
@@ -1676,13 +1679,18 @@ static int previous(struct racetrace *rt, struct readahead *r, struct tt_error *
         for (size_t i = 0; pcs[b / 64] >> (b % 64) & 1 && i < rt->nreports; i++) {
             const struct tt_race_access *a = &rt->reports[i].race.first;
             const struct earlier *w = &rt->earlier[i];
-            if (w->vcpu == rec->stream && s->accesses <= w->before && a->pc == rec->mem.pc &&
+            /* The thread too: the one whose access found the race may
+             * have run on the same vCPU since, the same instructions on
+             * the same memory (two threads' memmoves). */
+            if (w->vcpu == rec->stream && s->accesses <= w->before && s->tid == a->tid && a->pc == rec->mem.pc &&
                 overlap(rec->mem.vaddr, rec->mem.size, a->addr, a->size))
-                take_calls(rt, s, &rt->reports[i].first_calls);
+                take_calls(rt, s, rec->mem.pc, &rt->reports[i].first_calls);
         }
         int drc = 0;
+        callstack_access(&s->stack, rec->mem.pc);
         if (!rec->mem.store)
-            callstack_load(&s->stack, rec->mem.vaddr, rec->mem.size, rec->mem.value[0], rec->mem.value[1]);
+            callstack_load(&rt->calls, &s->stack, rec->mem.pc, rec->mem.vaddr, rec->mem.size, rec->mem.value[0],
+                           rec->mem.value[1]);
         else if (rec->mem.has_value)
             drc = callstack_store(&rt->calls, &s->stack, rec->mem.pc, rec->mem.vaddr, rec->mem.size, rec->mem.value[0],
                                   rec->mem.value[1]);

@@ -457,6 +457,7 @@ static void name_code(union answer *a, const struct file *f, uint64_t offset, ui
     if (sym) {
         c->function = sym->name;
         c->func_offset = dwaddr - sym->addr;
+        c->func_size = sym->size;
     }
     Dwfl_Line *line = dwfl_module_getsrc(f->mod, dwaddr);
     if (line)
@@ -585,7 +586,7 @@ size_t symbols_inlined(struct symbols *s, uint64_t addr, struct sym_code *out, s
     struct sym_code frame = outer; /* the line table's file:line first */
     for (int i = depth; i-- > 0 && n + 1 < max;) {
         frame.function = inlined_name(f, &chain[i]);
-        frame.func_offset = 0;
+        frame.func_offset = frame.func_size = 0;
         frame.inlined = true;
         out[n++] = frame;
         call_site(&chain[i], files, &frame);

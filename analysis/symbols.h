@@ -28,6 +28,7 @@ struct sym_code {
                              what addr2line -e MODULE and objdump expect */
     const char *function; /* NULL when no function symbol covers it */
     uint64_t func_offset; /* address - function start */
+    uint64_t func_size;   /* the function's size in bytes, 0 when unknown */
     const char *file;     /* source file, NULL without line information */
     int line;             /* 0 without line information */
     bool inlined;         /* a function inlined there (symbols_inlined) */
