@@ -7,19 +7,12 @@
  * thread's stack of (where, return address) pairs follows its stores and
  * loads, at the cost of a compare for most accesses.
  *
- * On arm64 and riscv64 a leaf function saves nothing: its caller's call
- * site is only in the link register, which a memory trace does not see.
- * It is found from the code: the function that saved the innermost return
- * address is the leaf's caller, and its call is the first call instruction
- * after the last access the caller made (none is shown when a jump or a
- * return comes first). A return into the caller counts as an access right
- * after the call returned from; a return address loaded back and then
- * jumped away from (a tail call, the dynamic linker resolving a first call
- * through the PLT) as one at that call. So a leaf called with an argument
- * loaded from memory, first in its caller, or after a non-leaf call, gets
- * its call right; one called after another leaf with no access between
- * gets the other's. Frames left by longjmp or an exception go when a later
- * call stores below them. */
+ * On arm64 and riscv64 a leaf function saves nothing: its caller's call is
+ * the last call record (docs/format.md, "Call") its caller's frame had
+ * while innermost, shown when the thread is outside that caller's
+ * function (its symbol's extent); without call records, or the caller's
+ * symbol, it is missing. Frames left by longjmp or an exception go when a
+ * later call stores below them. */
 #ifndef TCGTRACE_CALLSTACK_H
 #define TCGTRACE_CALLSTACK_H
 
@@ -33,9 +26,9 @@ struct callstack_frame {
     uint64_t sp;  /* where the return address is stored */
     uint64_t ret; /* the return address */
     /* The function that stored it, [lo, lo + size), when its symbol is
-     * known on arm64 and riscv64 (size 0 else), and the last pc of an
-     * access made in it: where a leaf's call is looked for. */
-    uint64_t lo, size, last;
+     * known on arm64 and riscv64 (size 0 else), and the last call it made
+     * (0 for none): a leaf's, while the thread is outside it. */
+    uint64_t lo, size, call;
 };
 
 /* One thread's stack, innermost last. A zeroed struct is an empty one. */
@@ -50,14 +43,12 @@ struct callstack {
 
 /* What every thread's stack shares: the guest architecture and, for arm64
  * and riscv64, which values are return addresses (decided once per value
- * from the code before it) and the function of each instruction that saved
- * one. */
+ * from the code before it). */
 struct callstacks {
     unsigned machine; /* EM_X86_64, EM_AARCH64, EM_RISCV */
     struct symbols *syms;
     struct u64map is_ret; /* value -> 1 a return address, 2 not */
     struct u64map saver;  /* pc -> its offset in its function << 32 | the function's size, 0 unknown */
-    struct u64map epilogue; /* pc of a load of a return address -> 1 a return follows, 2 not */
 };
 
 /* Deepest stack kept: deeper calls are not followed (recursion). */
@@ -81,26 +72,18 @@ static inline void callstack_reset(struct callstack *st, uint64_t lo, uint64_t h
 int callstack_store(struct callstacks *cs, struct callstack *st, uint64_t pc, uint64_t addr, uint32_t size,
                     uint64_t value, uint64_t value_hi);
 
-/* The thread accessed memory by the instruction at pc (before
- * callstack_load or callstack_store). */
-static inline void callstack_access(struct callstack *st, uint64_t pc)
+/* The thread ran the call instruction at pc (a call record): made by the
+ * innermost frame's function, a leaf's call until the next one. */
+static inline void callstack_call(struct callstack *st, uint64_t pc)
 {
-    if (st->n) {
-        struct callstack_frame *f = &st->v[st->n - 1];
-        if (pc - f->lo < f->size)
-            f->last = pc;
-    }
+    if (st->n)
+        st->v[st->n - 1].call = pc;
 }
 
-/* A return address was loaded back by the instruction at pc: where the
- * caller, the new innermost frame's function, goes on. */
-void callstack_returned(struct callstacks *cs, struct callstack *st, uint64_t pc, uint64_t ret);
-
-/* The thread loaded size bytes from addr by the instruction at pc (value,
- * value_hi as above): a return address loaded back from where it was
- * stored returns. */
-static inline void callstack_load(struct callstacks *cs, struct callstack *st, uint64_t pc, uint64_t addr,
-                                  uint32_t size, uint64_t value, uint64_t value_hi)
+/* The thread loaded size bytes from addr (value, value_hi as above): a
+ * return address loaded back from where it was stored returns. */
+static inline void callstack_load(struct callstack *st, uint64_t addr, uint32_t size, uint64_t value,
+                                  uint64_t value_hi)
 {
     if (size == 16) {
         addr += 8;
@@ -108,11 +91,8 @@ static inline void callstack_load(struct callstacks *cs, struct callstack *st, u
     } else if (size != 8) {
         return;
     }
-    if (st->n && st->v[st->n - 1].sp == addr && st->v[st->n - 1].ret == value) {
+    if (st->n && st->v[st->n - 1].sp == addr && st->v[st->n - 1].ret == value)
         st->n--;
-        if (st->n && st->v[st->n - 1].size)
-            callstack_returned(cs, st, pc, value);
-    }
 }
 
 /* The call sites of st seen from the instruction at pc, innermost first

@@ -18,7 +18,7 @@
 #include "u64map.h"
 
 /* What the detecting pass keeps of a record it holds back. */
-enum ev_type { EV_ACCESS, EV_SYNC, EV_SYSCALL, EV_MAP, EV_THREAD_START, EV_HEAP };
+enum ev_type { EV_ACCESS, EV_SYNC, EV_SYSCALL, EV_MAP, EV_THREAD_START, EV_HEAP, EV_CALL };
 
 struct ev {
     uint8_t type;
@@ -917,9 +917,8 @@ static int apply(struct racetrace *rt, struct stream *s, const struct ev *e, boo
             rt->threads[s->thread].ran_program = true;
         if (*rt->races_found != rt->nreports && (rc = note_reports(rt, s, e->addr)) < 0)
             return rc;
-        callstack_access(&s->stack, e->pc);
         if (!(f & TT_RACE_WRITE))
-            callstack_load(&rt->calls, &s->stack, e->pc, e->addr, e->size, e->value, e->value_hi);
+            callstack_load(&s->stack, e->addr, e->size, e->value, e->value_hi);
         else if ((f & TT_RACE_VALUE) && e->size >= 8 &&
                  callstack_store(&rt->calls, &s->stack, e->pc, e->addr, e->size, e->value, e->value_hi) < 0)
             return -ENOMEM;
@@ -942,6 +941,10 @@ static int apply(struct racetrace *rt, struct stream *s, const struct ev *e, boo
         return 0;
     case EV_HEAP:
         return heap_event(rt, s, e);
+    case EV_CALL:
+        if (rt->detecting)
+            callstack_call(&s->stack, e->pc);
+        return 0;
     }
     return 0;
 }
@@ -1023,6 +1026,9 @@ static inline __attribute__((always_inline)) bool to_event(struct racetrace *rt,
     case TT_HEAP:
         *e = (struct ev){ .type = EV_HEAP, .kind = rec->heap.kind, .pc = rec->heap.call, .addr = rec->heap.addr,
                           .value = rec->heap.size, .seq = rec->heap.func, .value_hi = rec->heap.old };
+        return true;
+    case TT_CALL:
+        *e = (struct ev){ .type = EV_CALL, .pc = rec->call.pc };
         return true;
     default:
         return false;
@@ -1234,6 +1240,10 @@ static int learn(struct racetrace *rt, struct readahead *r, struct tt_error *err
     int rc;
     while ((rc = readahead_batch(r, &recs, err)) > 0) {
         for (const struct tt_record *rec = recs; rec < recs + rc; rec++) {
+            /* Calls are for stacks, which this pass does not follow; and
+             * a fence's neighbour is the access next to it. */
+            if (rec->kind == TT_CALL)
+                continue;
             struct stream *s;
             struct ev e;
             int drc = record_stream(rt, rec, &s, err);
@@ -1302,8 +1312,10 @@ static int push(struct racetrace *rt, struct stream *s, const struct ev *e)
         set_first_sync(rt, s, e->seq);
     /* A system call happens between the loads before it and its sync
      * event (a futex wait's returns when woken): coming late gives them
-     * no better place. */
-    for (size_t i = s->n - 1; e->type == EV_SYSCALL && i-- > s->head && s->q[i].type == EV_ACCESS;)
+     * no better place. (The call of the C library's wrapper may come
+     * between.) */
+    for (size_t i = s->n - 1;
+         e->type == EV_SYSCALL && i-- > s->head && (s->q[i].type == EV_ACCESS || s->q[i].type == EV_CALL);)
         if (s->q[i].kind == LATE)
             s->q[i].kind = 0;
     if (s->first_sync == UINT64_MAX && s->n - s->head == LATE_SPAN)
@@ -1664,10 +1676,15 @@ static int previous(struct racetrace *rt, struct readahead *r, struct tt_error *
     int rc = 0;
     while (pending && (rc = readahead_next(r, &rec, err)) > 0) {
         struct stream *s;
-        if (rec->stream == TT_STREAM_META || (rec->kind != TT_MEM && rec->kind != TT_THREAD_START))
+        if (rec->stream == TT_STREAM_META ||
+            (rec->kind != TT_MEM && rec->kind != TT_THREAD_START && rec->kind != TT_CALL))
             continue;
         if (!(s = stream_of(rt, rec->stream)))
             return read_error(-ENOMEM, err);
+        if (rec->kind == TT_CALL) {
+            callstack_call(&s->stack, rec->call.pc);
+            continue;
+        }
         if (rec->kind == TT_THREAD_START) {
             int32_t t = thread_index(rt, rec->thread.tid);
             callstack_reset(&s->stack, t >= 0 ? rt->threads[t].stack_start : 0, t >= 0 ? rt->threads[t].stack_end : 0);
@@ -1687,10 +1704,8 @@ static int previous(struct racetrace *rt, struct readahead *r, struct tt_error *
                 take_calls(rt, s, rec->mem.pc, &rt->reports[i].first_calls);
         }
         int drc = 0;
-        callstack_access(&s->stack, rec->mem.pc);
         if (!rec->mem.store)
-            callstack_load(&rt->calls, &s->stack, rec->mem.pc, rec->mem.vaddr, rec->mem.size, rec->mem.value[0],
-                           rec->mem.value[1]);
+            callstack_load(&s->stack, rec->mem.vaddr, rec->mem.size, rec->mem.value[0], rec->mem.value[1]);
         else if (rec->mem.has_value)
             drc = callstack_store(&rt->calls, &s->stack, rec->mem.pc, rec->mem.vaddr, rec->mem.size, rec->mem.value[0],
                                   rec->mem.value[1]);

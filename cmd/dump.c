@@ -187,7 +187,7 @@ static void no_end(struct dump *d)
 
 static bool all_kinds(unsigned kind)
 {
-    return kind < TT_DEF_INSN || kind == TT_HEAP;
+    return kind < TT_DEF_INSN || kind == TT_HEAP || kind == TT_CALL;
 }
 
 static void hexbytes(const uint8_t *b, size_t n)
@@ -281,6 +281,9 @@ static void text_record(struct dump *d, const struct tt_record *r)
         if (r->heap.kind == TT_HEAP_REALLOC)
             printf(" old 0x%" PRIx64, r->heap.old);
         printf(" call 0x%" PRIx64 " func 0x%" PRIx64, r->heap.call, r->heap.func);
+        break;
+    case TT_CALL:
+        printf(" pc 0x%" PRIx64, r->call.pc);
         break;
     case TT_DEF_INSN:
         printf(" %" PRIu32 " 0x%" PRIx64 " ", r->def_insn.id, r->def_insn.pc);
@@ -396,6 +399,9 @@ static void json_record(struct dump *d, const struct tt_record *r)
         json_hex("call", r->heap.call);
         json_hex("func", r->heap.func);
         break;
+    case TT_CALL:
+        json_hex("pc", r->call.pc);
+        break;
     case TT_DEF_INSN:
         printf(",\"id\":%" PRIu32, r->def_insn.id);
         json_hex("pc", r->def_insn.pc);
@@ -443,7 +449,7 @@ static void usage(FILE *f)
             "  -t, --thread=N     only vCPU N's records (repeatable)\n"
             "  -k, --kind=KIND    only records of KIND (repeatable, or comma-separated):\n"
             "                     insn mem reg thread-start thread-exit syscall sysret map\n"
-            "                     module sync lost def-insn def-reg def-string heap\n"
+            "                     module sync lost def-insn def-reg def-string heap call\n"
             "                     (text and json formats only)\n"
             "  -h, --help         this help\n");
 }

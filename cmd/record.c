@@ -405,6 +405,7 @@ static const char *const kind_nouns[TT_KIND_COUNT][2] = {
     [TT_SYNC] = { "sync event", "sync events" },
     [TT_LOST] = { "records-lost record", "records-lost records" },
     [TT_HEAP] = { "heap event", "heap events" },
+    [TT_CALL] = { "call", "calls" },
 };
 
 /* A second line with the records per kind, from the header's counts (which

@@ -525,6 +525,22 @@ static int file_sync(const struct tt_dstate *st, struct in *in, bool meta, const
     return ext_sync(st, in, &body, meta, "file event", kind, r);
 }
 
+/* A call instruction ran: its pc relative to the stream's last one, which
+ * stays as it was (readers that skip the record leave it so). */
+static int call(const struct tt_dstate *st, struct in *in, bool meta, const uint8_t *b, uint64_t n,
+                struct tt_record *r)
+{
+    struct in body = { b, b + n, in->why, in->whylen };
+    uint64_t z;
+    if (meta)
+        return bad(in, "call in the metadata stream");
+    if (!varint(&body, &z))
+        return bad(in, "call cut short");
+    r->kind = TT_CALL;
+    r->call.pc = st->last_pc + (uint64_t)tt_unzigzag(z);
+    return 0;
+}
+
 int tt_decode(struct tt_dstate *st, struct tt_defs *defs, bool meta, const uint8_t **pp,
               const uint8_t *end, struct tt_record *r, char *why, size_t whylen)
 {
@@ -553,6 +569,7 @@ int tt_decode(struct tt_dstate *st, struct tt_defs *defs, bool meta, const uint8
         rc = tag == TT_TAG_HEAP       ? heap(&in, meta, s, a, r)
              : tag == TT_TAG_RMW_END  ? rmw_end(st, &in, meta, s, a, r)
              : tag == TT_TAG_FILE_SYNC ? file_sync(st, &in, meta, s, a, r)
+             : tag == TT_TAG_CALL      ? call(st, &in, meta, s, a, r)
                                        : 0;
     } else {
         rc = 1;

@@ -132,7 +132,7 @@ static const char *const kind_names[TT_KIND_COUNT] = {
     [TT_SYSCALL] = "syscall", [TT_SYSRET] = "sysret", [TT_MAP] = "map",
     [TT_MODULE] = "module", [TT_SYNC] = "sync", [TT_LOST] = "lost",
     [TT_DEF_INSN] = "def-insn", [TT_DEF_REG] = "def-reg", [TT_DEF_STRING] = "def-string",
-    [TT_HEAP] = "heap",
+    [TT_HEAP] = "heap", [TT_CALL] = "call",
 };
 
 static const char *const sync_names[TT_SYNC_KIND_COUNT] = {

@@ -284,7 +284,7 @@ static int chunk_next(struct tt_reader *r, struct cursor *c, struct tt_record *r
             return decode_error(r, c, rc, at, why, err);
         /* rc 0: an extension, not one of the chunk's N records, skipped
          * unless known (kind set). */
-        if (rc == 0 && rec->kind != TT_HEAP && rec->kind != TT_SYNC)
+        if (rc == 0 && !rec->kind)
             continue;
         rec->stream = c->stream;
         if (rc > 0 && !c->left)

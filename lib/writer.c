@@ -121,6 +121,14 @@ struct tt_writer {
     char pad[64 - sizeof(uint64_t)];
 };
 
+/* Kinds of extension records: counted per kind, never in a chunk's record
+ * count or in a trailer's records lost (readers from before them reject
+ * their kinds there). */
+static bool extension_kind(unsigned kind)
+{
+    return kind == TT_HEAP || kind == TT_CALL;
+}
+
 static struct tt_buf *buf_new(struct tt_writer *w)
 {
     struct tt_buf *b = malloc(sizeof *b + w->chunk_size);
@@ -185,8 +193,8 @@ static void count_lost(struct tt_writer *w, const struct tt_buf *b, struct total
         if (rc > 0) {
             w->lost_kind[rec.kind]++;
             n++;
-        } else if (rec.kind == TT_HEAP) {
-            w->lost_kind[TT_HEAP]++;
+        } else if (extension_kind(rec.kind)) {
+            w->lost_kind[rec.kind]++;
         }
     }
     tt_dstate_free(&st);
@@ -352,17 +360,18 @@ static void write_trailer(struct tt_writer *w, const struct seal_lost *sl)
         p = tt_put_varint(p, t->records);
         p = tt_put_varint(p, lost);
     }
-    /* Heap events lost are reported (tt_writer_close, stats) but not named
-     * here: a reader from before heap events rejects kind 15 in a trailer. */
+    /* Heap events and calls lost are reported (tt_writer_close, stats) but
+     * not named here: a reader from before them rejects kinds 15 and 16 in
+     * a trailer. */
     uint32_t nk = 0;
     bool canceled = false;
     for (unsigned k = 0; k < TT_KIND_COUNT; k++) {
-        nk += k != TT_HEAP && w->lost_kind[k] + sl->kind[k] != 0;
+        nk += !extension_kind(k) && w->lost_kind[k] + sl->kind[k] != 0;
         canceled |= sl->kind[k] != 0;
     }
     p = tt_put_varint(p, nk);
     for (unsigned k = 0; k < TT_KIND_COUNT; k++) {
-        if (k != TT_HEAP && w->lost_kind[k] + sl->kind[k]) {
+        if (!extension_kind(k) && w->lost_kind[k] + sl->kind[k]) {
             *p++ = (uint8_t)k;
             p = tt_put_varint(p, w->lost_kind[k] + sl->kind[k]);
         }
@@ -669,21 +678,23 @@ int tt_writer_close(struct tt_writer *w, struct tt_writer_stats *stats, struct t
     int rc = 0;
     if (w->werrno) {
         /* The total is that of the kinds listed (definitions included), as
-         * the trailer counts them and readers report them; heap events,
-         * which no record count includes, come after it. */
-        char kinds[256] = "", heap[64] = "";
-        size_t n = 0;
+         * the trailer counts them and readers report them; heap events and
+         * calls, which no record count includes, come after it. */
+        char kinds[256] = "", heap[96] = "";
+        size_t n = 0, nh = 0;
         uint64_t total = 0;
         for (unsigned k = 1; k < TT_KIND_COUNT; k++) {
-            if (k == TT_HEAP)
+            if (extension_kind(k)) {
+                if (w->lost_kind[k])
+                    nh += (size_t)snprintf(heap + nh, sizeof heap - nh, ", and %llu %s",
+                                           (unsigned long long)w->lost_kind[k], k == TT_HEAP ? "heap events" : "calls");
                 continue;
+            }
             total += w->lost_kind[k];
             if (w->lost_kind[k] && n < sizeof kinds)
                 n += (size_t)snprintf(kinds + n, sizeof kinds - n, "%s%llu %s", n ? ", " : "",
                                       (unsigned long long)w->lost_kind[k], tt_kind_name(k));
         }
-        if (w->lost_kind[TT_HEAP])
-            snprintf(heap, sizeof heap, ", and %llu heap events", (unsigned long long)w->lost_kind[TT_HEAP]);
         rc = tt_error_set(err, TT_E_WRITE, w->offset, "cannot write '%s': %s: %llu records lost%s%s%s%s",
                           w->path, strerror(w->werrno), (unsigned long long)total, n ? " (" : "", kinds,
                           n ? ")" : "", heap);

@@ -41,6 +41,7 @@
 #include "common/qemuapi.h"
 #include "common/traceheader.h"
 #include "common/wmap.h"
+#include "tcgtrace/callinsn.h"
 #include "tcgtrace/heap.h"
 #include "tcgtrace/syncinsn.h"
 #include "tcgtrace/textfmt.h"
@@ -365,11 +366,26 @@ static enum qemu_plugin_mem_rw traced_rw(void)
     return opt.reads && opt.writes ? QEMU_PLUGIN_MEM_RW : opt.reads ? QEMU_PLUGIN_MEM_R : QEMU_PLUGIN_MEM_W;
 }
 
+/* --- Calls (arm64, riscv64) --- */
+
+/* udata is the call's pc: recorded before it runs, so before the callee's
+ * accesses. */
+static void on_call(unsigned idx, void *udata)
+{
+    struct vcpu *v = vcpu_get(idx);
+    if (v && v->t.s)
+        tt_put_call(v->t.s, (uint64_t)(uintptr_t)udata);
+}
+
 static void translate_bin(struct qemu_plugin_insn *insn)
 {
     uint8_t bytes[16];
     size_t len = qemuapi_insn_data(insn, bytes, sizeof(bytes));
     uint64_t pc = qemu_plugin_insn_vaddr(insn);
+    if (tt_call_insn_len(arch->elf_machine, bytes, len)) {
+        qemu_plugin_register_vcpu_insn_exec_cb(insn, on_call, QEMU_PLUGIN_CB_NO_REGS, (void *)(uintptr_t)pc);
+        return;
+    }
     unsigned flags = tt_syncinsn_classify(arch->elf_machine, bytes, len);
     if (!flags) {
         if (opt.reads)
@@ -431,6 +447,7 @@ static void open_trace(void)
     trace_header_init(&th, "memtrace", plugin_argc, plugin_argv, arch->name, arch->big_endian, false,
                       TT_FEAT_MEMORY | QEMUAPI_FEAT_MEM_VALUES | TT_FEAT_SYNC | TT_FEAT_SYSCALLS |
                           TT_FEAT_SYNC_FLAGS | TT_FEAT_RMW_END | TT_FEAT_FILE_SYNC | (opt.heap ? TT_FEAT_HEAP : 0) |
+                          (arch->elf_machine != EM_X86_64 ? TT_FEAT_CALLS : 0) |
                           (CAS_EXACT ? TT_FEAT_CAS_EXACT : 0));
     struct tt_writer_options wo = { .level = opt.level };
     struct tt_error err;

@@ -62,6 +62,11 @@ enum tt_feature {
      * eventfd) carry file events (TT_TAG_FILE_SYNC): a write releases
      * into the file, a read that got data acquires from it. */
     TT_FEAT_FILE_SYNC = 1u << 11,
+    /* Every call instruction that links its return address in a register
+     * (arm64 bl and blr, riscv jal and jalr linking ra) has a call record
+     * (TT_TAG_CALL) before the accesses after it: the caller of a leaf
+     * function, which saves no return address in memory. */
+    TT_FEAT_CALLS = 1u << 12,
 };
 
 /* Chunk header: 36 bytes, all little-endian. */
@@ -110,6 +115,8 @@ enum tt_kind {
      * records; writers do not name it in records-lost counts either
      * (readers older than it reject that). */
     TT_HEAP,
+    /* An extension record (TT_TAG_CALL), counted as TT_HEAP is. */
+    TT_CALL,
     TT_KIND_COUNT
 };
 
@@ -151,6 +158,7 @@ enum tt_kind {
 #define TT_TAG_HEAP 0xf0
 #define TT_TAG_RMW_END 0xf1
 #define TT_TAG_FILE_SYNC 0xf2
+#define TT_TAG_CALL 0xf3
 
 /* Memory accesses are 1 << shift bytes, shift 0..4 (up to 16 bytes). */
 #define TT_MEM_SHIFT_MAX 4

@@ -133,6 +133,9 @@ struct tt_record {
             uint64_t size; /* bytes asked for */
             uint64_t old;  /* realloc: the block given */
         } heap;
+        struct {
+            uint64_t pc; /* the call instruction */
+        } call;
         struct tt_insn_def def_insn;
         struct tt_reg_def def_reg;
         struct {

@@ -477,6 +477,16 @@ static inline void tt_put_file_sync(struct tt_stream *s, unsigned kind, uint64_t
     tt_ext_end_(s, p, len, TT_SYNC);
 }
 
+/* The call instruction at pc ran (TT_FEAT_CALLS). An extension record,
+ * which leaves the delta state alone: its pc is relative to the stream's
+ * last one. */
+static inline void tt_put_call(struct tt_stream *s, uint64_t pc)
+{
+    uint8_t *len, *p = tt_ext_begin_(s, TT_TAG_CALL, &len); /* a body of 10 bytes at most */
+    p = tt_put_varint(p, tt_zigzag((int64_t)(pc - s->last_pc)));
+    tt_ext_end_(s, p, len, TT_CALL);
+}
+
 /* count records of kind (tt_kind) could not be recorded. */
 static inline void tt_put_lost(struct tt_stream *s, unsigned kind, uint64_t count)
 {

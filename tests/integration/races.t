@@ -24,7 +24,7 @@
 # races on stderr, which prove shows. A real false report comes back on
 # every run.
 . tests/integration/lib.sh
-plan 114
+plan 118
 
 # q FILE EXPR: a Python expression over the JSON document d; r(fn) is the
 # list of reports whose both accesses' innermost frames are in function fn.
@@ -58,6 +58,9 @@ block_line=$(line_of race_memcpy 'block = malloc')
 memcpy_line=$(line_of race_memcpy 'memcpy(buf, src, len);')
 memset_line=$(line_of race_memcpy "memset(buf, 'x', len);")
 omp_memset_line=$(line_of omp_memset 'memset(buf + ')
+# race_leaf's calls of add(), by their comments: {"forward a": 23, ...}
+leaf_calls="{$(grep -n '/\* \(forward\|backward\) . \*/' tests/guests/race_leaf.c |
+    sed 's|^\([0-9]*\):.*/\* \(.*\) \*/|"\2": \1,|' | tr -d '\n')}"
 omp_buf_line=$(line_of omp_memset 'buf = malloc')
 plain_data_line=$(line_of race_heap_atomic 'm->data\[i\] = i;')
 
@@ -135,6 +138,11 @@ for arch in x86_64 x86_64-nopie aarch64 riscv64; do
         "[('heap', [('main._omp_fn.0', $omp_memset_line), ('main._omp_fn.0', $omp_memset_line)])]" "$arch omp_memset: both stacks show the outlined loop's call of memset"
     race "$arch" omp_memset apart
     is "$?:$(q "$T/$arch-omp_memset.json" 'len(d["races"])')" "0:0" "$arch omp_memset apart: no race"
+    # Races inside a leaf function called from three lines in a row: each
+    # stack shows the call that touched the race's counter, in each thread.
+    race "$arch" race_leaf
+    is "$?:$(q "$T/$arch-race_leaf.json" 'len(d["races"]) > 0 and all(sorted(next(((f["function"], f["line"]) for f in s["frames"] if (f["file"] or "").endswith("race_leaf.c") and f["function"] != "add"), None) for s in (x["current"], x["previous"])) == [(t, '"$leaf_calls"'[t + " " + x["location"]["name"]]) for t in ("backward", "forward")] for x in d["races"])')" \
+        "66:True" "$arch race_leaf: each race's stacks show add()'s callers at the lines that touched its counter"
     # A lock word's block freed, the next block at its address raced on:
     # what the lock word was marks nothing there any more.
     race "$arch" race_block_reuse

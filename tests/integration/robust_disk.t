@@ -20,9 +20,10 @@ if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=64k tcgtrace-test "$D" 2>/dev/nu
 fi
 
 # lost_in FILE PLUGIN: the total of the writer's "N records lost (...)"
-# message; the same message's kinds, added up, on the next line.
+# message (heap events and calls lost, which no record count includes,
+# may follow it); the same message's kinds, added up, on the next line.
 lost_in() {
-    sed -n "s/^$2: cannot write '.*': [A-Za-z ]*: \([0-9]*\) records lost (\(.*\))\$/\1 \2/p" "$1" |
+    sed -n "s/^$2: cannot write '.*': [A-Za-z ]*: \([0-9]*\) records lost (\([^)]*\)).*\$/\1 \2/p" "$1" |
         python3 -c 'import sys
 for l in sys.stdin:
     total, kinds = l.split(" ", 1)

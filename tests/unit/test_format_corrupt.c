@@ -248,7 +248,7 @@ static void extensions(void)
     /* The file: header + unknown field, then chunk 0 with an extension
      * record before the thread start, then the trailer as it was. */
     static const uint8_t field[] = { 0xe7, 0x03, 5, 0, 0, 0, 'h', 'e', 'l', 'l', 'o' };
-    static const uint8_t payload[] = { 0xf3, 3, 'a', 'b', 'c', TT_TAG_THREAD_START, 5 };
+    static const uint8_t payload[] = { 0xfe, 3, 'a', 'b', 'c', TT_TAG_THREAD_START, 5 };
     size_t n = f.n + sizeof field + sizeof payload;
     uint8_t *b = calloc(1, n), *p = b;
     memcpy(p, f.b, hlen - 4);
