@@ -16,6 +16,7 @@
 
 #include "../../lib/internal.h"
 #include "tap.h"
+#include "test_read.h"
 #include "tcgtrace/reader.h"
 #include "tcgtrace/writer.h"
 
@@ -28,34 +29,20 @@ static struct tt_writer *open_trace(const char *path)
     return tt_writer_open(path, &h, &o, &err);
 }
 
-/* Reads path: each record's "kind@pc" in order, or the error; the
- * trailer's record total in *records, the header's count of calls in
- * *calls. */
+/* A record as "kind@pc" (0 for kinds without one). */
+static int kind_pc(const struct tt_record *rec, char *buf, size_t n)
+{
+    uint64_t pc = rec->kind == TT_CALL ? rec->call.pc : rec->kind == TT_MEM ? rec->mem.pc : 0;
+    return snprintf(buf, n, "%s@%llx", tt_kind_name(rec->kind), (unsigned long long)pc);
+}
+
+/* Reads path: its records in order, or the error; the trailer's record
+ * total in *records, the header's count of calls in *calls. */
 static int read_all(const char *path, char *out, size_t n, uint64_t *records, uint64_t *calls)
 {
-    struct tt_error err;
-    struct tt_reader *r = tt_reader_open(path, 0, &err);
-    if (!r) {
-        snprintf(out, n, "%s", err.msg);
-        return -1;
-    }
-    struct tt_record rec;
-    int rc;
-    size_t len = 0;
-    out[0] = 0;
-    while ((rc = tt_reader_next(r, &rec, &err)) > 0 && len < n)
-        len += (size_t)snprintf(out + len, n - len, "%s%s@%llx", len ? " " : "", tt_kind_name(rec.kind),
-                                (unsigned long long)(rec.kind == TT_CALL  ? rec.call.pc
-                                                     : rec.kind == TT_MEM ? rec.mem.pc
-                                                                          : 0));
-    if (rc < 0)
-        snprintf(out, n, "%s", err.msg);
-    const struct tt_trailer *t = tt_reader_trailer(r);
-    *records = 0;
-    for (uint32_t i = 0; t && i < t->nstreams; i++)
-        *records += t->streams[i].records;
-    *calls = tt_reader_header(r)->kind_counts[TT_CALL];
-    tt_reader_close(r);
+    struct tt_header h;
+    int rc = test_read(path, 0, kind_pc, out, n, records, &h);
+    *calls = rc >= 0 ? h.kind_counts[TT_CALL] : 0;
     return rc;
 }
 

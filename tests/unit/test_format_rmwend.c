@@ -17,6 +17,7 @@
 
 #include "../../lib/internal.h"
 #include "tap.h"
+#include "test_read.h"
 #include "tcgtrace/reader.h"
 #include "tcgtrace/writer.h"
 
@@ -29,33 +30,21 @@ static struct tt_writer *open_trace(const char *path)
     return tt_writer_open(path, &h, &o, &err);
 }
 
-/* Reads path merged: the sync events' "kind:number" in order, or the
- * error; the trailer's record total in *records. */
+/* A sync event as "kind:number@pc/address"; other records left out. */
+static int sync_fmt(const struct tt_record *rec, char *buf, size_t n)
+{
+    if (rec->kind != TT_SYNC)
+        return 0;
+    return snprintf(buf, n, "%s:%llu@%llx/%llx", tt_sync_kind_name(rec->sync.kind),
+                    (unsigned long long)rec->sync.gseq, (unsigned long long)rec->sync.pc,
+                    (unsigned long long)rec->sync.addr);
+}
+
+/* Reads path merged: the sync events in order, or the error; the
+ * trailer's record total in *records. */
 static int read_syncs(const char *path, char *out, size_t n, uint64_t *records)
 {
-    struct tt_error err;
-    struct tt_reader *r = tt_reader_open(path, TT_READ_MERGED, &err);
-    if (!r) {
-        snprintf(out, n, "%s", err.msg);
-        return -1;
-    }
-    struct tt_record rec;
-    int rc;
-    size_t len = 0;
-    out[0] = 0;
-    while ((rc = tt_reader_next(r, &rec, &err)) > 0 && len < n)
-        if (rec.kind == TT_SYNC)
-            len += (size_t)snprintf(out + len, n - len, "%s%s:%llu@%llx/%llx", len ? " " : "",
-                                    tt_sync_kind_name(rec.sync.kind), (unsigned long long)rec.sync.gseq,
-                                    (unsigned long long)rec.sync.pc, (unsigned long long)rec.sync.addr);
-    if (rc < 0)
-        snprintf(out, n, "%s", err.msg);
-    const struct tt_trailer *t = tt_reader_trailer(r);
-    *records = 0;
-    for (uint32_t i = 0; t && i < t->nstreams; i++)
-        *records += t->streams[i].records;
-    tt_reader_close(r);
-    return rc;
+    return test_read(path, TT_READ_MERGED, sync_fmt, out, n, records, NULL);
 }
 
 int main(void)
