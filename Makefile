@@ -69,7 +69,7 @@ guest_flags = $(if $(filter x86_64-nopie,$(1)),-no-pie -fno-pie) $(if $(filter o
 BAREMETAL := $(B)/guests/riscv64-virt/uart.elf
 # Unoptimised builds of the guests whose verdict rests on what the debug
 # information says of variables (kept on the stack at -O0, not inlined).
-O0_GUEST_NAMES := race_heap_atomic
+O0_GUEST_NAMES := race_heap_atomic race_deque
 O0_GUEST_ARCHS := x86_64 aarch64 riscv64
 O0_GUESTS := $(foreach a,$(O0_GUEST_ARCHS),$(O0_GUEST_NAMES:%=$(B)/guests/$(a)-O0/%))
 

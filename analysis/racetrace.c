@@ -1487,6 +1487,22 @@ static struct stream *bound_store_waited(struct racetrace *rt)
     return NULL;
 }
 
+/* Whether a stream other than s holds back a store of the value load
+ * saw, to its location. */
+static bool store_held(const struct racetrace *rt, const struct stream *s, const struct ev *load)
+{
+    for (size_t i = 0; i < rt->nstreams; i++) {
+        const struct stream *o = &rt->streams[i];
+        for (size_t j = o->head; o != s && j < o->n; j++) {
+            const struct ev *e = &o->q[j];
+            if (e->type == EV_ACCESS && (e->flags & TT_RACE_WRITE) && e->addr == load->addr &&
+                e->size == load->size && e->value == load->value)
+                return true;
+        }
+    }
+    return false;
+}
+
 static int force(struct racetrace *rt)
 {
     struct stream *early = bound_store_waited(rt);
@@ -1516,17 +1532,26 @@ static int force(struct racetrace *rt)
         }
     }
     uint64_t min = first_held_sync(rt);
+    /* Ranked: a load whose store no other stream holds back before one
+     * whose store is held (it will come once that stream goes on: a
+     * thief of a work-stealing deque waited for the owner's store of
+     * bottom, held behind the owner's load of top, whose value the thief
+     * had stored long before, as far as the owner's records came late:
+     * forcing the thief's load lost the task's publication); then the one
+     * whose stream holds the next sync event in the global order; then the
+     * first to arrive. */
     struct stream *pick = NULL;
+    unsigned best = 4;
     for (size_t i = 0; i < rt->nstreams; i++) {
         struct stream *s = &rt->streams[i];
         if (!s->waiting)
             continue;
-        if (s->first_sync == min && min != UINT64_MAX) {
+        const struct ev *h = &s->q[s->head];
+        unsigned rank = (store_held(rt, s, h) ? 2 : 0) + (s->first_sync == min && min != UINT64_MAX ? 0 : 1);
+        if (rank < best || (rank == best && h->seq < pick->q[pick->head].seq)) {
             pick = s;
-            break;
+            best = rank;
         }
-        if (!pick || s->q[s->head].seq < pick->q[pick->head].seq)
-            pick = s;
     }
     if (!pick)
         return 0;
