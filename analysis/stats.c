@@ -172,8 +172,9 @@ int stats_add(struct stats *st, const struct tt_record *rec)
 {
     if (rec->stream == TT_STREAM_META)
         return 0;
-    if (rec->kind == TT_HEAP) {
-        st->heap_events++;
+    if (rec->kind == TT_HEAP || rec->kind == TT_CALL) {
+        st->heap_events += rec->kind == TT_HEAP;
+        st->calls += rec->kind == TT_CALL;
         return 0;
     }
     struct stats_thread *t = thread_of(st, rec->stream);

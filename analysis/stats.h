@@ -106,9 +106,10 @@ struct stats {
     uint64_t records;
     struct stats_counts c;
     uint64_t reg_changes, syscalls, sync_events, map_changes, module_loads;
-    /* Heap events: extensions, which no record count includes (records
-     * above leaves them out, as the trailer and tcgtrace record do). */
-    uint64_t heap_events;
+    /* Heap events and calls: extensions, which no record count includes
+     * (records above leaves them out, as the trailer and tcgtrace record
+     * do). */
+    uint64_t heap_events, calls;
     uint64_t thread_starts, thread_exits;
 
     struct stats_thread *threads; /* by vCPU index, ascending */

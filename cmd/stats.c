@@ -217,6 +217,8 @@ static void text_summary(const struct report *rp)
         printf("sync events   %" PRIu64 "\n", st->sync_events);
     if (st->heap_events)
         printf("heap events   %" PRIu64 "\n", st->heap_events);
+    if (st->calls)
+        printf("calls         %" PRIu64 "\n", st->calls);
     if (st->reg_changes)
         printf("registers     %" PRIu64 " changes\n", st->reg_changes);
     printf("lost          %" PRIu64 " records", st->lost);
@@ -463,6 +465,7 @@ static void json_summary(const struct report *rp)
     json_u64("syscalls", st->syscalls);
     json_u64("sync_events", st->sync_events);
     json_u64("heap_events", st->heap_events);
+    json_u64("calls", st->calls);
     json_u64("mapping_changes", st->map_changes);
     json_u64("module_loads", st->module_loads);
     json_u64("thread_starts", st->thread_starts);

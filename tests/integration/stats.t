@@ -5,7 +5,7 @@
 # access counts, a guest of 6 threads over fewer vCPUs, and an execution
 # trace ranked by instructions.
 . tests/integration/lib.sh
-plan 59
+plan 62
 
 N=20000 # enough for kernel's accesses to outrank the dynamic loader's
 M=5000  # iterations of each of exec_threads' 5 workers
@@ -47,6 +47,10 @@ for arch in $ARCHS; do
     # record count includes (the same records as tcgtrace record's count).
     is "$(q "$T/$arch.json" 'd["totals"]["heap_events"] >= 1, d["totals"]["records"] == sum(t["records"] for t in d["threads"])')" \
         "(True, True)" "$arch: heap events counted apart from the records"
+    calls=$("$TCGTRACE" dump --kind call "$T/$arch.tct" | wc -l)
+    is "$(q "$T/$arch.json" 'd["totals"]["calls"]'):$([ "$calls" -gt 0 ] && echo some || echo none)" \
+        "$calls:$([ "$arch" = x86_64 ] && echo none || echo some)" \
+        "$arch: the $calls calls counted apart from the records too (x86_64's call stores its return address: none)"
     want=None
     [ "$arch" != x86_64 ] && want=$(sysroot "$arch")
     is "$(q "$T/$arch.json" 'd["recording"]["sysroot"]')" "$want" "$arch: the sysroot the trace recorded ($want)"
