@@ -61,7 +61,7 @@ static uint64_t saver_function(struct callstacks *cs, uint64_t pc)
     if (!known)
         return UINT64_MAX;
     struct sym_code c;
-    if (added && symbols_code(cs->syms, pc, &c) && c.function && c.func_size > c.func_offset &&
+    if (added && symbols_function(cs->syms, pc, &c) && c.function && c.func_size > c.func_offset &&
         c.func_size <= UINT32_MAX)
         *known = c.func_offset << 32 | c.func_size;
     return *known;

@@ -77,7 +77,7 @@ struct symbols {
     char **changed; /* files modified after the recording */
     size_t nchanged;
     uint64_t recorded_ns; /* when the recording began, 0 unknown */
-    struct slot *ccache, *dcache;
+    struct slot *ccache, *dcache, *fcache;
 };
 
 static char *debuginfo_path;
@@ -95,9 +95,10 @@ struct symbols *symbols_new(const char *sysroot)
         return NULL;
     s->ccache = calloc(CACHE_SIZE, sizeof *s->ccache);
     s->dcache = calloc(CACHE_SIZE, sizeof *s->dcache);
+    s->fcache = calloc(CACHE_SIZE, sizeof *s->fcache);
     if (sysroot && *sysroot && strcmp(sysroot, "/") != 0)
         s->sysroot = strdup(sysroot);
-    if (!s->ccache || !s->dcache || (sysroot && *sysroot && strcmp(sysroot, "/") != 0 && !s->sysroot)) {
+    if (!s->ccache || !s->dcache || !s->fcache || (sysroot && *sysroot && strcmp(sysroot, "/") != 0 && !s->sysroot)) {
         symbols_free(s);
         return NULL;
     }
@@ -131,6 +132,7 @@ void symbols_free(struct symbols *s)
     free(s->ranges);
     free(s->ccache);
     free(s->dcache);
+    free(s->fcache);
     free(s->sysroot);
     free(s);
 }
@@ -139,6 +141,7 @@ static void clear_caches(struct symbols *s)
 {
     memset(s->ccache, 0, CACHE_SIZE * sizeof *s->ccache);
     memset(s->dcache, 0, CACHE_SIZE * sizeof *s->dcache);
+    memset(s->fcache, 0, CACHE_SIZE * sizeof *s->fcache);
 }
 
 static struct file *file_for(struct symbols *s, const char *path)
@@ -446,19 +449,25 @@ static size_t slot_of(uint64_t addr)
  * symbols and lines, when the file could be read: f->mod). */
 typedef void namer(union answer *a, const struct file *f, uint64_t offset, uint64_t dwaddr);
 
-static void name_code(union answer *a, const struct file *f, uint64_t offset, uint64_t dwaddr)
+static void name_function(union answer *a, const struct file *f, uint64_t offset, uint64_t dwaddr)
 {
     struct sym_code *c = &a->code;
     c->module = f->path;
     c->offset = offset;
-    if (!f->mod)
-        return;
-    const struct sym *sym = symvec_find(&f->code, dwaddr);
+    const struct sym *sym = f->mod ? symvec_find(&f->code, dwaddr) : NULL;
     if (sym) {
         c->function = sym->name;
         c->func_offset = dwaddr - sym->addr;
         c->func_size = sym->size;
     }
+}
+
+static void name_code(union answer *a, const struct file *f, uint64_t offset, uint64_t dwaddr)
+{
+    struct sym_code *c = &a->code;
+    name_function(a, f, offset, dwaddr);
+    if (!f->mod)
+        return;
     Dwfl_Line *line = dwfl_module_getsrc(f->mod, dwaddr);
     if (line)
         c->file = dwfl_lineinfo(line, NULL, &c->line, NULL, NULL, NULL);
@@ -522,6 +531,14 @@ bool symbols_code(struct symbols *s, uint64_t addr, struct sym_code *out)
 {
     union answer a;
     bool found = lookup(s, s->ccache, name_code, addr, &a);
+    *out = a.code;
+    return found;
+}
+
+bool symbols_function(struct symbols *s, uint64_t addr, struct sym_code *out)
+{
+    union answer a;
+    bool found = lookup(s, s->fcache, name_function, addr, &a);
     *out = a.code;
     return found;
 }

@@ -62,6 +62,10 @@ int symbols_add_module(struct symbols *s, const char *path, uint64_t bias, uint6
 /* Fill *out for addr; false when no module covers it. Never fails: a module
  * whose file is missing or unreadable resolves to module+offset. */
 bool symbols_code(struct symbols *s, uint64_t addr, struct sym_code *out);
+/* As symbols_code without file and line (NULL, 0): no debug information
+ * read, which a library's can take most of a short analysis to
+ * decompress. */
+bool symbols_function(struct symbols *s, uint64_t addr, struct sym_code *out);
 /* The functions the compiler inlined at addr, as frames, innermost first,
  * up to max: frame i is the inlined function (its name from the debug
  * information, no offset) at the line table's file:line for i = 0, at the

@@ -267,7 +267,7 @@ static bool program_memory(struct report *rp, const struct racetrace_report *r)
         own = r->block.found && r->block.alloc.n > 1 && lo >= r->block.start &&
               hi <= r->block.start + r->block.size;
         if (own) {
-            symbols_code(rp->syms, r->block.alloc.pc[1], &caller);
+            symbols_function(rp->syms, r->block.alloc.pc[1], &caller);
             own = user_code(rp, r->block.alloc.pc[1], &caller);
         } else {
             own = !r->block.found && on_stack(rp, lo, hi);
@@ -289,7 +289,7 @@ static bool called_by_program(struct report *rp, const struct racetrace_calls *c
 {
     for (uint32_t i = 0; i < calls->n; i++) {
         struct sym_code c;
-        symbols_code(rp->syms, calls->pc[i], &c);
+        symbols_function(rp->syms, calls->pc[i], &c);
         if (user_code(rp, calls->pc[i], &c))
             return i <= 1;
     }
@@ -336,8 +336,8 @@ static bool allocator_read(struct report *rp, const struct racetrace_report *r, 
 static bool shows_if(struct report *rp, const struct racetrace_report *r, bool all, bool first_known)
 {
     struct sym_code first, second;
-    symbols_code(rp->syms, r->race.first.pc, &first);
-    symbols_code(rp->syms, r->race.second.pc, &second);
+    symbols_function(rp->syms, r->race.first.pc, &first);
+    symbols_function(rp->syms, r->race.second.pc, &second);
     return all || ((!in_runtime(rp, r->race.first.pc, &first) || !in_runtime(rp, r->race.second.pc, &second) ||
                     (program_memory(rp, r) && (called_by_program(rp, &r->second_calls) || !first_known ||
                                                called_by_program(rp, &r->first_calls)))) &&
