@@ -452,7 +452,8 @@ static int report(struct tt_race *r, const struct access *acc, uint32_t thread, 
         .write = write,
     };
     r->st.races++;
-    return reports_add(&r->reports, &first, &acc->desc, r->st.accesses) < 0 ? -ENOMEM : 0;
+    uint64_t context = r->cfg.context ? r->cfg.context(r->cfg.context_arg, acc->desc.tid, acc->desc.pc) : 0;
+    return reports_add(&r->reports, &first, &acc->desc, context, r->st.accesses) < 0 ? -ENOMEM : 0;
 }
 
 static struct shadow_reads *reads_of(const struct shadow_cell *c)

@@ -313,6 +313,8 @@ static int mark_in_block(void *arg, uint64_t word, uint8_t bytes)
     return 0;
 }
 
+static uint64_t race_context(void *arg, uint64_t tid, uint64_t pc);
+
 struct racetrace *racetrace_new(const struct tt_header *h, struct symbols *syms)
 {
     unsigned machine = machine_of(h->arch);
@@ -325,8 +327,12 @@ struct racetrace *racetrace_new(const struct tt_header *h, struct symbols *syms)
     rt->cas_exact = h->features & TT_FEAT_CAS_EXACT;
     rt->syms = syms;
     callstacks_init(&rt->calls, machine, syms);
-    rt->det = tt_race_new(
-        &(struct tt_race_config){ .elf_machine = machine, .learn = true, .on_mark = mark_in_block, .on_mark_arg = rt });
+    rt->det = tt_race_new(&(struct tt_race_config){ .elf_machine = machine,
+                                                    .learn = true,
+                                                    .on_mark = mark_in_block,
+                                                    .on_mark_arg = rt,
+                                                    .context = race_context,
+                                                    .context_arg = rt });
     rt->stored = calloc(STORED_WORDS, sizeof *rt->stored);
     if (rt->det)
         rt->races_found = tt_race_report_count(rt->det);
@@ -596,6 +602,18 @@ static void set_initial_stack(struct racetrace *rt, struct racetrace_thread *t)
             t->stack_start = rt->maps.v[i].start;
             t->stack_end = t->stack_top = rt->maps.v[i].end;
         }
+}
+
+/* The detector's context of a race: the innermost call site of the
+ * racing thread's stack, at the access it is delivering (memcpy called
+ * from two places racing is two races, with the same pcs). */
+static uint64_t race_context(void *arg, uint64_t tid, uint64_t pc)
+{
+    const struct racetrace *rt = arg;
+    int32_t t = thread_index(rt, tid);
+    const struct stream *s = t >= 0 ? stream_find(rt, rt->threads[t].vcpu) : NULL;
+    uint64_t site = 0;
+    return s && callstack_calls(&rt->calls, &s->stack, pc, &site, 1) ? site : 0;
 }
 
 /* The stack of s, at its instruction at pc. */

@@ -1,5 +1,6 @@
 /* Race reports, deduplicated by the pair of code locations: the first
- * race between two pcs is kept whole, later ones only counted. */
+ * race between two pcs in one calling context of the later access is kept
+ * whole, later ones only counted. */
 #ifndef TCGTRACE_REPORTS_H
 #define TCGTRACE_REPORTS_H
 
@@ -22,7 +23,8 @@ struct tt_race_access {
 struct tt_race_report {
     struct tt_race_access first;  /* the earlier access in trace order */
     struct tt_race_access second; /* the one that found the race */
-    uint64_t count;               /* races found between these two pcs */
+    uint64_t count;               /* races found between these two pcs, in this context */
+    uint64_t context;             /* the later access's calling context (race.h), 0 for none */
 };
 
 struct reports {
@@ -35,10 +37,10 @@ struct reports {
 /* A zeroed struct reports is an empty set. */
 void reports_free(struct reports *r);
 
-/* Counts a race between first and second, found by access number event:
- * one access counts once per pc pair, however many granules it races on.
- * 0, or -1 when memory runs out. */
+/* Counts a race between first and second, found by access number event
+ * in the calling context context: one access counts once per pc pair,
+ * however many granules it races on. 0, or -1 when memory runs out. */
 int reports_add(struct reports *r, const struct tt_race_access *first, const struct tt_race_access *second,
-                uint64_t event);
+                uint64_t context, uint64_t event);
 
 #endif

@@ -24,7 +24,7 @@
 # races on stderr, which prove shows. A real false report comes back on
 # every run.
 . tests/integration/lib.sh
-plan 121
+plan 125
 
 # q FILE EXPR: a Python expression over the JSON document d; r(fn) is the
 # list of reports whose both accesses' innermost frames are in function fn.
@@ -143,6 +143,11 @@ for arch in x86_64 x86_64-nopie aarch64 riscv64; do
     race "$arch" race_leaf
     is "$?:$(q "$T/$arch-race_leaf.json" 'len(d["races"]) > 0 and all(sorted(next(((f["function"], f["line"]) for f in s["frames"] if (f["file"] or "").endswith("race_leaf.c") and f["function"] != "add"), None) for s in (x["current"], x["previous"])) == [(t, '"$leaf_calls"'[t + " " + x["location"]["name"]]) for t in ("backward", "forward")] for x in d["races"])')" \
         "66:True" "$arch race_leaf: each race's stacks show add()'s callers at the lines that touched its counter"
+    # One pair of add()'s instructions races on the three counters, from
+    # three calls in each thread: a report for each, as ThreadSanitizer
+    # reports each pair of stacks.
+    is "$(q "$T/$arch-race_leaf.json" 'sorted(set(x["location"]["name"] for x in d["races"]))')" "['a', 'b', 'c']" \
+        "$arch race_leaf: a race reported on each counter, though one pair of instructions races on all three"
     # A lock word's block freed, the next block at its address raced on:
     # what the lock word was marks nothing there any more.
     race "$arch" race_block_reuse

@@ -793,6 +793,41 @@ static void test_dedup(void)
     tt_race_free(r);
 }
 
+/* The context the detector asks for when a race is found: what the test
+ * set last, standing for the call that made the access (a helper called
+ * from two places). */
+static uint64_t context_of(void *arg, uint64_t tid, uint64_t pc)
+{
+    (void)tid;
+    (void)pc;
+    return *(const uint64_t *)arg;
+}
+
+static void test_dedup_context(void)
+{
+    uint64_t ctx = 0;
+    struct tt_race *r = tt_race_new(&(struct tt_race_config){ .elf_machine = EM_X86_64, .context = context_of,
+                                                              .context_arg = &ctx });
+    spawn2(r);
+    /* One pair of pcs racing on two words, the later access's context
+     * different for each: two reports. */
+    for (uint64_t i = 0; i < 2; i++) {
+        ST(r, T1, PC_ST, DATA + 64 * i, 8, 1);
+        ctx = 0x401000 + i;
+        LD(r, T2, PC_LD, DATA + 64 * i, 8, 1);
+    }
+    /* The first context again: counted in its report. */
+    ST(r, T1, PC_ST, DATA + 256, 8, 1);
+    ctx = 0x401000;
+    LD(r, T2, PC_LD, DATA + 256, 8, 1);
+    size_t n;
+    const struct tt_race_report *rep = tt_race_reports(r, &n);
+    ok(n == 2 && rep[0].context == 0x401000 && rep[0].count == 2 && rep[1].context == 0x401001 &&
+           rep[1].count == 1,
+       "one pair of pcs in two contexts: a report each, counted apart (%zu reports)", n);
+    tt_race_free(r);
+}
+
 int main(void)
 {
     test_counters();
@@ -808,5 +843,6 @@ int main(void)
     test_private_pages();
     test_openmp();
     test_dedup();
+    test_dedup_context();
     return tap_done();
 }
