@@ -7,8 +7,7 @@
  * gcc calls the library rather than inlining the copies.
  *
  * "race_memcpy stack" has both copy into a buffer on main's stack instead:
- * the race is there (its own run, as the same instructions of memcpy and
- * memset racing on two objects make one report).
+ * the race is there.
  *
  * "race_memcpy locked" makes the same calls under a mutex: no race, and
  * the C library's own accesses to the mutex are no race either.
