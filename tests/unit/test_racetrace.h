@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "../../analysis/racetrace.h"
+#include "tcgtrace/syncinsn.h"
 #include "tap.h"
 #include "tcgtrace/writer.h"
 
@@ -58,6 +59,22 @@ static struct tt_writer *rt_open3(const char *path, uint64_t features, struct tt
         return NULL;
     rt_start(*m, 100);
     return w;
+}
+
+/* An exchange (x86 xchg) by the instruction at pc of 1 << shift bytes at
+ * addr: its load of loaded, its store of stored, its sync event numbered
+ * seq. */
+static void rt_xchg(struct tt_stream *s, uint64_t pc, uint64_t addr, unsigned shift, uint64_t loaded, uint64_t stored,
+                    uint64_t seq) __attribute__((unused));
+static void rt_xchg(struct tt_stream *s, uint64_t pc, uint64_t addr, unsigned shift, uint64_t loaded, uint64_t stored,
+                    uint64_t seq)
+{
+    tt_put_mem_value(s, pc, addr, shift, false, loaded, 0);
+    tt_put_mem_value(s, pc, addr, shift, true, stored, 0);
+    tt_put_sync_seq(s, TT_SYNC_ATOMIC_RMW, pc, addr,
+                    TT_SYNCINSN_ATOMIC | TT_SYNCINSN_RMW | TT_SYNCINSN_ACQUIRE | TT_SYNCINSN_RELEASE |
+                        TT_SYNCINSN_FENCE | TT_SYNCINSN_STORE_EXACT,
+                    seq);
 }
 
 /* The main thread creates threads 101 and 102, which start on a and b. */

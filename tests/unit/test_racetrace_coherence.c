@@ -17,22 +17,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "tcgtrace/syncinsn.h"
 #include "test_racetrace.h"
 
 #define W 0x10000ull /* the low half L, the high half H at W + 4 */
 #define D 0x10100ull
-#define XCHG (TT_SYNCINSN_ATOMIC | TT_SYNCINSN_RMW | TT_SYNCINSN_ACQUIRE | TT_SYNCINSN_RELEASE | TT_SYNCINSN_FENCE | \
-              TT_SYNCINSN_CAS | TT_SYNCINSN_STORE_EXACT)
-
-static void xchg(struct tt_writer *w, struct tt_stream *s, uint64_t pc, uint64_t addr, uint64_t loaded,
-                 uint64_t stored)
-{
-    tt_put_mem_value(s, pc, addr, 2, false, loaded, 0);
-    tt_put_mem_value(s, pc, addr, 2, true, stored, 0);
-    tt_put_sync_seq(s, TT_SYNC_ATOMIC_RMW, pc, addr, XCHG, tt_writer_next_gseq(w));
-}
-
 /* The trace: B's first stores (first), A starting to poll addr, seeing
  * polled 3000 times, then seen, reading D and working on; B working,
  * writing D and storing seen at addr with an exchange (racy: D after). */
@@ -60,7 +48,7 @@ static int write_trace(const char *path, bool racy, void (*first)(struct tt_writ
         tt_put_mem_value(b, 0x401318, 0x30000 + 8 * (i % 512), 3, true, i, 0);
     if (!racy)
         tt_put_mem_value(b, 0x401320, D, 3, true, 7, 0);
-    xchg(w, b, 0x401330, addr, polled, seen);
+    rt_xchg(b, 0x401330, addr, 2, polled, seen, tt_writer_next_gseq(w));
     if (racy)
         tt_put_mem_value(b, 0x401320, D, 3, true, 7, 0);
     tt_put_sync(b, TT_SYNC_THREAD_EXIT, 0x401340, 0, 102);
@@ -71,14 +59,14 @@ static int write_trace(const char *path, bool racy, void (*first)(struct tt_writ
 
 static void aba_first(struct tt_writer *w, struct tt_stream *b)
 {
-    xchg(w, b, 0x401310, W, 0, 0xa);
-    xchg(w, b, 0x401310, W, 0xa, 0xb);
+    rt_xchg(b, 0x401310, W, 2, 0, 0xa, tt_writer_next_gseq(w));
+    rt_xchg(b, 0x401310, W, 2, 0xa, 0xb, tt_writer_next_gseq(w));
 }
 
 static void halves_first(struct tt_writer *w, struct tt_stream *b)
 {
-    xchg(w, b, 0x401310, W, 0, 1);
-    xchg(w, b, 0x401318, W + 4, 0, 0);
+    rt_xchg(b, 0x401310, W, 2, 0, 1, tt_writer_next_gseq(w));
+    rt_xchg(b, 0x401318, W + 4, 2, 0, 0, tt_writer_next_gseq(w));
 }
 
 static void check(bool racy, void (*first)(struct tt_writer *, struct tt_stream *), uint64_t addr, uint64_t polled,

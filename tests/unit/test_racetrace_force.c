@@ -17,24 +17,12 @@
  * satisfy, lets M's store go to T. */
 #include <unistd.h>
 
-#include "tcgtrace/syncinsn.h"
 #include "test_racetrace.h"
 
 #define TOP 0x10000ull
 #define BOTTOM 0x10008ull
 #define D 0x10100ull
 #define Z 0x10200ull /* another word T exchanges, after reading D */
-#define XCHG (TT_SYNCINSN_ATOMIC | TT_SYNCINSN_RMW | TT_SYNCINSN_ACQUIRE | TT_SYNCINSN_RELEASE | TT_SYNCINSN_FENCE | \
-              TT_SYNCINSN_CAS | TT_SYNCINSN_STORE_EXACT)
-
-static void xchg(struct tt_writer *w, struct tt_stream *s, uint64_t pc, uint64_t addr, uint64_t loaded,
-                 uint64_t stored)
-{
-    tt_put_mem_value(s, pc, addr, 3, false, loaded, 0);
-    tt_put_mem_value(s, pc, addr, 3, true, stored, 0);
-    tt_put_sync_seq(s, TT_SYNC_ATOMIC_RMW, pc, addr, XCHG, tt_writer_next_gseq(w));
-}
-
 static int write_trace(const char *path)
 {
     struct tt_stream *m, *t, *b;
@@ -51,10 +39,10 @@ static int write_trace(const char *path)
     tt_put_mem_value(m, 0x401208, D, 3, true, 7, 0);
     tt_put_mem_value(m, 0x401210, BOTTOM, 3, true, 5, 0);
     for (uint64_t i = 0; i < 6; i++)
-        xchg(w, t, 0x401300, TOP, i, i + 1);
+        rt_xchg(t, 0x401300, TOP, 3, i, i + 1, tt_writer_next_gseq(w));
     tt_put_mem_value(t, 0x401310, BOTTOM, 3, false, 5, 0);
     tt_put_mem_value(t, 0x401318, D, 3, false, 7, 0);
-    xchg(w, t, 0x401320, Z, 0, 1);
+    rt_xchg(t, 0x401320, Z, 3, 0, 1, tt_writer_next_gseq(w));
     tt_put_sync(m, TT_SYNC_CLONE, 0x401120, 0, 102);
     rt_start(b, 102);
     return rt_end3(w, m, t, b);

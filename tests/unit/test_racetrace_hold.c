@@ -12,20 +12,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "tcgtrace/syncinsn.h"
 #include "test_racetrace.h"
 
 #define L 0x10000ull
-#define XCHG (TT_SYNCINSN_ATOMIC | TT_SYNCINSN_RMW | TT_SYNCINSN_ACQUIRE | TT_SYNCINSN_RELEASE | TT_SYNCINSN_FENCE | \
-              TT_SYNCINSN_STORE_EXACT)
-
-static void xchg(struct tt_stream *s, uint64_t pc, uint64_t loaded, uint64_t stored, uint64_t seq)
-{
-    tt_put_mem_value(s, pc, L, 3, false, loaded, 0);
-    tt_put_mem_value(s, pc, L, 3, true, stored, 0);
-    tt_put_sync_seq(s, TT_SYNC_ATOMIC_RMW, pc, L, XCHG, seq);
-}
-
 static void work(struct tt_stream *s, uint64_t base)
 {
     for (uint64_t i = 0; i < 3000; i++)
@@ -42,8 +31,8 @@ static int write_trace(const char *path)
     tt_put_mem_value(m, 0x401110, L, 3, true, 0, 0); /* L = 0: its contents known */
     rt_spawn2(m, a, b);
     uint64_t a_seq = tt_writer_next_gseq(w), b_seq = tt_writer_next_gseq(w);
-    xchg(b, 0x401310, 0, 1, b_seq);
-    xchg(a, 0x401210, 1, 1, a_seq);
+    rt_xchg(b, 0x401310, L, 3, 0, 1, b_seq);
+    rt_xchg(a, 0x401210, L, 3, 1, 1, a_seq);
     work(a, 0x20000);
     work(b, 0x30000);
     tt_put_sync(a, TT_SYNC_THREAD_EXIT, 0x401240, 0, 101);
