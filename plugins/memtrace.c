@@ -18,7 +18,8 @@
  * too), all=on (no filter: every data access), level=N (zstd level),
  * regions=PATH (the writable regions known at exit, for checking),
  * quiet=on (no count at exit), heap=on|off (heap events, default on: bin
- * only, QEMU 9.0 and newer). See docs/memtrace.md. */
+ * only, QEMU 9.0 and newer), calls=on|off (call records on arm64 and
+ * riscv64, default on: bin only). See docs/memtrace.md. */
 #include <elf.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -63,9 +64,10 @@ static struct {
     bool reads, writes, all, bin;
     bool quiet;    /* no count at exit (tcgtrace record prints its own) */
     bool heap, heap_given; /* heap events (common/heaphook.h) */
+    bool calls, calls_given; /* call records (arm64, riscv64) */
     bool level_given;
     int level;
-} opt = { .reads = true, .writes = true, .heap = true };
+} opt = { .reads = true, .writes = true, .heap = true, .calls = true };
 
 static const struct guest_arch *arch;
 static int out_fd = STDERR_FILENO;
@@ -382,7 +384,7 @@ static void translate_bin(struct qemu_plugin_insn *insn)
     uint8_t bytes[16];
     size_t len = qemuapi_insn_data(insn, bytes, sizeof(bytes));
     uint64_t pc = qemu_plugin_insn_vaddr(insn);
-    if (tt_call_insn_len(arch->elf_machine, bytes, len)) {
+    if (opt.calls && tt_call_insn_len(arch->elf_machine, bytes, len)) {
         qemu_plugin_register_vcpu_insn_exec_cb(insn, on_call, QEMU_PLUGIN_CB_NO_REGS, (void *)(uintptr_t)pc);
         return;
     }
@@ -447,7 +449,7 @@ static void open_trace(void)
     trace_header_init(&th, "memtrace", plugin_argc, plugin_argv, arch->name, arch->big_endian, false,
                       TT_FEAT_MEMORY | QEMUAPI_FEAT_MEM_VALUES | TT_FEAT_SYNC | TT_FEAT_SYSCALLS |
                           TT_FEAT_SYNC_FLAGS | TT_FEAT_RMW_END | TT_FEAT_FILE_SYNC | (opt.heap ? TT_FEAT_HEAP : 0) |
-                          (arch->elf_machine != EM_X86_64 ? TT_FEAT_CALLS : 0) |
+                          (opt.calls && arch->elf_machine != EM_X86_64 ? TT_FEAT_CALLS : 0) |
                           (CAS_EXACT ? TT_FEAT_CAS_EXACT : 0));
     struct tt_writer_options wo = { .level = opt.level };
     struct tt_error err;
@@ -1109,6 +1111,10 @@ static int parse_option(const char *arg)
         opt.heap_given = true;
         return parse_bool(key, val, &opt.heap);
     }
+    if (!strcmp(key, "calls")) {
+        opt.calls_given = true;
+        return parse_bool(key, val, &opt.calls);
+    }
     if (!strcmp(key, "format")) {
         if (val && (!strcmp(val, "text") || !strcmp(val, "bin"))) {
             opt.bin = val[0] == 'b';
@@ -1130,7 +1136,7 @@ static int parse_option(const char *arg)
         return 0;
     }
     fprintf(stderr, "memtrace: unknown option '%s' (known: out, format, noread, nowrite, all, level, "
-                    "regions, quiet, heap)\n",
+                    "regions, quiet, heap, calls)\n",
             arg);
     return -1;
 }
@@ -1176,8 +1182,9 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         fprintf(stderr, "memtrace: format=bin needs out=PATH\n");
         return -1;
     }
-    if ((opt.level_given || opt.heap_given) && !opt.bin) {
-        fprintf(stderr, "memtrace: option '%s' applies to format=bin only\n", opt.level_given ? "level" : "heap");
+    if ((opt.level_given || opt.heap_given || opt.calls_given) && !opt.bin) {
+        fprintf(stderr, "memtrace: option '%s' applies to format=bin only\n",
+                opt.level_given ? "level" : opt.heap_given ? "heap" : "calls");
         return -1;
     }
     if (info->system_emulation) {

@@ -4,7 +4,7 @@
 # bare `noread` into `read=off`), the seed's line format and default
 # output, the count at exit and output it could not write.
 . tests/integration/lib.sh
-plan 32
+plan 36
 
 MT=$PLUGINS/libmemtrace.so
 G=$GUESTS/x86_64/mem_ops
@@ -20,7 +20,7 @@ refused() {
     fi
 }
 
-refused "bogus=1" "memtrace: unknown option 'bogus=1' (known: out, format, noread, nowrite, all, level, regions, quiet, heap)"
+refused "bogus=1" "memtrace: unknown option 'bogus=1' (known: out, format, noread, nowrite, all, level, regions, quiet, heap, calls)"
 refused "noread=maybe" "memtrace: bad value 'maybe' for option 'noread' (expected on or off)"
 refused "all=2" "memtrace: bad value '2' for option 'all' (expected on or off)"
 refused "format=xml" "memtrace: bad value 'xml' for option 'format' (expected text or bin)"
@@ -55,6 +55,17 @@ is "$(grep -c '^T' "$T/err"):$(grep -vc '^T' "$T/err")" "$n:0" "quiet=on: the sa
 refused "quiet=maybe" "memtrace: bad value 'maybe' for option 'quiet' (expected on or off)"
 refused "format=bin,out=$T/h.tct,heap=maybe" "memtrace: bad value 'maybe' for option 'heap' (expected on or off)"
 refused "heap=off" "memtrace: option 'heap' applies to format=bin only"
+refused "format=bin,out=$T/c.tct,calls=maybe" "memtrace: bad value 'maybe' for option 'calls' (expected on or off)"
+refused "calls=off" "memtrace: option 'calls' applies to format=bin only"
+# calls: arm64's call records by default (docs/format.md, "Call"), none
+# with calls=off.
+for c in "" ",calls=off"; do
+    run_guest aarch64 -plugin "$MT,format=bin,quiet=on,out=$T/c.tct$c" "$GUESTS/aarch64/mem_ops" >/dev/null 2>&1
+    n=$("$TCGTRACE" dump --kind call "$T/c.tct" | wc -l)
+    counted=$("$TCGTRACE" stats --json "$T/c.tct" | python3 -c 'import json, sys; print(json.load(sys.stdin)["totals"]["calls"])')
+    is "$([ "$n" -gt 0 ] && echo some || echo none):$counted" "$([ -z "$c" ] && echo some || echo none):$n" \
+        "aarch64${c:- (default)}: $n call records, counted alike by stats"
+done
 
 # noread, nowrite: one run, four instances (copies load independently).
 for i in 1 2 3; do cp "$MT" "$T/libmemtrace$i.so"; done
