@@ -49,6 +49,20 @@ race() {
     "$TCGTRACE" races -q --json -- "$GUESTS/$_a/$_g" "$@" >"$T/$_a-$_g.json" 2>"$T/$_a-$_g.err"
 }
 
+# silent ARCH GUEST [ARGS]: races on a guest expected silent, up to three
+# runs as for the silent guests below (each failed one printed on
+# stderr, which prove shows); prints the last run's "status:races".
+silent() {
+    for _try in 1 2 3; do
+        race "$@"
+        _rc=$?
+        _got="$_rc:$(q "$T/$1-$2.json" 'len(d["races"])' 2>/dev/null)"
+        [ "$_got" = "0:0" ] && break
+        { echo "# $*, run $_try: $_got"; sed 's/^/#   /' "$T/$1-$2.err"; } >&2
+    done
+    echo "$_got"
+}
+
 line_of() { grep -n "$2" "tests/guests/$1.c" | head -1 | cut -d: -f1; }
 counter_line=$(line_of race_counter 'counter++;')
 create_line=$(line_of race_counter 'pthread_create(')
@@ -127,8 +141,7 @@ for arch in x86_64 x86_64-nopie aarch64 riscv64; do
     race "$arch" race_memcpy stack
     is "$?:$(q "$T/$arch-race_memcpy.json" '[(x["location"]["kind"], x["location"]["thread"], sorted((x["current"]["thread"], x["previous"]["thread"]))) for x in d["races"]]')" \
         "66:[('stack', 0, [1, 2])]" "$arch race_memcpy stack: one race, on main's stack, between the copying threads"
-    race "$arch" race_memcpy locked
-    is "$?:$(q "$T/$arch-race_memcpy.json" 'len(d["races"])')" "0:0" "$arch race_memcpy locked: no race"
+    is "$(silent "$arch" race_memcpy locked)" "0:0" "$arch race_memcpy locked: no race"
     # OpenMP threads' memsets into one heap block overlap: both accesses
     # inside memset, called by the outlined loop.
     race "$arch" omp_memset
@@ -136,8 +149,7 @@ for arch in x86_64 x86_64-nopie aarch64 riscv64; do
         "66:[('heap', [$omp_buf_line])]" "$arch omp_memset: one race, on the block allocated at omp_memset.c:$omp_buf_line"
     is "$(callers "$T/$arch-omp_memset.json" omp_memset.c)" \
         "[('heap', [('main._omp_fn.0', $omp_memset_line), ('main._omp_fn.0', $omp_memset_line)])]" "$arch omp_memset: both stacks show the outlined loop's call of memset"
-    race "$arch" omp_memset apart
-    is "$?:$(q "$T/$arch-omp_memset.json" 'len(d["races"])')" "0:0" "$arch omp_memset apart: no race"
+    is "$(silent "$arch" omp_memset apart)" "0:0" "$arch omp_memset apart: no race"
     # Races inside a leaf function called from three lines in a row: each
     # stack shows the call that touched the race's counter, in each thread.
     race "$arch" race_leaf
@@ -153,8 +165,7 @@ for arch in x86_64 x86_64-nopie aarch64 riscv64; do
     race "$arch" race_block_reuse
     is "$?:$(q "$T/$arch-race_block_reuse.json" 'sorted(set((s["frames"][0]["function"], x["location"]["kind"]) for x in d["races"] for s in (x["current"], x["previous"])))'):$(grep -o 'same block' "$T/$arch-race_block_reuse.err")" \
         "66:[('adder', 'heap')]:same block" "$arch race_block_reuse: the race in adder on the block where the lock was, reported"
-    race "$arch" race_memcpy stdio
-    is "$?:$(q "$T/$arch-race_memcpy.json" 'len(d["races"])')" "0:0" \
+    is "$(silent "$arch" race_memcpy stdio)" "0:0" \
         "$arch race_memcpy stdio: no race in the program's stdout buffer (printf copies into it under stdout's lock)"
 
     # A volatile flag in place of race_heap_atomic's _Atomic one, polled
@@ -179,7 +190,7 @@ for arch in x86_64 x86_64-nopie aarch64 riscv64; do
         done
     done
     [ -n "$retried" ] && echo "# $arch: run again after a report or an error:$retried"
-    is "${failed:-none}" none "$arch: no race reported in$(echo $silent | sed 's/ /, /g')"
+    is "${failed:-none}" none "$arch: no race reported in $(echo $silent | sed 's/ /, /g')"
     # Its silence on x86_64 is the type's doing: the three blocks typed.
     is "$(q "$T/$arch-race_heap_atomic.json" 'd["analysis"]["heap_atomic_blocks"]')" 3 \
         "$arch race_heap_atomic: its three blocks given the atomic member of struct msg (analysis.heap_atomic_blocks)"
