@@ -959,9 +959,8 @@ static int apply(struct racetrace *rt, struct stream *s, const struct ev *e, boo
         return 0;
     case EV_HEAP:
         return heap_event(rt, s, e);
-    case EV_CALL:
-        if (rt->detecting)
-            callstack_call(&s->stack, e->pc);
+    case EV_CALL: /* the detecting pass's only: the learning pass skips calls */
+        callstack_call(&s->stack, e->pc);
         return 0;
     }
     return 0;

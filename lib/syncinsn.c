@@ -6,6 +6,7 @@
 #include <elf.h>
 #include <stdbool.h>
 
+#include "tcgtrace/format.h"
 #include "tcgtrace/syncinsn.h"
 
 /* A locked read-modify-write is also a full barrier on x86. */
@@ -170,7 +171,7 @@ unsigned tt_syncinsn_classify(unsigned elf_machine, const uint8_t *bytes, size_t
          * endianness; 16-bit riscv compressed instructions never sync. */
         if (len < 4 || (elf_machine == EM_RISCV && (bytes[0] & 3) != 3))
             return 0;
-        uint32_t w = (uint32_t)bytes[0] | (uint32_t)bytes[1] << 8 | (uint32_t)bytes[2] << 16 | (uint32_t)bytes[3] << 24;
+        uint32_t w = tt_le32(bytes);
         return elf_machine == EM_AARCH64 ? aarch64(w) : riscv64(w);
     }
     return 0;

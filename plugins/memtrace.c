@@ -215,7 +215,7 @@ static int exclusive_half(const uint8_t *b, size_t len)
 {
     if (len < 4)
         return NOT_EXCLUSIVE;
-    uint32_t w = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    uint32_t w = tt_le32(b);
     if (arch->elf_machine == EM_RISCV && (w & 0x7f) == 0x2f) {
         unsigned funct5 = w >> 27;
         return funct5 == 2 ? LOAD_EXCLUSIVE : funct5 == 3 ? STORE_EXCLUSIVE : NOT_EXCLUSIVE;
@@ -289,7 +289,7 @@ static unsigned cas_register(const uint8_t *b, size_t len)
 {
     if (arch->elf_machine != EM_AARCH64 || len < 4)
         return 0;
-    uint32_t w = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    uint32_t w = tt_le32(b);
     return (w >> 16) & 31;
 }
 
