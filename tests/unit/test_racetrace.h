@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "../../analysis/racetrace.h"
 #include "tcgtrace/syncinsn.h"
@@ -134,6 +135,26 @@ static bool rt_raced(const struct racetrace_report *reps, size_t n, uint64_t add
         if (reps[i].race.second.addr == addr)
             return true;
     return false;
+}
+
+/* The trace write makes (0, or its error) in a fresh directory named
+ * after name, analysed: checks that it was, and that a race was found at
+ * addr or not (racy), as what says; the number of reports follows what. */
+static void rt_expect(const char *name, int (*write)(const char *path), uint64_t addr, bool racy, const char *what)
+    __attribute__((unused));
+static void rt_expect(const char *name, int (*write)(const char *path), uint64_t addr, bool racy, const char *what)
+{
+    char dir[256], path[4096];
+    snprintf(dir, sizeof dir, "/tmp/tcgtrace-%s.XXXXXX", name);
+    rt_paths(dir, path, sizeof path);
+    const struct racetrace_report *reps = NULL;
+    size_t n = 0;
+    struct racetrace *rt = NULL;
+    ok(write(path) == 0 && (rt = rt_analyse(path, &n, &reps)) != NULL, "the trace is written and analysed");
+    ok(rt && rt_raced(reps, n, addr) == racy, "%s (%zu reports)", what, n);
+    racetrace_free(rt);
+    unlink(path);
+    rmdir(dir);
 }
 
 #endif

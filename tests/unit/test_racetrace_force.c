@@ -15,7 +15,6 @@
  * next sync event, lost the publication (a race on D, in 15 of 24
  * recordings of such a deque); forcing M's, which no held store would
  * satisfy, lets M's store go to T. */
-#include <unistd.h>
 
 #include "test_racetrace.h"
 
@@ -50,15 +49,6 @@ static int write_trace(const char *path)
 
 int main(void)
 {
-    char dir[] = "/tmp/tcgtrace-rtforce.XXXXXX", path[4096];
-    rt_paths(dir, path, sizeof path);
-    const struct racetrace_report *reps = NULL;
-    size_t n = 0;
-    struct racetrace *rt = write_trace(path) == 0 ? rt_analyse(path, &n, &reps) : NULL;
-    ok(rt != NULL, "the trace is written and analysed");
-    ok(rt && !rt_raced(reps, n, D), "T's read of D comes after M's publication (%zu reports)", n);
-    racetrace_free(rt);
-    unlink(path);
-    rmdir(dir);
+    rt_expect("rtforce", write_trace, D, false, "T's read of D comes after M's publication");
     return tap_done();
 }
