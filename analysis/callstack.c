@@ -15,7 +15,6 @@ void callstacks_init(struct callstacks *cs, unsigned machine, struct symbols *sy
 void callstacks_free(struct callstacks *cs)
 {
     u64map_free(&cs->is_ret);
-    u64map_free(&cs->saver);
 }
 
 void callstack_free(struct callstack *st)
@@ -51,22 +50,6 @@ static bool saves_return(struct callstacks *cs, uint64_t pc, uint64_t value, int
     return *known == 1;
 }
 
-/* The function holding pc, an instruction that saved a return address:
- * its offset there << 32 | its size, 0 when unknown, UINT64_MAX when memory
- * runs out. */
-static uint64_t saver_function(struct callstacks *cs, uint64_t pc)
-{
-    bool added;
-    uint64_t *known = u64map_insert(&cs->saver, pc, &added);
-    if (!known)
-        return UINT64_MAX;
-    struct sym_code c;
-    if (added && symbols_function(cs->syms, pc, &c) && c.function && c.func_size > c.func_offset &&
-        c.func_size <= UINT32_MAX)
-        *known = c.func_offset << 32 | c.func_size;
-    return *known;
-}
-
 int callstack_store(struct callstacks *cs, struct callstack *st, uint64_t pc, uint64_t addr, uint32_t size,
                     uint64_t value, uint64_t value_hi)
 {
@@ -79,9 +62,14 @@ int callstack_store(struct callstacks *cs, struct callstack *st, uint64_t pc, ui
     }
     if ((st->hi && (addr < st->lo || addr >= st->hi)) || !saves_return(cs, pc, value, &err))
         return err;
-    uint64_t fn = 0;
-    if (cs->machine != EM_X86_64 && (fn = saver_function(cs, pc)) == UINT64_MAX)
-        return -1;
+    /* The function that saved it (a leaf's caller while the thread is
+     * outside it): on arm64 and riscv64 only, x86_64's call saves its own. */
+    struct sym_code c;
+    uint64_t lo = pc, fsize = 0;
+    if (cs->machine != EM_X86_64 && symbols_function(cs->syms, pc, &c) && c.function && c.func_size > c.func_offset) {
+        lo = pc - c.func_offset;
+        fsize = c.func_size;
+    }
     /* Frames at or below where this one is stored have ended. */
     while (st->n && st->v[st->n - 1].sp <= addr)
         st->n--;
@@ -89,7 +77,7 @@ int callstack_store(struct callstacks *cs, struct callstack *st, uint64_t pc, ui
         return 0;
     if (room(&st->v, &st->cap, st->n, sizeof *st->v) < 0)
         return -1;
-    st->v[st->n++] = (struct callstack_frame){ addr, value, pc - (fn >> 32), (uint32_t)fn, 0 };
+    st->v[st->n++] = (struct callstack_frame){ addr, value, lo, fsize, 0 };
     return 0;
 }
 

@@ -48,7 +48,6 @@ struct callstacks {
     unsigned machine; /* EM_X86_64, EM_AARCH64, EM_RISCV */
     struct symbols *syms;
     struct u64map is_ret; /* value -> 1 a return address, 2 not */
-    struct u64map saver;  /* pc -> its offset in its function << 32 | the function's size, 0 unknown */
 };
 
 /* Deepest stack kept: deeper calls are not followed (recursion). */
