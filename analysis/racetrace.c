@@ -604,16 +604,23 @@ static void set_initial_stack(struct racetrace *rt, struct racetrace_thread *t)
         }
 }
 
-/* The detector's context of a race: the innermost call site of the
- * racing thread's stack, at the access it is delivering (memcpy called
- * from two places racing is two races, with the same pcs). */
+/* The detector's context of a race: the innermost call site in the
+ * program's own code (not the runtime libraries') of the racing thread's
+ * stack, at the access it is delivering: memcpy called from two places
+ * racing is two races, with the same pcs; the dynamic linker resolving
+ * one PLT entry through two paths of its own is one, as the report
+ * reads. */
 static uint64_t race_context(void *arg, uint64_t tid, uint64_t pc)
 {
     const struct racetrace *rt = arg;
     int32_t t = thread_index(rt, tid);
     const struct stream *s = t >= 0 ? stream_find(rt, rt->threads[t].vcpu) : NULL;
-    uint64_t site = 0;
-    return s && callstack_calls(&rt->calls, &s->stack, pc, &site, 1) ? site : 0;
+    uint64_t sites[RACETRACE_CALLS];
+    size_t n = s ? callstack_calls(&rt->calls, &s->stack, pc, sites, RACETRACE_CALLS) : 0;
+    for (size_t i = 0; i < n; i++)
+        if (!runtime_image(rt, sites[i]))
+            return sites[i];
+    return 0;
 }
 
 /* The stack of s, at its instruction at pc. */
