@@ -49,9 +49,10 @@ struct tt_race_config {
     int (*on_mark)(void *arg, uint64_t word, uint8_t bytes);
     void *on_mark_arg;
     /* The calling context of thread tid's access at pc, the one being
-     * checked, asked when it races (racetrace: its innermost call site in the program's own code):
-     * a pair of pcs is reported once per context, as ThreadSanitizer
-     * reports each pair of stacks. NULL: once. */
+     * checked, asked when it races (racetrace: its innermost call site in
+     * the program's own code): a pair of pcs is reported once per
+     * context, as ThreadSanitizer reports each pair of stacks. NULL:
+     * once. */
     uint64_t (*context)(void *arg, uint64_t tid, uint64_t pc);
     void *context_arg;
 };
