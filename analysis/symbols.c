@@ -468,7 +468,13 @@ static void name_code(union answer *a, const struct file *f, uint64_t offset, ui
     name_function(a, f, offset, dwaddr);
     if (!f->mod)
         return;
-    Dwfl_Line *line = dwfl_module_getsrc(f->mod, dwaddr);
+    /* Code of no unit between two functions of one (crt1.o's _start after
+     * a C++ main in .text.startup) gets from libdw the unit before it and
+     * that unit's last row before the address: no line of it, as
+     * addr2line says. */
+    Dwarf_Addr bias;
+    Dwarf_Die *cu = dwfl_module_addrdie(f->mod, dwaddr, &bias);
+    Dwfl_Line *line = cu && dwarf_haspc(cu, dwaddr - bias) > 0 ? dwfl_module_getsrc(f->mod, dwaddr) : NULL;
     if (line)
         c->file = dwfl_lineinfo(line, NULL, &c->line, NULL, NULL, NULL);
     if (!c->file)

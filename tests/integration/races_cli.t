@@ -5,7 +5,7 @@
 # traces cut short (analysed, with a warning) and corrupt (an error); traces
 # it cannot use; usage errors.
 . tests/integration/lib.sh
-plan 64
+plan 65
 
 G=$GUESTS/x86_64
 q() {
@@ -200,6 +200,18 @@ if command -v g++ >/dev/null 2>&1 && g++ -O1 -g -pthread -o "$T/race_cxx" tests/
     is "$st:$(grep SUMMARY "$T/cxx.txt" | sort -u):$(grep -m1 '^  Location is' "$T/cxx.txt")" \
         "66:SUMMARY: tcgtrace: data race race_cxx.cc:$add_line in app::Counter::add():  Location is global 'counter' of size 8$(grep -m1 '^  Location is' "$T/cxx.txt" | sed -n 's/.* of size 8//p')" \
         "C++: the race in app::Counter::add() on global 'counter', demangled; none on the std::atomics, the static's guard or std::cout"
+else
+    echo "ok $((_n += 1)) # SKIP no g++ to build the C++ guest"
+fi
+
+# A block from new: its allocation stack is new's call in main, then
+# nothing (tests/guests/race_new.cc).
+if command -v g++ >/dev/null 2>&1 && g++ -O2 -g -pthread -o "$T/race_new" tests/guests/race_new.cc; then
+    "$TCGTRACE" races -q -- "$T/race_new" >"$T/new.txt" 2>&1
+    new_line=$(grep -n '= new Box' tests/guests/race_new.cc | cut -d: -f1)
+    last=$(sed -n '/^  Location is heap block/,/^$/p' "$T/new.txt" | grep . | tail -n 1)
+    echo "$last" | grep -Eqx "    #2 main\+0x[0-9a-f]+ \(race_new.cc:$new_line\)"
+    ok $? "C++ -O2: a block from new, its stack ending at main's line ($last)"
 else
     echo "ok $((_n += 1)) # SKIP no g++ to build the C++ guest"
 fi
