@@ -125,16 +125,17 @@ struct stream {
  * libgomp is not one: `omp critical` locks live in its data. */
 #define RUNTIME_IMAGES 4
 
-/* Objects declared atomic are marked up to these sizes: each marked word
- * costs a synchronisation variable, and an atomic array of a million
- * counters is updated by atomic instructions, which mark what they touch. */
-#define ATOMIC_OBJECT_MAX 4096
+/* The bytes marked of one object declared atomic, a global or a heap
+ * block, and of all globals: each marked word costs a synchronisation
+ * variable. An array of a million atomic counters has its first 64 KiB
+ * marked; atomic instructions mark what they touch of the rest. (Globals
+ * over 4 KiB were left out whole until a work-stealing deque's 32 KiB
+ * array of _Atomic task pointers, stored and loaded relaxed, which are
+ * plain movs, raced.) */
+#define ATOMIC_OBJECT_BYTES (1u << 16)
 #define ATOMIC_BYTES_MAX (1u << 20)
-/* A heap object type's atomic parts kept, at most, and the bytes marked
- * in one block (an array of a million atomic counters has its first
- * 64 KiB marked). */
+/* A heap object type's atomic parts kept, at most. */
 #define HEAP_TYPE_PARTS 64
-#define HEAP_ATOMIC_BYTES (1u << 16)
 
 /* The largest static program image whose own parts are told apart (a bit
  * per 8 bytes: 16 MiB of bitmap). */
@@ -864,7 +865,7 @@ static int heap_atomics(struct racetrace *rt, uint64_t addr, uint64_t size, uint
     for (uint64_t e = 0; e < elements; e++)
         for (size_t i = 0; i < t->n; i++) {
             uint64_t off = e * t->size + t->part[i].offset;
-            if ((marked += t->part[i].size) > HEAP_ATOMIC_BYTES)
+            if ((marked += t->part[i].size) > ATOMIC_OBJECT_BYTES)
                 return 0;
             if ((rc = mark_location(rt, addr + off, t->part[i].size)) < 0)
                 return rc;
@@ -1070,7 +1071,9 @@ static int mark_atomic(void *arg, uint64_t vaddr, uint64_t size)
 {
     struct mark_atomic *m = arg;
     struct racetrace *rt = m->rt;
-    if (size > ATOMIC_OBJECT_MAX || rt->atomic_bytes + size > ATOMIC_BYTES_MAX)
+    if (size > ATOMIC_OBJECT_BYTES)
+        size = ATOMIC_OBJECT_BYTES;
+    if (rt->atomic_bytes + size > ATOMIC_BYTES_MAX)
         return 0;
     rt->atomic_bytes += size;
     rt->st.atomic_objects++;

@@ -3,7 +3,10 @@
  * path, a release store under the mutex: plain movs on x86_64), and a
  * progress counter in a struct, stored and loaded relaxed (plain loads
  * and stores on every guest) while its writer runs, and a function-local
- * static one, which worker ran last, read so too. C11 makes none of them a
+ * static one, which worker ran last, read so too, and an array of 8 KiB
+ * of atomic slots, stored and loaded relaxed as well (objects over 4 KiB
+ * were left out: a work-stealing deque's array of task pointers raced at
+ * -O0, docs/races.md). C11 makes none of them a
  * data race; only the program's debug information says these objects are
  * atomic (analysis/atomicobj.h). Usage: race_atomic_decl [THREADS]. */
 #include <pthread.h>
@@ -22,6 +25,8 @@ static struct {
     long runs;               /* plain: the main thread's alone */
     atomic_long progress[2]; /* relaxed, read by the main thread */
 } status;
+
+static atomic_long slots[1024];
 
 static const struct config *get_config(void)
 {
@@ -68,6 +73,8 @@ static void *worker(void *arg)
         sum += c->a * c->b;
         if (id < 2)
             atomic_store_explicit(&status.progress[id], i, memory_order_relaxed);
+        if (id == 0)
+            atomic_store_explicit(&slots[i], i, memory_order_relaxed);
     }
     return (void *)sum;
 }
@@ -83,7 +90,10 @@ int main(int argc, char **argv)
     /* One look at each counter while the workers run: no loop over one
      * location that a spin could be taken for. */
     status.runs = busy(10000) & 1;
-    long seen = atomic_load_explicit(&status.progress[0], memory_order_relaxed) +
+    /* The slot first: on x86_64 a load of progress acquires (TSO) what
+     * worker 0 stored before it, slots included. */
+    long slot = atomic_load_explicit(&slots[300], memory_order_relaxed);
+    long seen = slot + atomic_load_explicit(&status.progress[0], memory_order_relaxed) +
                 atomic_load_explicit(&status.progress[1], memory_order_relaxed) +
                 atomic_load_explicit(last_worker(), memory_order_relaxed);
     long total = 0;
