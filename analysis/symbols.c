@@ -16,6 +16,7 @@
 
 #include "demangle.h"
 #include "inlines.h"
+#include "units.h"
 #include "sorted.h"
 #include "symbols.h"
 
@@ -45,6 +46,7 @@ struct file {
     char **names; /* names without their version, owned here */
     size_t nnames, capnames;
     struct inlines inlines; /* symbols_inlined's index */
+    struct units units;     /* units by address, where libdwfl has none */
 };
 
 struct range {
@@ -119,6 +121,7 @@ void symbols_free(struct symbols *s)
             free(f->names[j]);
         free(f->names);
         inlines_free(&f->inlines);
+        units_free(&f->units);
         free(f->path);
         free(f);
     }
@@ -447,9 +450,9 @@ static size_t slot_of(uint64_t addr)
 /* Fills in an answer of one kind once the module f covering the address is
  * known: offset is the address in its ELF file, dwaddr in its Dwfl (for its
  * symbols and lines, when the file could be read: f->mod). */
-typedef void namer(union answer *a, const struct file *f, uint64_t offset, uint64_t dwaddr);
+typedef void namer(union answer *a, struct file *f, uint64_t offset, uint64_t dwaddr);
 
-static void name_function(union answer *a, const struct file *f, uint64_t offset, uint64_t dwaddr)
+static void name_function(union answer *a, struct file *f, uint64_t offset, uint64_t dwaddr)
 {
     struct sym_code *c = &a->code;
     c->module = f->path;
@@ -462,21 +465,20 @@ static void name_function(union answer *a, const struct file *f, uint64_t offset
     }
 }
 
-static void name_code(union answer *a, const struct file *f, uint64_t offset, uint64_t dwaddr)
+static void name_code(union answer *a, struct file *f, uint64_t offset, uint64_t dwaddr)
 {
     struct sym_code *c = &a->code;
     name_function(a, f, offset, dwaddr);
     if (!f->mod)
         return;
     /* Code of no unit between two functions of one (crt1.o's _start after
-     * a C++ main in .text.startup) gets from libdw the unit before it and
-     * that unit's last row before the address: no line of it, as
-     * addr2line says. */
+     * a C++ main in .text.startup) has no line, as addr2line says; libdwfl
+     * would give it the unit before it and that unit's last row. */
     Dwarf_Addr bias;
-    Dwarf_Die *cu = dwfl_module_addrdie(f->mod, dwaddr, &bias);
-    Dwfl_Line *line = cu && dwarf_haspc(cu, dwaddr - bias) > 0 ? dwfl_module_getsrc(f->mod, dwaddr) : NULL;
-    if (line)
-        c->file = dwfl_lineinfo(line, NULL, &c->line, NULL, NULL, NULL);
+    Dwarf_Die *cu = units_find(&f->units, f->mod, dwaddr, &bias);
+    Dwarf_Line *line = cu ? dwarf_getsrc_die(cu, dwaddr - bias) : NULL;
+    if (line && (c->file = dwarf_linesrc(line, NULL, NULL)) && dwarf_lineno(line, &c->line) != 0)
+        c->file = NULL;
     if (!c->file)
         c->line = 0;
 }
@@ -497,7 +499,7 @@ static const char *section_of(Elf *elf, uint64_t vaddr)
     return NULL;
 }
 
-static void name_data(union answer *a, const struct file *f, uint64_t offset, uint64_t dwaddr)
+static void name_data(union answer *a, struct file *f, uint64_t offset, uint64_t dwaddr)
 {
     struct sym_data *d = &a->data;
     d->module = f->path;
@@ -584,7 +586,7 @@ static void call_site(Dwarf_Die *inlined, Dwarf_Files *files, struct sym_code *c
 static Dwarf_Die *unit_at(const struct range *r, uint64_t addr, Dwarf_Addr *dwaddr)
 {
     Dwarf_Addr cubias, a = addr - r->bias + r->file->dwbias;
-    Dwarf_Die *cudie = dwfl_module_addrdie(r->file->mod, a, &cubias);
+    Dwarf_Die *cudie = units_find(&r->file->units, r->file->mod, a, &cubias);
     if (cudie)
         *dwaddr = a - cubias;
     return cudie;
