@@ -221,8 +221,10 @@ struct racetrace {
      * in front: an access made there marks its location. */
     struct mapset atomic_code;
     uint64_t atomic_code_bits[ATOMIC_CODE_BITS / 64];
-    /* libgomp's image, on x86_64 (omp_code). */
-    uint64_t omp_start, omp_end;
+    /* The OpenMP runtimes' images, on x86_64 (omp_code), and the range
+     * that holds them all. */
+    struct mapset omp_images;
+    uint64_t omp_lo, omp_hi;
     uint64_t marked_last; /* the address either's last access marked */
 
     struct racetrace_report *reports;
@@ -376,6 +378,7 @@ void racetrace_free(struct racetrace *rt)
     u64map_free(&rt->thread_of);
     mapset_free(&rt->maps);
     mapset_free(&rt->atomic_code);
+    mapset_free(&rt->omp_images);
     heap_clear(&rt->heap);
     u64map_free(&rt->life_of);
     free(rt->life_marks);
@@ -1095,16 +1098,17 @@ static inline bool atomic_code(const struct racetrace *rt, uint64_t pc)
     return rt->atomic_code_bits[b / 64] >> (b % 64) & 1 && mapset_cause(&rt->atomic_code, pc);
 }
 
-/* Whether an access of libgomp's code at pc to addr marks its location:
- * on x86_64, libgomp's release stores and acquire loads are plain movs
- * (its task queues: a parent in taskwait finds its children done with an
- * acquire load of the queue the last child emptied with a release store),
- * and with no debug information of libgomp nothing else tells them from
- * plain ones; its data is its own, but for the stacks, where a program's
- * variables come later at the same addresses (marks outlive reuse). */
+/* Whether an access of an OpenMP runtime's code at pc to addr marks its
+ * location: on x86_64, libgomp's release stores and acquire loads are
+ * plain movs (its task queues: a parent in taskwait finds its children
+ * done with an acquire load of the queue the last child emptied with a
+ * release store), and so are libomp's, and with no debug information of
+ * them nothing else tells those from plain ones; their data is their own,
+ * but for the stacks, where a program's variables come later at the same
+ * addresses (marks outlive reuse). */
 static bool omp_code(const struct racetrace *rt, uint64_t pc, uint64_t addr)
 {
-    if (pc - rt->omp_start >= rt->omp_end - rt->omp_start)
+    if (pc < rt->omp_lo || pc >= rt->omp_hi || !mapset_cause(&rt->omp_images, pc))
         return false;
     for (size_t i = 0; i < rt->nthreads; i++)
         if (addr - rt->threads[i].stack_start < rt->threads[i].stack_end - rt->threads[i].stack_start)
@@ -1172,14 +1176,13 @@ static inline int meta_record(struct racetrace *rt, const struct tt_record *rec)
             errno == ENOMEM)
             return -ENOMEM;
         runtime_add(rt, rec->module.path, rec->module.start, rec->module.end);
-        const char *base = strrchr(rec->module.path, '/');
-        if (rt->machine == EM_X86_64 && !strncmp(base ? base + 1 : rec->module.path, "libgomp.so", 10) &&
-            rec->module.end > rec->module.start) {
-            bool first = rt->omp_end == 0;
-            if (first || rec->module.start < rt->omp_start)
-                rt->omp_start = rec->module.start;
-            if (first || rec->module.end > rt->omp_end)
-                rt->omp_end = rec->module.end;
+        if (rt->machine == EM_X86_64 && symbols_openmp_runtime(rec->module.path) && rec->module.end > rec->module.start) {
+            if (mapset_set(&rt->omp_images, rec->module.start, rec->module.end - rec->module.start, 1) < 0)
+                return -ENOMEM;
+            if (!rt->omp_hi || rec->module.start < rt->omp_lo)
+                rt->omp_lo = rec->module.start;
+            if (rec->module.end > rt->omp_hi)
+                rt->omp_hi = rec->module.end;
         }
         if (!strcmp(rec->module.path, "[vdso]")) {
             rt->vdso_start = rec->module.start;

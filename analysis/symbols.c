@@ -687,12 +687,23 @@ int symbols_format_data(const struct sym_data *d, uint64_t addr, char *buf, size
     return snprintf(buf, size, "global '%s'", d->name);
 }
 
-bool symbols_c_library(const char *path)
+bool symbols_named(const char *path, const char *const *names, size_t n)
 {
-    static const char *const names[] = { "libc.so", "libpthread.so", "ld-linux", "ld.so" };
     const char *base = basename(path);
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    for (size_t i = 0; i < n; i++)
         if (!strncmp(base, names[i], strlen(names[i])))
             return true;
     return false;
+}
+
+bool symbols_c_library(const char *path)
+{
+    static const char *const names[] = { "libc.so", "libpthread.so", "ld-linux", "ld.so" };
+    return symbols_named(path, names, sizeof names / sizeof names[0]);
+}
+
+bool symbols_openmp_runtime(const char *path)
+{
+    static const char *const names[] = { "libgomp.so", "libomp.so" };
+    return symbols_named(path, names, sizeof names / sizeof names[0]);
 }

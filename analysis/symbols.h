@@ -77,9 +77,14 @@ size_t symbols_inlined(struct symbols *s, uint64_t addr, struct sym_code *out, s
 /* The compilation unit holding the code at addr, and in *dwaddr addr as
  * that unit's debug information gives addresses; NULL without one. */
 Dwarf_Die *symbols_unit(struct symbols *s, uint64_t addr, Dwarf_Addr *dwaddr);
+/* Whether path's file name starts with one of names' n strings. */
+bool symbols_named(const char *path, const char *const *names, size_t n);
 /* Whether the module at path is the C library or the dynamic loader
  * (libc.so.6, libpthread.so.0, ld-linux-*.so.*, ld.so), by its file name. */
 bool symbols_c_library(const char *path);
+/* Whether path's file name is an OpenMP runtime's: GCC's libgomp, LLVM's
+ * libomp (clang -fopenmp). */
+bool symbols_openmp_runtime(const char *path);
 bool symbols_data(struct symbols *s, uint64_t addr, struct sym_data *out);
 
 /* The module file at path as libdwfl reads it for lookups (from the

@@ -34,8 +34,9 @@
  * relaxed atomics compiled to plain instructions, which a binary does not
  * tell from racy ones; ThreadSanitizer does not instrument them either. A
  * race is shown when one of its accesses is elsewhere. */
-/* Beside the C library and the dynamic loader (symbols_c_library). */
-static const char *const runtime_libs[] = { "libgomp.so", "[vdso]" };
+/* Beside the C library and the dynamic loader (symbols_c_library), and
+ * the OpenMP runtimes (symbols_openmp_runtime). */
+static const char *const runtime_libs[] = { "[vdso]" };
 
 /* Races of these libraries' code on their own data are left out too: the
  * C++ runtime initialises caches lazily with no lock, both threads
@@ -112,15 +113,6 @@ struct format {
 /* --- Naming ------------------------------------------------------------ */
 
 /* Whether module's file name starts with one of libs. */
-static bool named_in(const char *module, const char *const *libs, size_t n)
-{
-    const char *b = basename(module);
-    for (size_t i = 0; i < n; i++)
-        if (!strncmp(b, libs[i], strlen(libs[i])))
-            return true;
-    return false;
-}
-
 /* Whether an address of module (code or data) is the runtime libraries':
  * by module, or the C library linked into a static program
  * (racetrace_runtime). */
@@ -128,8 +120,8 @@ static bool runtime_at(const struct report *rp, uint64_t addr, const char *modul
 {
     if (!module)
         return false;
-    return racetrace_runtime(rp->rt, addr) || symbols_c_library(module) ||
-           named_in(module, runtime_libs, sizeof runtime_libs / sizeof runtime_libs[0]);
+    return racetrace_runtime(rp->rt, addr) || symbols_c_library(module) || symbols_openmp_runtime(module) ||
+           symbols_named(module, runtime_libs, sizeof runtime_libs / sizeof runtime_libs[0]);
 }
 
 /* Whether code at pc (named c) is the runtime libraries'. */
@@ -140,7 +132,7 @@ static bool in_runtime(const struct report *rp, uint64_t pc, const struct sym_co
 
 static bool in_runtime_data_lib(const char *module)
 {
-    return module && named_in(module, runtime_data_libs, sizeof runtime_data_libs / sizeof runtime_data_libs[0]);
+    return module && symbols_named(module, runtime_data_libs, sizeof runtime_data_libs / sizeof runtime_data_libs[0]);
 }
 
 /* Whether a race is on the data of one of runtime_data_libs, both its
@@ -683,7 +675,7 @@ static void text_race(struct report *rp, const struct shown *s, size_t i)
 static void text_end(const struct report *rp)
 {
     if (rp->hidden)
-        printf("tcgtrace races: %zu more only inside the C library, the dynamic loader, libgomp or the C++ "
+        printf("tcgtrace races: %zu more only inside the C library, the dynamic loader, the OpenMP runtime or the C++ "
                "runtime, on a GOT entry (lazy binding) or on a standard C++ stream (--all shows them)\n",
                rp->hidden);
     if (rp->suppressed) {
@@ -1141,8 +1133,9 @@ static void usage(FILE *f)
           "  -j, --json           one JSON document (keys in docs/races.md); a program's\n"
           "                       standard output then goes to standard error\n"
           "  -a, --all            also races whose accesses are all inside the C\n"
-          "                       library, the dynamic loader or libgomp, on their\n"
-          "                       own data (a memcpy's on the program's is shown)\n"
+          "                       library, the dynamic loader or an OpenMP runtime,\n"
+          "                       on their own data (a memcpy's on the program's is\n"
+          "                       shown)\n"
           "  -v, --verbose        what was analysed, and how fast, on standard error\n"
           "  -q, --quiet          no progress line (on a terminal) while PROG runs\n"
           "                       or the analysis does\n"

@@ -6,7 +6,8 @@
 # libc6-dbg: the host libc's symbols and lines in reports (and the names
 # with a symbol version that tests check are shown without it). clang and
 # its runtimes (libFuzzer, the sanitizers; only recommended by clang): make
-# fuzz, which CI runs.
+# fuzz, which CI runs; libomp-dev: clang's OpenMP, which races_cli.t
+# builds guests with.
 set -eu
 
 PKGS="build-essential pkg-config git ca-certificates python3 python3-venv
@@ -15,7 +16,7 @@ libcapstone-dev libfdt-dev libpixman-1-dev dpkg-dev zstd
 gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu
 libc6-dev-arm64-cross libc6-dev-riscv64-cross libc6-dbg
 libgomp1-arm64-cross libgomp1-riscv64-cross
-qemu-user qemu-system-misc clang libclang-rt-dev"
+qemu-user qemu-system-misc clang libclang-rt-dev libomp-dev"
 
 missing=""
 for p in $PKGS; do
