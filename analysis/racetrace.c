@@ -221,11 +221,7 @@ struct racetrace {
      * in front: an access made there marks its location. */
     struct mapset atomic_code;
     uint64_t atomic_code_bits[ATOMIC_CODE_BITS / 64];
-    /* The OpenMP runtimes' images, on x86_64 (omp_code), and the range
-     * that holds them all. */
-    struct mapset omp_images;
-    uint64_t omp_lo, omp_hi;
-    uint64_t marked_last; /* the address either's last access marked */
+    uint64_t atomic_code_last; /* the address its last access marked */
 
     struct racetrace_report *reports;
     size_t nreports, reports_cap;
@@ -378,7 +374,6 @@ void racetrace_free(struct racetrace *rt)
     u64map_free(&rt->thread_of);
     mapset_free(&rt->maps);
     mapset_free(&rt->atomic_code);
-    mapset_free(&rt->omp_images);
     heap_clear(&rt->heap);
     u64map_free(&rt->life_of);
     free(rt->life_marks);
@@ -1098,24 +1093,6 @@ static inline bool atomic_code(const struct racetrace *rt, uint64_t pc)
     return rt->atomic_code_bits[b / 64] >> (b % 64) & 1 && mapset_cause(&rt->atomic_code, pc);
 }
 
-/* Whether an access of an OpenMP runtime's code at pc to addr marks its
- * location: on x86_64, libgomp's release stores and acquire loads are
- * plain movs (its task queues: a parent in taskwait finds its children
- * done with an acquire load of the queue the last child emptied with a
- * release store), and so are libomp's, and with no debug information of
- * them nothing else tells those from plain ones; their data is their own,
- * but for the stacks, where a program's variables come later at the same
- * addresses (marks outlive reuse). */
-static bool omp_code(const struct racetrace *rt, uint64_t pc, uint64_t addr)
-{
-    if (pc < rt->omp_lo || pc >= rt->omp_hi || !mapset_cause(&rt->omp_images, pc))
-        return false;
-    for (size_t i = 0; i < rt->nthreads; i++)
-        if (addr - rt->threads[i].stack_start < rt->threads[i].stack_end - rt->threads[i].stack_start)
-            return false;
-    return true;
-}
-
 /* atomiccode_find's callback, for the module loaded with bias. */
 static int add_atomic_code(void *arg, uint64_t start, uint64_t end)
 {
@@ -1176,14 +1153,6 @@ static inline int meta_record(struct racetrace *rt, const struct tt_record *rec)
             errno == ENOMEM)
             return -ENOMEM;
         runtime_add(rt, rec->module.path, rec->module.start, rec->module.end);
-        if (rt->machine == EM_X86_64 && symbols_openmp_runtime(rec->module.path) && rec->module.end > rec->module.start) {
-            if (mapset_set(&rt->omp_images, rec->module.start, rec->module.end - rec->module.start, 1) < 0)
-                return -ENOMEM;
-            if (!rt->omp_hi || rec->module.start < rt->omp_lo)
-                rt->omp_lo = rec->module.start;
-            if (rec->module.end > rt->omp_hi)
-                rt->omp_hi = rec->module.end;
-        }
         if (!strcmp(rec->module.path, "[vdso]")) {
             rt->vdso_start = rec->module.start;
             rt->vdso_end = rec->module.end;
@@ -1316,14 +1285,14 @@ static int learn(struct racetrace *rt, struct readahead *r, struct tt_error *err
                 continue;
             if ((drc = learn_fenced(rt, s, rec, &e, prev_kind)) < 0)
                 return read_error(drc, err);
-            /* The access of a std::atomic's member function, or of
-             * libgomp (once for the loads of a polling loop). rec->kind, not e.type: gcc
+            /* The access of a std::atomic's member function (once for
+             * the loads of a polling loop). rec->kind, not e.type: gcc
              * tests e's type and flags with one 8-byte load of what
              * to_event stored in four, which the CPU cannot forward from
              * the stores (43 % of this loop's time on memwalk). */
-            if (rec->kind == TT_MEM && !(e.flags & TT_RACE_PLAIN) && e.addr != rt->marked_last &&
-                (atomic_code(rt, e.pc) || omp_code(rt, e.pc, e.addr))) {
-                rt->marked_last = e.addr;
+            if (rec->kind == TT_MEM && !(e.flags & TT_RACE_PLAIN) && e.addr != rt->atomic_code_last &&
+                atomic_code(rt, e.pc)) {
+                rt->atomic_code_last = e.addr;
                 if ((drc = mark_location(rt, e.addr, e.size)) < 0)
                     return read_error(drc, err);
             }

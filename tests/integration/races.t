@@ -80,7 +80,7 @@ plain_data_line=$(line_of race_heap_atomic 'm->data\[i\] = i;')
 
 silent="mutex_counter race_spin_xchg race_spin_cas race_flag race_publish_rmw race_condvar race_barrier
         race_join race_detached race_tls race_malloc_reuse omp_reduction race_rwlock_sem race_atomic_decl
-        race_pipe race_stop_flag race_heap_atomic race_task_pool race_aio race_deque omp_tasks"
+        race_pipe race_stop_flag race_heap_atomic race_task_pool race_aio race_deque"
 
 for arch in x86_64 x86_64-nopie aarch64 riscv64; do
     # The racy counter: its threads meet at a barrier, then increment

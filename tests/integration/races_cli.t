@@ -282,8 +282,7 @@ else
 fi
 
 # clang's OpenMP runtime, LLVM's libomp: its own races left out as
-# libgomp's are, and on x86_64 its accesses order what its protocol
-# orders (omp_tasks silent); a racy reduction still reported.
+# libgomp's are; tasks silent (omp_tasks); a racy sum still reported.
 if command -v clang >/dev/null 2>&1 && clang -O2 -g -fopenmp -o "$T/clang_omp_tasks" tests/guests/omp_tasks.c &&
     clang -O2 -g -fopenmp -o "$T/clang_omp_race_sum" tests/guests/omp_race_sum.c; then
     silent=$(silent_runs "$T/clang_omp_tasks")
