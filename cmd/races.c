@@ -112,7 +112,6 @@ struct format {
 
 /* --- Naming ------------------------------------------------------------ */
 
-/* Whether module's file name starts with one of libs. */
 /* Whether an address of module (code or data) is the runtime libraries':
  * by module, or the C library linked into a static program
  * (racetrace_runtime). */
