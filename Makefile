@@ -86,7 +86,9 @@ qemu: $(QEMU_STAMP)
 $(QEMU_STAMP): | deps
 	scripts/build-qemu.sh
 
-$(B)/obj/%.o: %.c
+# Order-only on deps: under make -j a compiler must not start before the
+# headers it includes (zstd, elfutils) are installed.
+$(B)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
