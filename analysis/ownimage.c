@@ -4,31 +4,8 @@
 #include <string.h>
 
 #include "dwarfvars.h"
+#include "elfsyms.h"
 #include "ownimage.h"
-
-/* A symbol table's defined symbols, one after the other: fn gets each
- * with its name; nonzero stops. */
-typedef int symbol_fn(void *arg, const GElf_Sym *sym, const char *name);
-
-static int each_symbol(Elf *elf, symbol_fn *fn, void *arg)
-{
-    Elf_Scn *scn = NULL;
-    while ((scn = elf_nextscn(elf, scn))) {
-        GElf_Shdr sh;
-        Elf_Data *d;
-        if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize || !(d = elf_getdata(scn, NULL)))
-            continue;
-        for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
-            GElf_Sym sym;
-            const char *name;
-            int rc;
-            if (gelf_getsym(d, (int)i, &sym) && sym.st_shndx != SHN_UNDEF &&
-                (name = elf_strptr(elf, sh.sh_link, sym.st_name)) && (rc = fn(arg, &sym, name)))
-                return rc;
-        }
-    }
-    return 0;
-}
 
 static int is_libc_start(void *arg, const GElf_Sym *sym, const char *name)
 {
@@ -48,7 +25,7 @@ bool ownimage_static(Elf *elf)
         if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_INTERP)
             return false;
     }
-    return each_symbol(elf, is_libc_start, NULL) != 0;
+    return elfsyms_each(elf, SHT_SYMTAB, is_libc_start, NULL) != 0;
 }
 
 struct build {
@@ -105,7 +82,7 @@ int ownimage_build(struct ownimage *o, Elf *elf, Dwarf *dw, int64_t to_vaddr, ui
                 set_own(o, bias + (uint64_t)((int64_t)lo + to_vaddr), hi - lo);
     }
     dwarfvars_each(dw, own_variable, &b);
-    each_symbol(elf, own_guard, &b);
+    elfsyms_each(elf, SHT_SYMTAB, own_guard, &b);
     return 0;
 }
 

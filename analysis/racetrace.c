@@ -8,6 +8,7 @@
 #include "atomicobj.h"
 #include "heap.h"
 #include "heaptype.h"
+#include "ompwait.h"
 #include "ownimage.h"
 #include "racetrace.h"
 #include "readahead.h"
@@ -101,6 +102,9 @@ struct stream {
     uint64_t fence_pc;
     unsigned fence_flags;
     uint32_t heap_allocs; /* its allocations so far in this pass (lifetimes) */
+    /* The learning pass: it entered one of libgomp's task waits and had
+     * no sync event since (their fast path, before any lock). */
+    bool wait_fast;
     uint64_t need; /* racetrace_previous: the accesses to read, 0 for none */
 };
 
@@ -1085,26 +1089,56 @@ static unsigned atomic_code_bit(uint64_t pc)
     return (unsigned)(((pc >> 4) * UINT64_C(0x9e3779b97f4a7c15)) >> 48);
 }
 
-static inline bool atomic_code(const struct racetrace *rt, uint64_t pc)
+/* What code marks the locations it accesses: an atomic header's, all of
+ * them (atomiccode.h); libgomp's task waits, those they load on their fast
+ * path (ompwait.h), from their entry (its first WAIT_ENTRY bytes) to the
+ * thread's next sync event. Not after a return into them from a callee:
+ * then their loads follow the team's lock, and marking them made 100 000
+ * synchronisation locations of omp_tasks' task structures. */
+enum { CODE_ATOMIC = 1, CODE_WAIT_ENTRY, CODE_WAIT };
+#define WAIT_ENTRY 16
+
+/* The kind of code at pc; 0 for none. */
+static inline unsigned atomic_code(const struct racetrace *rt, uint64_t pc)
 {
     if (!rt->atomic_code.n)
-        return false;
+        return 0;
     unsigned b = atomic_code_bit(pc);
-    return rt->atomic_code_bits[b / 64] >> (b % 64) & 1 && mapset_cause(&rt->atomic_code, pc);
+    return rt->atomic_code_bits[b / 64] >> (b % 64) & 1 ? mapset_cause(&rt->atomic_code, pc) : 0;
 }
 
-/* atomiccode_find's callback, for the module loaded with bias. */
-static int add_atomic_code(void *arg, uint64_t start, uint64_t end)
+static int add_code(const struct mark_atomic *m, uint64_t start, uint64_t end, unsigned kind)
 {
-    struct mark_atomic *m = arg;
     struct racetrace *rt = m->rt;
-    if (mapset_set(&rt->atomic_code, m->bias + start, end - start, 1) < 0)
+    if (mapset_set(&rt->atomic_code, m->bias + start, end - start, kind) < 0)
         return -ENOMEM;
     for (uint64_t line = (m->bias + start) & ~UINT64_C(15); line < m->bias + end; line += 16) {
         unsigned b = atomic_code_bit(line);
         rt->atomic_code_bits[b / 64] |= UINT64_C(1) << (b % 64);
     }
     return 0;
+}
+
+/* atomiccode_find's and ompwait_find's callbacks, for the module loaded
+ * with bias. */
+static int add_atomic_code(void *arg, uint64_t start, uint64_t end)
+{
+    return add_code(arg, start, end, CODE_ATOMIC);
+}
+
+static int add_wait_code(void *arg, uint64_t start, uint64_t end)
+{
+    int rc = add_code(arg, start, start + WAIT_ENTRY, CODE_WAIT_ENTRY);
+    return rc || end <= start + WAIT_ENTRY ? rc : add_code(arg, start + WAIT_ENTRY, end, CODE_WAIT);
+}
+
+/* Whether addr is on thread s's own stack, below its first stack pointer:
+ * libgomp's waits load registers they saved there, which would stay marked
+ * for whatever the stack holds next. */
+static bool own_stack(const struct racetrace *rt, const struct stream *s, uint64_t addr)
+{
+    const struct racetrace_thread *t = s->thread >= 0 ? &rt->threads[s->thread] : NULL;
+    return t && addr >= t->stack_start && addr < t->stack_top;
 }
 
 /* What a module's debug information tells (not the C library's: its own
@@ -1125,6 +1159,10 @@ static int module_debuginfo(struct racetrace *rt, const struct tt_record *rec)
     if (!added)
         return 0;
     Elf *elf = dwfl_module_getelf(m, &elfbias);
+    struct mark_atomic ctx = { rt, rec->module.bias };
+    /* Elsewhere libgomp's acquire load is an instruction of its own. */
+    if (elf && ompwait_runtime(rec->module.path))
+        return rt->machine == EM_X86_64 ? ompwait_find(elf, add_wait_code, &ctx) : 0;
     Dwarf *dw = dwfl_module_getdwarf(m, &dwarfbias);
     bool carries_libc = !rt->own.own && ownimage_static(elf);
     /* Nothing is told apart without debug information, nor over an image
@@ -1137,7 +1175,6 @@ static int module_debuginfo(struct racetrace *rt, const struct tt_record *rec)
     if (carries_libc && tells_apart &&
         ownimage_build(&rt->own, elf, dw, to_vaddr, rec->module.bias, rec->module.start, rec->module.end) < 0)
         return -ENOMEM;
-    struct mark_atomic ctx = { rt, rec->module.bias };
     int rc = atomicobj_find(dw, to_vaddr, mark_atomic, &ctx);
     return rc ? rc : atomiccode_find(dw, to_vaddr, add_atomic_code, &ctx);
 }
@@ -1285,17 +1322,23 @@ static int learn(struct racetrace *rt, struct readahead *r, struct tt_error *err
                 continue;
             if ((drc = learn_fenced(rt, s, rec, &e, prev_kind)) < 0)
                 return read_error(drc, err);
-            /* The access of a std::atomic's member function (once for
-             * the loads of a polling loop). rec->kind, not e.type: gcc
-             * tests e's type and flags with one 8-byte load of what
-             * to_event stored in four, which the CPU cannot forward from
-             * the stores (43 % of this loop's time on memwalk). */
-            if (rec->kind == TT_MEM && !(e.flags & TT_RACE_PLAIN) && e.addr != rt->atomic_code_last &&
-                atomic_code(rt, e.pc)) {
-                rt->atomic_code_last = e.addr;
-                if ((drc = mark_location(rt, e.addr, e.size)) < 0)
-                    return read_error(drc, err);
+            /* The access of a std::atomic's member function, or a load
+             * of libgomp's task waits on their fast path (once for the
+             * loads of a polling loop). rec->kind, not e.type: gcc tests
+             * e's type and flags with one 8-byte load of what to_event
+             * stored in four, which the CPU cannot forward from the
+             * stores (43 % of this loop's time on memwalk). */
+            if (rec->kind == TT_MEM && !(e.flags & TT_RACE_PLAIN)) {
+                unsigned code = atomic_code(rt, e.pc);
+                s->wait_fast |= code == CODE_WAIT_ENTRY;
+                if (e.addr != rt->atomic_code_last &&
+                    (code == CODE_ATOMIC || (code && s->wait_fast && !rec->mem.store && !own_stack(rt, s, e.addr)))) {
+                    rt->atomic_code_last = e.addr;
+                    if ((drc = mark_location(rt, e.addr, e.size)) < 0)
+                        return read_error(drc, err);
+                }
             }
+            s->wait_fast &= e.type != EV_SYNC;
             if (e.type == EV_SYNC && (is_insn_event(e.kind) || is_fence_event(e.kind)) &&
                 (drc = learn_insn(rt, s, rec, e.flags)) < 0)
                 return read_error(drc, err);

@@ -3,10 +3,10 @@
  * variables, the first task made by the master thread while the others go
  * to the region's end, where they run tasks; ROUNDS parallel regions.
  * Correct OpenMP: no race. races_cli.t builds it with clang -fopenmp
- * (LLVM's libomp) and expects silence. With gcc's libgomp on x86_64 a
- * parent's read of a child's result is reported (libgomp's release store
- * and acquire load of the parent's queue of children are plain movs:
- * docs/races.md); on arm64 and riscv64 it is silent. Usage: omp_tasks [N]. */
+ * (LLVM's libomp) too. With gcc's libgomp on x86_64, a parent's read of a
+ * child's result was reported until taskwait's fast path was found
+ * (libgomp's release store and acquire load of the parent's queue of
+ * children are plain movs: docs/races.md). Usage: omp_tasks [N]. */
 #include <stdio.h>
 #include <stdlib.h>
 

@@ -80,11 +80,7 @@ plain_data_line=$(line_of race_heap_atomic 'm->data\[i\] = i;')
 
 silent="mutex_counter race_spin_xchg race_spin_cas race_flag race_publish_rmw race_condvar race_barrier
         race_join race_detached race_tls race_malloc_reuse omp_reduction race_rwlock_sem race_atomic_decl
-        race_pipe race_stop_flag race_heap_atomic race_task_pool race_aio race_deque"
-# OpenMP tasks: libgomp orders a parent's taskwait after its children with
-# instructions of their own on arm64 and riscv64, and plain movs on x86_64,
-# where a false report remains (docs/races.md).
-silent_weak="omp_tasks"
+        race_pipe race_stop_flag race_heap_atomic race_task_pool race_aio race_deque omp_tasks"
 
 for arch in x86_64 x86_64-nopie aarch64 riscv64; do
     # The racy counter: its threads meet at a barrier, then increment
@@ -181,9 +177,7 @@ for arch in x86_64 x86_64-nopie aarch64 riscv64; do
 
     failed=
     retried=
-    these=$silent
-    case $arch in aarch64 | riscv64) these="$silent $silent_weak" ;; esac
-    for g in $these; do
+    for g in $silent; do
         for try in 1 2 3; do
             race "$arch" "$g"
             rc=$?
@@ -196,7 +190,7 @@ for arch in x86_64 x86_64-nopie aarch64 riscv64; do
         done
     done
     [ -n "$retried" ] && echo "# $arch: run again after a report or an error:$retried"
-    is "${failed:-none}" none "$arch: no race reported in $(echo $these | sed 's/ /, /g')"
+    is "${failed:-none}" none "$arch: no race reported in $(echo $silent | sed 's/ /, /g')"
     # Its silence on x86_64 is the type's doing: the three blocks typed.
     is "$(q "$T/$arch-race_heap_atomic.json" 'd["analysis"]["heap_atomic_blocks"]')" 3 \
         "$arch race_heap_atomic: its three blocks given the atomic member of struct msg (analysis.heap_atomic_blocks)"
