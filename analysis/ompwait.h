@@ -8,8 +8,11 @@
  * are plain movs, and Debian ships libgomp without debug information:
  * nothing else says that the word synchronises, and a parent's read of
  * what its children wrote in `shared` variables was reported (omp_tasks).
- * racetrace.c marks what these functions load as synchronising, as it
- * does what the code of an atomic header accesses (atomiccode.h). */
+ * racetrace.c marks what these functions load on their fast path as
+ * synchronising, as it does what the code of an atomic header accesses
+ * (atomiccode.h), and has their loads read the latest store
+ * (TT_RACE_LATEST): a taskgroup's count of children, 0 at its end, was 0
+ * at its start too. */
 #ifndef TCGTRACE_OMPWAIT_H
 #define TCGTRACE_OMPWAIT_H
 

@@ -601,7 +601,7 @@ static int sync_access(struct tt_race *r, struct rthread *t, uint64_t addr, uint
     int rc;
     if (!(flags & TT_RACE_WRITE)) {
         /* Waiting only makes sense while another thread could store. */
-        bool seen = flags & TT_SYNCINSN_RMW ? syncvar_current(v, addr, size, value)
+        bool seen = flags & (TT_SYNCINSN_RMW | TT_RACE_LATEST) ? syncvar_current(v, addr, size, value)
                                             : syncvar_seen(v, addr, size, value) &&
                                                   !syncvar_future(v, t->idx, addr, size, value);
         /* The first plain load of a location may still have read a store

@@ -66,6 +66,12 @@ enum {
     /* Never synchronises, whatever the location was found to be: the
      * runtime libraries' own data (racetrace.h says why). */
     TT_RACE_PLAIN = 1u << 19,
+    /* A load that read the latest store to its location, as a
+     * read-modify-write does (a count a waiting thread finds at 0 once the
+     * last of its tasks is done): with TT_RACE_CAN_WAIT it waits for a
+     * store of what it saw unless that is the last value stored, though
+     * the location held it before. */
+    TT_RACE_LATEST = 1u << 20,
 };
 
 /* tt_race_access's answer, only with TT_RACE_CAN_WAIT: the access is a

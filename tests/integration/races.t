@@ -24,7 +24,7 @@
 # races on stderr, which prove shows. A real false report comes back on
 # every run.
 . tests/integration/lib.sh
-plan 125
+plan 129
 
 # q FILE EXPR: a Python expression over the JSON document d; r(fn) is the
 # list of reports whose both accesses' innermost frames are in function fn.
@@ -67,6 +67,8 @@ line_of() { grep -n "$2" "tests/guests/$1.c" | head -1 | cut -d: -f1; }
 counter_line=$(line_of race_counter 'counter++;')
 create_line=$(line_of race_counter 'pthread_create(')
 sum_line=$(line_of omp_race_sum 'sum += a')
+taskloop_line=$(line_of omp_taskloop 'pragma omp taskloop')
+taskloop_sum_line=$(line_of omp_taskloop 'sum += a')
 after_line=$(line_of race_one_after 'counter++;')
 block_line=$(line_of race_memcpy 'block = malloc')
 memcpy_line=$(line_of race_memcpy 'memcpy(buf, src, len);')
@@ -80,7 +82,7 @@ plain_data_line=$(line_of race_heap_atomic 'm->data\[i\] = i;')
 
 silent="mutex_counter race_spin_xchg race_spin_cas race_flag race_publish_rmw race_condvar race_barrier
         race_join race_detached race_tls race_malloc_reuse omp_reduction race_rwlock_sem race_atomic_decl
-        race_pipe race_stop_flag race_heap_atomic race_task_pool race_aio race_deque omp_tasks"
+        race_pipe race_stop_flag race_heap_atomic race_task_pool race_aio race_deque omp_tasks omp_taskloop"
 
 for arch in x86_64 x86_64-nopie aarch64 riscv64; do
     # The racy counter: its threads meet at a barrier, then increment
@@ -113,6 +115,13 @@ for arch in x86_64 x86_64-nopie aarch64 riscv64; do
     # next line) rather than the body's.
     is "$(q "$f" 'all(s["frames"][0]["file"].endswith("omp_race_sum.c") and '$((sum_line - 1))' <= s["frames"][0]["line"] <= '$sum_line' and s["size"] == 8 for x in r("main._omp_fn.1") for s in (x["current"], x["previous"]))')" \
         "True" "$arch omp_race_sum: both accesses at omp_race_sum.c:$((sum_line - 1))-$sum_line, 8 bytes"
+
+    # A race inside a taskloop's tasks is still reported once its
+    # taskgroup orders the rest (omp_taskloop alone is among the silent).
+    race "$arch" omp_taskloop race
+    # Optimised, the loop's accesses of sum carry the lines of the loop.
+    is "$?:$(q "$T/$arch-omp_taskloop.json" 'set(x["location"]["name"] for x in d["races"]), all('$taskloop_line' <= s["frames"][0]["line"] <= '$taskloop_sum_line' for x in d["races"] for s in (x["current"], x["previous"]))')" \
+        "66:({'sum'}, True)" "$arch omp_taskloop race: races on sum alone, at omp_taskloop.c:$taskloop_line-$taskloop_sum_line"
 
     # One thread after the other: the first ends before the second is
     # created, and the C library's thread count, which both update

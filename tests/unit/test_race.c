@@ -396,6 +396,41 @@ static void test_rmw_waits_for_last_store(void)
     tt_race_free(r);
 }
 
+/* libgomp's taskgroup: the waiting thread (MAIN) set the group's count
+ * of children to 0, then counted its two tasks up; T1 ran one and counted
+ * down to 1, T2 wrote its result and counted down to 0, and MAIN's load at
+ * the group's end saw that 0. With T2's part not delivered yet, the 0 the
+ * word held before let a plain load go; a load that read the latest store
+ * (TT_RACE_LATEST) waits for it. */
+static int taskgroup_end(unsigned latest)
+{
+    struct tt_race *r = new_race(EM_X86_64, false);
+    spawn2(r);
+    AST(r, MAIN, PC_ST, FLAG, 8, REL, 0);
+    ST(r, MAIN, PC_ST, FLAG, 8, 1);
+    ST(r, MAIN, PC_ST, FLAG, 8, 2);
+    ST(r, T1, PC_ST2, DATA, 8, 7);
+    ST(r, T1, PC_ST, FLAG, 8, 1);
+    unsigned load = TT_RACE_VALUE | TT_RACE_CAN_WAIT | latest;
+    int rc = MUST(tt_race_access(r, MAIN, PC_LD, FLAG, 8, load, 0));
+    if (latest) {
+        ST(r, T2, PC_ST2, DATA + 8, 8, 8);
+        ST(r, T2, PC_ST, FLAG, 8, 0);
+        is(MUST(tt_race_access(r, MAIN, PC_LD, FLAG, 8, load, 0)), 0, "taskgroup: after T2's store of 0, taken");
+        LD(r, MAIN, PC_LD2, DATA, 8, 7);
+        LD(r, MAIN, PC_LD2, DATA + 8, 8, 8);
+        is(nreports(r), 0, "taskgroup: both tasks' results read after them: no report");
+    }
+    tt_race_free(r);
+    return rc;
+}
+
+static void test_latest_load(void)
+{
+    is(taskgroup_end(0), 0, "taskgroup: a plain load of 0, which the word held before, goes on");
+    is(taskgroup_end(TT_RACE_LATEST), TT_RACE_WAIT, "taskgroup: the same load reading the latest store waits");
+}
+
 /* One wait loop (glibc's, libgomp's) serves many objects, and need not
  * spin on every one: a pc found spinning makes what it loads elsewhere a
  * synchronisation location too, ordered after the last write there. */
@@ -835,6 +870,7 @@ int main(void)
     test_flag_handoff();
     test_wait_for_store();
     test_rmw_waits_for_last_store();
+    test_latest_load();
     test_spin_pc();
     test_rmw_publication();
     test_condvar_barrier();
