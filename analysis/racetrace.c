@@ -1112,7 +1112,6 @@ static unsigned atomic_code_bit(uint64_t pc)
     return (unsigned)(((pc >> 4) * UINT64_C(0x9e3779b97f4a7c15)) >> 48);
 }
 
-
 /* The kind of code at pc; 0 for none. */
 static inline unsigned atomic_code(const struct racetrace *rt, uint64_t pc)
 {
