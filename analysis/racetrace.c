@@ -1183,9 +1183,11 @@ static int module_debuginfo(struct racetrace *rt, const struct tt_record *rec)
         return 0;
     Elf *elf = dwfl_module_getelf(m, &elfbias);
     struct mark_atomic ctx = { rt, rec->module.bias };
+    int rc;
     /* Elsewhere libgomp's acquire load is an instruction of its own. */
-    if (elf && ompwait_runtime(rec->module.path))
-        return rt->machine == EM_X86_64 ? ompwait_find(elf, add_wait_code, &ctx) : 0;
+    if (elf && rt->machine == EM_X86_64 && ompwait_runtime(rec->module.path) &&
+        (rc = ompwait_find(elf, add_wait_code, &ctx)) != 0)
+        return rc;
     Dwarf *dw = dwfl_module_getdwarf(m, &dwarfbias);
     bool carries_libc = !rt->own.own && ownimage_static(elf);
     /* Nothing is told apart without debug information, nor over an image
@@ -1198,7 +1200,7 @@ static int module_debuginfo(struct racetrace *rt, const struct tt_record *rec)
     if (carries_libc && tells_apart &&
         ownimage_build(&rt->own, elf, dw, to_vaddr, rec->module.bias, rec->module.start, rec->module.end) < 0)
         return -ENOMEM;
-    int rc = atomicobj_find(dw, to_vaddr, mark_atomic, &ctx);
+    rc = atomicobj_find(dw, to_vaddr, mark_atomic, &ctx);
     return rc ? rc : atomiccode_find(dw, to_vaddr, add_atomic_code, &ctx);
 }
 
