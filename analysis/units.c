@@ -50,7 +50,8 @@ static int build(struct units *u, Dwarf *dw)
         }
         u->ndies++;
     }
-    qsort(u->v, u->n, sizeof *u->v, by_lo);
+    if (u->n) /* none: no array, which qsort must not be given */
+        qsort(u->v, u->n, sizeof *u->v, by_lo);
     return 1;
 }
 
