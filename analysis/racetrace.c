@@ -105,6 +105,11 @@ struct stream {
     /* The learning pass: it entered one of libgomp's task waits and had
      * no sync event since (their fast path, before any lock). */
     bool wait_fast;
+    /* Its last load-reserved (riscv lr, arm64 ldxr): the word and the
+     * value it loaded, while no other sync event of the stream followed;
+     * what a store-conditional's store makes of memory (rmw_stored). */
+    bool reserved;
+    uint64_t reserved_addr, reserved_value;
     uint64_t need; /* racetrace_previous: the accesses to read, 0 for none */
 };
 
@@ -422,13 +427,22 @@ static unsigned insn_bit(uint64_t pc)
     return (unsigned)((pc * UINT64_C(0x9e3779b97f4a7c15)) >> 52);
 }
 
-static unsigned insn_flags(const struct racetrace *rt, uint64_t pc)
+/* Beside an instruction's flags in rt->insn: it is a store-conditional. */
+#define INSN_SC (UINT64_C(1) << 32)
+
+/* What the learning pass knows of the instruction at pc (0: nothing). */
+static uint64_t insn_known(const struct racetrace *rt, uint64_t pc)
 {
     unsigned b = insn_bit(pc);
     if (!(rt->insn_bits[b / 64] >> (b % 64) & 1))
         return 0;
     const uint64_t *f = u64map_find(&rt->insn, pc);
-    return f ? (unsigned)*f : 0;
+    return f ? *f : 0;
+}
+
+static unsigned insn_flags(const struct racetrace *rt, uint64_t pc)
+{
+    return (unsigned)insn_known(rt, pc);
 }
 
 /* The flags of the instruction behind a sync event of an instruction: the
@@ -1018,6 +1032,18 @@ static uint64_t rmw_stored(const struct racetrace *rt, const struct stream *s, c
     } else if (load && (*f & TT_SYNCINSN_STORE_ADD)) {
         v = (s->last_value + v) & mask;
         *f |= TT_RACE_VALUE;
+    } else if (load && s->reserved && s->reserved_addr == rec->mem.vaddr && (insn_known(rt, rec->mem.pc) & INSN_SC)) {
+        /* QEMU runs a store-conditional as a compare-and-swap with what
+         * the load-reserved loaded, and records its store whether it
+         * succeeds or not: memory then holds the store's value, or what
+         * the load found. Without it, a lock word's store left unknown
+         * kept the taker's late-numbered store from the thread that saw
+         * it taken, and the load forced instead was another thread's
+         * (riscv64 omp_tasks: a parent's read of its children's results
+         * reported, in 4 recordings of 110). */
+        if ((s->last_value & mask) != (s->reserved_value & mask))
+            v = s->last_value;
+        *f |= TT_RACE_VALUE;
     }
     return v;
 }
@@ -1053,6 +1079,10 @@ static inline __attribute__((always_inline)) bool to_event(struct racetrace *rt,
         return true;
     }
     case TT_SYNC:
+        s->reserved = rec->sync.kind == TT_SYNC_LOAD_RESERVED && s->last_load && s->last_pc == rec->sync.pc &&
+                      s->last_addr == rec->sync.addr;
+        s->reserved_addr = rec->sync.addr;
+        s->reserved_value = s->last_value;
         /* QEMU runs atomics through its parallel helpers from the first
          * clone on (for the parent, once clone returned). */
         rt->parallel |= rec->sync.kind == TT_SYNC_CLONE;
@@ -1242,7 +1272,7 @@ static int learn_insn(struct racetrace *rt, struct stream *s, const struct tt_re
     uint64_t *slot = u64map_insert(&rt->insn, rec->sync.pc, &added);
     if (!slot)
         return -ENOMEM;
-    *slot |= flags;
+    *slot |= flags | (rec->sync.kind == TT_SYNC_STORE_CONDITIONAL ? INSN_SC : 0);
     unsigned b = insn_bit(rec->sync.pc);
     rt->insn_bits[b / 64] |= UINT64_C(1) << (b % 64);
     bool word_added;

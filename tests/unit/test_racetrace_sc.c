@@ -1,0 +1,52 @@
+/* A store-conditional's store (analysis/racetrace.c, rmw_stored): QEMU
+ * runs it as a compare-and-swap with what the load-reserved loaded, so
+ * what it leaves in memory is known, and the value lets a load wait for
+ * it. The shape of riscv64 libgomp's team lock in omp_tasks:
+ *   - A takes LOCK (lr of 0, sc of 1), but its sc's sync event is
+ *     numbered after B's lr, which saw the 1 (a sync event without release
+ *     semantics is numbered when its record is made); A then writes D and
+ *     publishes it: a release fence, a store of F;
+ *   - B's lr of LOCK waits for the store of 1, held in A's stream behind
+ *     A's sync event, itself after B's;
+ *   - M, which has loaded F (a load right before an acquire fence: F
+ *     synchronises), waits for A's store of F, which A's stream brings
+ *     once A's sync event has gone; then M reads D.
+ * Nothing can go on. With the sc's value, A's store goes early to B (the
+ * values say it came first); without it, M's load was forced without its
+ * store (no other stream held one), and M's read of D was reported. */
+
+#include "test_racetrace.h"
+
+#define LOCK 0x10000ull
+#define F 0x10100ull
+#define D 0x10200ull
+#define LR_SC (TT_SYNCINSN_ATOMIC | TT_SYNCINSN_RMW | TT_SYNCINSN_ACQUIRE)
+
+static int write_trace(const char *path)
+{
+    struct tt_stream *m, *a, *b;
+    struct tt_writer *w = rt_open3(path, 0, &m, &a, &b);
+    if (!w)
+        return -1;
+    rt_spawn2(m, a, b);
+    tt_put_mem_value(m, 0x401500, F, 3, false, 1, 0);
+    tt_put_mem_value(a, 0x401300, LOCK, 2, false, 0, 0);
+    tt_put_sync(a, TT_SYNC_LOAD_RESERVED, 0x401300, LOCK, LR_SC);
+    tt_put_mem_value(a, 0x401304, LOCK, 2, false, 0, 0);
+    tt_put_mem_value(a, 0x401304, LOCK, 2, true, 1, 0);
+    tt_put_mem_value(b, 0x401400, LOCK, 2, false, 1, 0);
+    tt_put_sync(b, TT_SYNC_LOAD_RESERVED, 0x401400, LOCK, LR_SC);
+    tt_put_sync(a, TT_SYNC_STORE_CONDITIONAL, 0x401304, LOCK, LR_SC);
+    tt_put_mem_value(a, 0x401310, D, 3, true, 7, 0);
+    tt_put_sync(a, TT_SYNC_FENCE_RELEASE, 0x401314, 0, TT_SYNCINSN_FENCE | TT_SYNCINSN_RELEASE);
+    tt_put_mem_value(a, 0x401318, F, 3, true, 1, 0);
+    tt_put_sync(m, TT_SYNC_FENCE_ACQUIRE, 0x401504, 0, TT_SYNCINSN_FENCE | TT_SYNCINSN_ACQUIRE);
+    tt_put_mem_value(m, 0x401508, D, 3, false, 7, 0);
+    return rt_end3(w, m, a, b);
+}
+
+int main(void)
+{
+    rt_expect("rtsc", write_trace, D, false, "M's read of D comes after A's publication");
+    return tap_done();
+}
