@@ -27,6 +27,7 @@
 #include <qemu-plugin.h>
 #include <zstd.h>
 
+#include "common/exitguard.h"
 #include "common/guestarch.h"
 #include "common/guestmem.h"
 #include "common/outbuf.h"
@@ -401,7 +402,7 @@ static void vcpu_syscall(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t n
                          uint64_t a5, uint64_t a6, uint64_t a7, uint64_t a8)
 {
     (void)id, (void)a7, (void)a8;
-    if (vcpu_index >= MAX_VCPUS || !vcpus[vcpu_index])
+    if (vcpu_index >= MAX_VCPUS || !vcpus[vcpu_index] || !exitguard_enter())
         return;
     struct vcpu *v = vcpus[vcpu_index];
     /* The thread that forks, for fork_prepare: vcpu_init's is not always
@@ -418,25 +419,25 @@ static void vcpu_syscall(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t n
         v->args[3] = a4, v->args[4] = a5, v->args[5] = a6;
         procrec_syscall_entry(&v->t, num, sys, v->args);
         procrec_syscall_park(&v->t, sys);
-        return;
+    } else if (!guest || sys == GSYS_EXECVE || sys == GSYS_EXECVEAT) {
+        if (v->line)
+            v->line = outbuf_flush_keep(&v->out, v->line);
+        else
+            outbuf_flush(&v->out);
     }
-    if (guest && sys != GSYS_EXECVE && sys != GSYS_EXECVEAT)
-        return;
-    if (v->line)
-        v->line = outbuf_flush_keep(&v->out, v->line);
-    else
-        outbuf_flush(&v->out);
+    exitguard_leave();
 }
 
 static void vcpu_syscall_ret(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t num, int64_t ret)
 {
     (void)id;
     struct vcpu *v = vcpu_index < MAX_VCPUS ? vcpus[vcpu_index] : NULL;
-    if (!v)
+    if (!v || !exitguard_enter())
         return;
     procrec_syscall_unpark(&v->t, v->sys);
     procrec_syscall_return(&v->t, num, v->sys, v->args, ret);
     v->sys = GSYS_OTHER;
+    exitguard_leave();
 }
 
 /* --- Translation --- */
@@ -711,6 +712,8 @@ static void vcpu_init(qemu_plugin_id_t id, unsigned int vcpu_index)
                 vcpu_index, MAX_VCPUS);
         abort();
     }
+    if (!exitguard_enter())
+        return;
     g_mutex_lock(&lifecycle_lock);
     if (!started) {
         started = true;
@@ -753,6 +756,7 @@ static void vcpu_init(qemu_plugin_id_t id, unsigned int vcpu_index)
         n_vcpu_slots = vcpu_index + 1;
     self = v;
     g_mutex_unlock(&lifecycle_lock);
+    exitguard_leave();
 }
 
 /* What upstream prints at exit: the open line without a register check;
@@ -787,11 +791,14 @@ static void vcpu_finish(struct vcpu *v)
 static void vcpu_exit(qemu_plugin_id_t id, unsigned int vcpu_index)
 {
     (void)id;
+    if (!exitguard_enter())
+        return;
     g_mutex_lock(&lifecycle_lock);
     struct vcpu *v = vcpu_index < MAX_VCPUS ? vcpus[vcpu_index] : NULL;
     if (v && v->live && !finished)
         vcpu_finish(v);
     g_mutex_unlock(&lifecycle_lock);
+    exitguard_leave();
 }
 
 /* In a forked child only the forking thread lives on: the other vCPUs'
@@ -837,6 +844,10 @@ static void fork_child(void)
 static void plugin_exit(qemu_plugin_id_t id, void *udata)
 {
     (void)id, (void)udata;
+    /* Another vCPU may still be in a system call's callback, appending to
+     * the stream that tt_writer_close frees (exitguard.h). Before the
+     * lock, which vcpu_init and vcpu_exit take inside the guard. */
+    exitguard_end();
     g_mutex_lock(&lifecycle_lock);
     if (finished) {
         g_mutex_unlock(&lifecycle_lock);
@@ -1006,6 +1017,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         if (bin)
             qemu_plugin_register_vcpu_syscall_ret_cb(id, vcpu_syscall_ret);
         pthread_atfork(fork_prepare, fork_parent, fork_child);
+        exitguard_init();
     }
     return 0;
 }

@@ -33,6 +33,7 @@
 
 #include <qemu-plugin.h>
 
+#include "common/exitguard.h"
 #include "common/guestarch.h"
 #include "common/guestmem.h"
 #include "common/heaphook.h"
@@ -588,7 +589,7 @@ static void translate_startup(struct qemu_plugin_tb *tb)
 static void on_vcpu_init(qemu_plugin_id_t id, unsigned idx)
 {
     (void)id;
-    if (idx >= MAX_VCPUS)
+    if (idx >= MAX_VCPUS || !exitguard_enter())
         return;
     struct vcpu *v = vcpu_get(idx);
     if (!v) {
@@ -622,20 +623,24 @@ static void on_vcpu_init(qemu_plugin_id_t id, unsigned idx)
     v->clear_child_tid = opt.bin && in_syscall ? clone_finished(in_syscall->clone.stack) : 0;
     v->late = true;
 #endif
+    exitguard_leave();
 }
 
 static void on_vcpu_exit(qemu_plugin_id_t id, unsigned idx)
 {
     (void)id;
     struct vcpu *v = vcpu_get(idx);
-    if (v && v->t.s) {
+    if (!v || !exitguard_enter())
+        return;
+    if (v->t.s) {
         /* Parked since the thread's exit syscall: execve may flush it. */
         tt_stream_unpark(v->t.s);
         tt_stream_flush(v->t.s);
         tt_stream_park(v->t.s);
-    } else if (v && !opt.bin) {
+    } else if (!opt.bin) {
         outbuf_flush(&v->out);
     }
+    exitguard_leave();
 }
 
 /* --- System calls --- */
@@ -873,7 +878,7 @@ static void on_syscall(qemu_plugin_id_t id, unsigned idx, int64_t num, uint64_t 
 {
     (void)id, (void)a7, (void)a8;
     struct vcpu *v = vcpu_get(idx);
-    if (!v)
+    if (!v || !exitguard_enter())
         return;
     if (__builtin_expect(v->late, 0) && atomic_load(&started)) {
         v->late = false;
@@ -895,6 +900,7 @@ static void on_syscall(qemu_plugin_id_t id, unsigned idx, int64_t num, uint64_t 
     if (!opt.bin && (v->forking || v->call.sys == GSYS_EXECVE || v->call.sys == GSYS_EXECVEAT))
         outbuf_flush(&v->out);
     procrec_syscall_park(&v->t, v->call.sys);
+    exitguard_leave();
 }
 
 /* In a new child process, the only vCPU left is the caller: what the
@@ -921,7 +927,7 @@ static void on_syscall_ret(qemu_plugin_id_t id, unsigned idx, int64_t num, int64
     (void)id;
     in_syscall = NULL;
     struct vcpu *v = vcpu_get(idx);
-    if (!v)
+    if (!v || !exitguard_enter())
         return;
     procrec_syscall_unpark(&v->t, v->call.sys);
     if (v->forking && ret == 0)
@@ -931,6 +937,7 @@ static void on_syscall_ret(qemu_plugin_id_t id, unsigned idx, int64_t num, int64
     wmap_syscall_return(&v->call, ret, v);
     procrec_syscall_return(&v->t, num, v->call.sys, v->call.args, ret);
     v->call.sys = GSYS_OTHER;
+    exitguard_leave();
 }
 
 static void on_map_change(void *ctx, uint64_t start, uint64_t len, uint32_t prot, unsigned cause)
@@ -968,6 +975,9 @@ static void write_regions(void)
 static void plugin_exit(qemu_plugin_id_t id, void *udata)
 {
     (void)id, (void)udata;
+    /* Another vCPU may still be in a system call's callback, appending to
+     * the stream that tt_writer_close frees (exitguard.h). */
+    exitguard_end();
     if (!atomic_load(&started)) {
         /* QEMU failed before the guest ran (no such program) and said
          * so: nothing was traced, and outfile leaves the files as they
@@ -1208,6 +1218,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     if (open_outputs())
         return -1;
     owner_pid = getpid();
+    exitguard_init();
     qemu_plugin_register_vcpu_init_cb(id, on_vcpu_init);
     qemu_plugin_register_vcpu_exit_cb(id, on_vcpu_exit);
     qemu_plugin_register_vcpu_tb_trans_cb(id, on_tb_trans);

@@ -16,16 +16,21 @@
  *                   nothing more: memtrace cannot take its buffer)
  *   spin            works forever, a little at a time (the test kills
  *                   QEMU once a few chunks are out)
+ *   map-exit FILE FLAG  main maps FILE (an ELF file) while a second thread,
+ *                   once FLAG exists, calls exit_group(4): the test's QEMU
+ *                   creates FLAG from inside main's mmap-return callback
  *   signals N       N threads, each interrupted by SIGUSR1 once; the
  *                   handler runs on the thread's own stack and vCPU and
  *                   stores to its own slot; prints the handler's and the
  *                   slots' addresses */
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -61,6 +66,16 @@ static void *segv_thread(void *arg)
     work(1000);
     marker = MARKER;
     *(volatile int *)(uintptr_t)arg = 1;
+    return NULL;
+}
+
+/* map-exit's second thread: the process ends while main is in a callback
+ * of the plugin. */
+static void *exit_when(void *flag)
+{
+    while (access(flag, F_OK) != 0)
+        usleep(1000);
+    syscall(SYS_exit_group, 4);
     return NULL;
 }
 
@@ -135,6 +150,14 @@ int main(int argc, char **argv)
         pthread_create(&t, NULL, exit_group_thread, (void *)(long)arg);
         pthread_join(t, NULL);
         return 99; /* not reached: the thread ended the process */
+    }
+    if (!strcmp(mode, "map-exit") && argc > 3) {
+        int fd = open(argv[2], O_RDONLY);
+        if (fd < 0 || pthread_create(&t, NULL, exit_when, argv[3]))
+            return 2;
+        mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+        for (;;)
+            pause();
     }
     if (!strcmp(mode, "segv-thread")) {
         pthread_create(&t, NULL, segv_thread, NULL);

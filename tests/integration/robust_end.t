@@ -55,6 +55,24 @@ bin x86_64 "$MT" segv-thread
 is "$(grep -c '^[0-9]* thread-start tid' "$T/dump"):$(grep -c '^[0-9]* thread-exit tid' "$T/dump")" "2:0" \
     "memtrace bin, SIGSEGV in a thread: two threads start, none exits"
 
+# The process ends (exit_group from a thread) while main is inside the
+# plugin's mmap-return callback, held there 0.5 s by an interposer on
+# readlink(2), which procrec calls there: the exit waits for the callback,
+# whose records are in the trace. It used to free the stream the callback
+# went on writing to (a heap-use-after-free under make sanitize).
+cc -std=c11 -D_GNU_SOURCE -O1 -shared -fPIC -o "$T/slow_readlink.so" tests/integration/slow_readlink.c -ldl || exit 1
+cp "$GUESTS/x86_64/robust_end" "$T/slowmap.elf"
+for p in memtrace execlog; do
+    rm -f "$T/flag" "$T/t.tct"
+    env SLOW_READLINK_FLAG="$T/flag" LD_PRELOAD="$T/slow_readlink.so" "$(qemu_for x86_64)" -U LD_PRELOAD \
+        -plugin "$PLUGINS/lib$p.so,format=bin,out=$T/t.tct" "$GUESTS/x86_64/robust_end" map-exit "$T/slowmap.elf" \
+        "$T/flag" >/dev/null 2>&1
+    st=$?
+    "$TCGTRACE" dump --format text "$T/t.tct" >"$T/dump" 2>"$T/derr"
+    is "$st:$?:$(cat "$T/derr"):$(grep -c "^0 module $T/slowmap.elf " "$T/dump")" "4:0::1" \
+        "$p bin, exit_group while main is in a syscall callback: a whole trace, with that callback's module record"
+done
+
 # execlog text: the same lines as QEMU's own execlog in the same run,
 # whatever the end (upstream writes each vCPU's last line at exit too).
 for m in "exit 3" "segv" "abort"; do

@@ -3,7 +3,8 @@
 # like QEMU_DIR (bin/, plugins/, include/, VERSION, the stamp) whose
 # qemu-* run the real ones with the AddressSanitizer runtime and SHIM
 # (asan_first.c) preloaded, for plugins built with -fsanitize=address
-# (make sanitize). Leak checking is off in QEMU: QEMU is not built with
+# (make sanitize), before any the caller preloads (a test's interposer,
+# robust_end.t). Leak checking is off in QEMU: QEMU is not built with
 # ASan, and it ends user-mode guests with a raw exit_group system call,
 # which LeakSanitizer never sees. The guest does not inherit LD_PRELOAD
 # (qemu-ARCH -U).
@@ -26,7 +27,7 @@ for q in "$qemu"/bin/*; do
     cat >"$out/bin/$n" <<WRAP
 #!/bin/sh
 # $n with the AddressSanitizer runtime preloaded (tests/sanitize/qemu-wrappers.sh)
-LD_PRELOAD="$asan $shim" ASAN_OPTIONS="\${ASAN_OPTIONS:-}:detect_leaks=0" exec "$q" $unset_env "\$@"
+LD_PRELOAD="$asan $shim\${LD_PRELOAD:+ \$LD_PRELOAD}" ASAN_OPTIONS="\${ASAN_OPTIONS:-}:detect_leaks=0" exec "$q" $unset_env "\$@"
 WRAP
     chmod +x "$out/bin/$n"
 done
