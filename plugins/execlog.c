@@ -402,7 +402,7 @@ static void vcpu_syscall(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t n
                          uint64_t a5, uint64_t a6, uint64_t a7, uint64_t a8)
 {
     (void)id, (void)a7, (void)a8;
-    if (vcpu_index >= MAX_VCPUS || !vcpus[vcpu_index] || !exitguard_enter())
+    if (vcpu_index >= MAX_VCPUS || !vcpus[vcpu_index] || !exitguard_enter(vcpu_index))
         return;
     struct vcpu *v = vcpus[vcpu_index];
     /* The thread that forks, for fork_prepare: vcpu_init's is not always
@@ -425,19 +425,19 @@ static void vcpu_syscall(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t n
         else
             outbuf_flush(&v->out);
     }
-    exitguard_leave();
+    exitguard_leave(vcpu_index);
 }
 
 static void vcpu_syscall_ret(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t num, int64_t ret)
 {
     (void)id;
     struct vcpu *v = vcpu_index < MAX_VCPUS ? vcpus[vcpu_index] : NULL;
-    if (!v || !exitguard_enter())
+    if (!v || !exitguard_enter(vcpu_index))
         return;
     procrec_syscall_unpark(&v->t, v->sys);
     procrec_syscall_return(&v->t, num, v->sys, v->args, ret);
     v->sys = GSYS_OTHER;
-    exitguard_leave();
+    exitguard_leave(vcpu_index);
 }
 
 /* --- Translation --- */
@@ -712,7 +712,7 @@ static void vcpu_init(qemu_plugin_id_t id, unsigned int vcpu_index)
                 vcpu_index, MAX_VCPUS);
         abort();
     }
-    if (!exitguard_enter())
+    if (!exitguard_enter(vcpu_index))
         return;
     g_mutex_lock(&lifecycle_lock);
     if (!started) {
@@ -756,7 +756,7 @@ static void vcpu_init(qemu_plugin_id_t id, unsigned int vcpu_index)
         n_vcpu_slots = vcpu_index + 1;
     self = v;
     g_mutex_unlock(&lifecycle_lock);
-    exitguard_leave();
+    exitguard_leave(vcpu_index);
 }
 
 /* What upstream prints at exit: the open line without a register check;
@@ -791,14 +791,14 @@ static void vcpu_finish(struct vcpu *v)
 static void vcpu_exit(qemu_plugin_id_t id, unsigned int vcpu_index)
 {
     (void)id;
-    if (!exitguard_enter())
+    if (!exitguard_enter(vcpu_index))
         return;
     g_mutex_lock(&lifecycle_lock);
     struct vcpu *v = vcpu_index < MAX_VCPUS ? vcpus[vcpu_index] : NULL;
     if (v && v->live && !finished)
         vcpu_finish(v);
     g_mutex_unlock(&lifecycle_lock);
-    exitguard_leave();
+    exitguard_leave(vcpu_index);
 }
 
 /* In a forked child only the forking thread lives on: the other vCPUs'

@@ -589,7 +589,7 @@ static void translate_startup(struct qemu_plugin_tb *tb)
 static void on_vcpu_init(qemu_plugin_id_t id, unsigned idx)
 {
     (void)id;
-    if (idx >= MAX_VCPUS || !exitguard_enter())
+    if (idx >= MAX_VCPUS || !exitguard_enter(idx))
         return;
     struct vcpu *v = vcpu_get(idx);
     if (!v) {
@@ -623,14 +623,14 @@ static void on_vcpu_init(qemu_plugin_id_t id, unsigned idx)
     v->clear_child_tid = opt.bin && in_syscall ? clone_finished(in_syscall->clone.stack) : 0;
     v->late = true;
 #endif
-    exitguard_leave();
+    exitguard_leave(idx);
 }
 
 static void on_vcpu_exit(qemu_plugin_id_t id, unsigned idx)
 {
     (void)id;
     struct vcpu *v = vcpu_get(idx);
-    if (!v || !exitguard_enter())
+    if (!v || !exitguard_enter(idx))
         return;
     if (v->t.s) {
         /* Parked since the thread's exit syscall: execve may flush it. */
@@ -640,7 +640,7 @@ static void on_vcpu_exit(qemu_plugin_id_t id, unsigned idx)
     } else if (!opt.bin) {
         outbuf_flush(&v->out);
     }
-    exitguard_leave();
+    exitguard_leave(idx);
 }
 
 /* --- System calls --- */
@@ -878,7 +878,7 @@ static void on_syscall(qemu_plugin_id_t id, unsigned idx, int64_t num, uint64_t 
 {
     (void)id, (void)a7, (void)a8;
     struct vcpu *v = vcpu_get(idx);
-    if (!v || !exitguard_enter())
+    if (!v || !exitguard_enter(idx))
         return;
     if (__builtin_expect(v->late, 0) && atomic_load(&started)) {
         v->late = false;
@@ -900,7 +900,7 @@ static void on_syscall(qemu_plugin_id_t id, unsigned idx, int64_t num, uint64_t 
     if (!opt.bin && (v->forking || v->call.sys == GSYS_EXECVE || v->call.sys == GSYS_EXECVEAT))
         outbuf_flush(&v->out);
     procrec_syscall_park(&v->t, v->call.sys);
-    exitguard_leave();
+    exitguard_leave(idx);
 }
 
 /* In a new child process, the only vCPU left is the caller: what the
@@ -927,7 +927,7 @@ static void on_syscall_ret(qemu_plugin_id_t id, unsigned idx, int64_t num, int64
     (void)id;
     in_syscall = NULL;
     struct vcpu *v = vcpu_get(idx);
-    if (!v || !exitguard_enter())
+    if (!v || !exitguard_enter(idx))
         return;
     procrec_syscall_unpark(&v->t, v->call.sys);
     if (v->forking && ret == 0)
@@ -937,7 +937,7 @@ static void on_syscall_ret(qemu_plugin_id_t id, unsigned idx, int64_t num, int64
     wmap_syscall_return(&v->call, ret, v);
     procrec_syscall_return(&v->t, num, v->call.sys, v->call.args, ret);
     v->call.sys = GSYS_OTHER;
-    exitguard_leave();
+    exitguard_leave(idx);
 }
 
 static void on_map_change(void *ctx, uint64_t start, uint64_t len, uint32_t prot, unsigned cause)

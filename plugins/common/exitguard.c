@@ -1,11 +1,19 @@
 /* Callbacks held off the plugin's exit: see exitguard.h. */
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <time.h>
 
 #include "exitguard.h"
 
-static atomic_uint busy; /* callbacks under way */
+/* Callbacks under way, counted per vCPU (vCPUs SLOTS apart share a count):
+ * a lock-bound guest makes tens of thousands of system calls a second
+ * from every thread, and one shared count would bounce its cache line
+ * between them at each. */
+#define SLOTS 256
+static struct {
+    alignas(64) atomic_uint busy;
+} slots[SLOTS];
 static atomic_bool ended;
 
 /* The thread that forks is in no callback (QEMU forks between the syscall
@@ -13,7 +21,8 @@ static atomic_bool ended;
  * which the child does not have. */
 static void forked_child(void)
 {
-    atomic_store(&busy, 0);
+    for (unsigned i = 0; i < SLOTS; i++)
+        atomic_store(&slots[i].busy, 0);
 }
 
 void exitguard_init(void)
@@ -23,18 +32,27 @@ void exitguard_init(void)
 
 /* Sequentially consistent, as exitguard_end is: either it sees this
  * callback under way, or this callback sees the end. */
-bool exitguard_enter(void)
+bool exitguard_enter(unsigned vcpu)
 {
-    atomic_fetch_add(&busy, 1);
+    atomic_uint *busy = &slots[vcpu % SLOTS].busy;
+    atomic_fetch_add(busy, 1);
     if (!atomic_load(&ended))
         return true;
-    atomic_fetch_sub(&busy, 1);
+    atomic_fetch_sub(busy, 1);
     return false;
 }
 
-void exitguard_leave(void)
+void exitguard_leave(unsigned vcpu)
 {
-    atomic_fetch_sub(&busy, 1);
+    atomic_fetch_sub(&slots[vcpu % SLOTS].busy, 1);
+}
+
+static bool any_busy(void)
+{
+    for (unsigned i = 0; i < SLOTS; i++)
+        if (atomic_load(&slots[i].busy))
+            return true;
+    return false;
 }
 
 /* Long enough for a callback whose thread another process keeps off the
@@ -49,6 +67,6 @@ void exitguard_end(void)
      * execve fails now ends no more (QEMU has unregistered the
      * syscall-return callback): after WAIT_MS the exit goes on, and
      * tt_writer_close lifts the seal, as before. */
-    for (int ms = 0; atomic_load(&busy) && ms < WAIT_MS; ms++)
+    for (int ms = 0; any_busy() && ms < WAIT_MS; ms++)
         nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
 }

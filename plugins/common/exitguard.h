@@ -9,13 +9,14 @@
  * heap-use-after-free under make sanitize, on the main thread's stream).
  * Each of them is bracketed:
  *
- *   if (!exitguard_enter())
+ *   if (!exitguard_enter(vcpu))
  *       return;                 // the plugin has ended: nothing to record
  *   ...
- *   exitguard_leave();
+ *   exitguard_leave(vcpu);
  *
  * and the exit callback calls exitguard_end() before it touches what they
- * use. Two atomic operations a call: not for the hot path. */
+ * use. Two atomic operations a call, on a count of the vCPU's own: not
+ * for the hot path. */
 #ifndef TCGTRACE_EXITGUARD_H
 #define TCGTRACE_EXITGUARD_H
 
@@ -26,8 +27,8 @@
 void exitguard_init(void);
 /* false once exitguard_end has begun: the callback does nothing, and does
  * not call exitguard_leave. */
-bool exitguard_enter(void);
-void exitguard_leave(void);
+bool exitguard_enter(unsigned vcpu);
+void exitguard_leave(unsigned vcpu);
 /* Makes later exitguard_enter calls fail and waits for the callbacks under
  * way to leave (up to a second: see exitguard.c). Not from inside one. */
 void exitguard_end(void);
