@@ -13,7 +13,12 @@
  *     once A's sync event has gone; then M reads D.
  * Nothing can go on. With the sc's value, A's store goes early to B (the
  * values say it came first); without it, M's load was forced without its
- * store (no other stream held one), and M's read of D was reported. */
+ * store (no other stream held one), and M's read of D was reported.
+ *
+ * A store-conditional that fails leaves memory as its load found it,
+ * though QEMU records its store of the register: A's sc of 2 after M took
+ * LOCK from 0 to 1 stored nothing, and M's later load of 2, which B's
+ * exchange stored (its publication of D), waits for B's, not A's. */
 
 #include "test_racetrace.h"
 
@@ -45,8 +50,29 @@ static int write_trace(const char *path)
     return rt_end3(w, m, a, b);
 }
 
+static int write_failed(const char *path)
+{
+    struct tt_stream *m, *a, *b;
+    struct tt_writer *w = rt_open3(path, 0, &m, &a, &b);
+    if (!w)
+        return -1;
+    rt_spawn2(m, a, b);
+    tt_put_mem_value(a, 0x401300, LOCK, 2, false, 0, 0);
+    tt_put_sync(a, TT_SYNC_LOAD_RESERVED, 0x401300, LOCK, LR_SC);
+    rt_xchg(m, 0x401500, LOCK, 2, 0, 1, tt_writer_next_gseq(w));
+    tt_put_mem_value(a, 0x401304, LOCK, 2, false, 1, 0);
+    tt_put_mem_value(a, 0x401304, LOCK, 2, true, 2, 0);
+    tt_put_sync(a, TT_SYNC_STORE_CONDITIONAL, 0x401304, LOCK, LR_SC);
+    tt_put_mem_value(b, 0x401400, D, 3, true, 7, 0);
+    tt_put_mem_value(m, 0x401508, LOCK, 2, false, 2, 0);
+    tt_put_mem_value(m, 0x401510, D, 3, false, 7, 0);
+    rt_xchg(b, 0x401408, LOCK, 2, 1, 2, tt_writer_next_gseq(w));
+    return rt_end3(w, m, a, b);
+}
+
 int main(void)
 {
     rt_expect("rtsc", write_trace, D, false, "M's read of D comes after A's publication");
+    rt_expect("rtscfail", write_failed, D, false, "a failed sc stores nothing: M's read of D comes after B's publication");
     return tap_done();
 }
