@@ -27,6 +27,22 @@
 #define D 0x10200ull
 #define LR_SC (TT_SYNCINSN_ATOMIC | TT_SYNCINSN_RMW | TT_SYNCINSN_ACQUIRE)
 
+/* An lr.w at pc of LOCK that loaded v. */
+static void lr(struct tt_stream *s, uint64_t pc, uint64_t v)
+{
+    tt_put_mem_value(s, pc, LOCK, 2, false, v, 0);
+    tt_put_sync(s, TT_SYNC_LOAD_RESERVED, pc, LOCK, LR_SC);
+}
+
+/* An sc.w at pc of LOCK: its load of loaded, its store of stored (the
+ * register's), and its sync event. */
+static void sc(struct tt_stream *s, uint64_t pc, uint64_t loaded, uint64_t stored)
+{
+    tt_put_mem_value(s, pc, LOCK, 2, false, loaded, 0);
+    tt_put_mem_value(s, pc, LOCK, 2, true, stored, 0);
+    tt_put_sync(s, TT_SYNC_STORE_CONDITIONAL, pc, LOCK, LR_SC);
+}
+
 static int write_trace(const char *path)
 {
     struct tt_stream *m, *a, *b;
@@ -35,12 +51,11 @@ static int write_trace(const char *path)
         return -1;
     rt_spawn2(m, a, b);
     tt_put_mem_value(m, 0x401500, F, 3, false, 1, 0);
-    tt_put_mem_value(a, 0x401300, LOCK, 2, false, 0, 0);
-    tt_put_sync(a, TT_SYNC_LOAD_RESERVED, 0x401300, LOCK, LR_SC);
+    lr(a, 0x401300, 0);
+    /* A's sc: its accesses, then (below) its sync event, after B's lr. */
     tt_put_mem_value(a, 0x401304, LOCK, 2, false, 0, 0);
     tt_put_mem_value(a, 0x401304, LOCK, 2, true, 1, 0);
-    tt_put_mem_value(b, 0x401400, LOCK, 2, false, 1, 0);
-    tt_put_sync(b, TT_SYNC_LOAD_RESERVED, 0x401400, LOCK, LR_SC);
+    lr(b, 0x401400, 1);
     tt_put_sync(a, TT_SYNC_STORE_CONDITIONAL, 0x401304, LOCK, LR_SC);
     tt_put_mem_value(a, 0x401310, D, 3, true, 7, 0);
     tt_put_sync(a, TT_SYNC_FENCE_RELEASE, 0x401314, 0, TT_SYNCINSN_FENCE | TT_SYNCINSN_RELEASE);
@@ -57,12 +72,9 @@ static int write_failed(const char *path)
     if (!w)
         return -1;
     rt_spawn2(m, a, b);
-    tt_put_mem_value(a, 0x401300, LOCK, 2, false, 0, 0);
-    tt_put_sync(a, TT_SYNC_LOAD_RESERVED, 0x401300, LOCK, LR_SC);
+    lr(a, 0x401300, 0);
     rt_xchg(m, 0x401500, LOCK, 2, 0, 1, tt_writer_next_gseq(w));
-    tt_put_mem_value(a, 0x401304, LOCK, 2, false, 1, 0);
-    tt_put_mem_value(a, 0x401304, LOCK, 2, true, 2, 0);
-    tt_put_sync(a, TT_SYNC_STORE_CONDITIONAL, 0x401304, LOCK, LR_SC);
+    sc(a, 0x401304, 1, 2);
     tt_put_mem_value(b, 0x401400, D, 3, true, 7, 0);
     tt_put_mem_value(m, 0x401508, LOCK, 2, false, 2, 0);
     tt_put_mem_value(m, 0x401510, D, 3, false, 7, 0);
