@@ -418,6 +418,13 @@ Dwfl_Module *symbols_module(struct symbols *s, const char *path, Dwarf_Addr *dwb
     return f->mod;
 }
 
+bool symbols_lacks_debuginfo(struct symbols *s, const char *path)
+{
+    Dwarf_Addr dwbias, bias;
+    Dwfl_Module *m = symbols_module(s, path, &dwbias);
+    return m && !dwfl_module_getdwarf(m, &bias);
+}
+
 static int range_cmp(const void *a, const void *b)
 {
     const struct range *x = a, *y = b;

@@ -92,6 +92,10 @@ bool symbols_data(struct symbols *s, uint64_t addr, struct sym_data *out);
  * addresses minus its ELF virtual addresses; NULL when it cannot be read
  * (symbols_error says why). */
 Dwfl_Module *symbols_module(struct symbols *s, const char *path, Dwarf_Addr *dwbias);
+/* Whether the module file at path was read and has no debug information
+ * (DWARF in the file, in a separate debug file found by build-id or
+ * debuglink, or from a debuginfod server named in DEBUGINFOD_URLS). */
+bool symbols_lacks_debuginfo(struct symbols *s, const char *path);
 
 /* Copies up to len bytes of the code at addr, as the module's file holds
  * them (the bytes of a loaded segment), into buf. Returns how many: 0 when

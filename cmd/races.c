@@ -880,6 +880,37 @@ struct options {
 
 /* 0 when no race is shown, RACES_EXIT when some are, 1 on an error.
  * temporary: path is no file of the user's, not to be named. */
+/* The modules of the races shown that have no debug information (not the
+ * runtime libraries'), once each: an atomic variable such a program
+ * accesses with plain instructions (relaxed, and acquire or release on
+ * x86_64) cannot be told from its data, as in Debian's python3, whose
+ * GIL's flags were reported. */
+static void warn_no_debuginfo(const struct report *rp, const struct shown *shown)
+{
+    const char *warned[16];
+    size_t nwarned = 0;
+    for (size_t i = 0; i < rp->nshown && nwarned < sizeof warned / sizeof warned[0]; i++) {
+        const uint64_t pcs[] = { shown[i].rep->race.first.pc, shown[i].rep->race.second.pc };
+        for (size_t k = 0; k < 2 && nwarned < sizeof warned / sizeof warned[0]; k++) {
+            struct sym_code c;
+            if (!symbols_function(rp->syms, pcs[k], &c) || !c.module || runtime_at(rp, pcs[k], c.module))
+                continue;
+            bool seen = false;
+            for (size_t j = 0; j < nwarned && !seen; j++)
+                seen = !strcmp(warned[j], c.module);
+            if (seen || !symbols_lacks_debuginfo(rp->syms, c.module))
+                continue;
+            warned[nwarned++] = c.module;
+            fflush(stdout);
+            msg_warn("'%s' has no debug information: the atomic variables it accesses with plain instructions "
+                     "(relaxed ones, and acquire and release ones on x86_64) cannot be told from its data, and "
+                     "may be reported; with its debug information (a -dbgsym package, or a debuginfod server in "
+                     "DEBUGINFOD_URLS) what it declares atomic is read",
+                     c.module);
+        }
+    }
+}
+
 static int analyse(const char *path, bool temporary, const struct options *o)
 {
     struct tt_error err;
@@ -1011,6 +1042,7 @@ static int analyse(const char *path, bool temporary, const struct options *o)
     }
 
     int status = rp.nshown ? RACES_EXIT : 0;
+    warn_no_debuginfo(&rp, shown);
     if (rp.st.lost) {
         fflush(stdout);
         char why[128] = "";
