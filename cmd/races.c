@@ -100,6 +100,9 @@ struct report {
     const struct suppressions *supp; /* --suppressions */
     uint64_t *supp_hits;             /* races each suppressed */
     size_t suppressed;
+    /* Modules of the races shown without debug information (find_bare). */
+    const char *bare[16];
+    size_t nbare;
 };
 
 /* An output format: begin, each race shown, the end. */
@@ -855,6 +858,7 @@ static void json_end(const struct report *rp)
     json_u64("lost", st->lost);
     printf(",\"execve\":%s", st->execve ? "true" : "false");
     printf(",\"static_no_debuginfo\":%s", st->static_libc_unknown ? "true" : "false");
+    json_str_array("no_debuginfo", rp->bare, (int)rp->nbare);
     json_u64("memory", st->det.memory);
     printf(",\"seconds\":%.3f,\"cpu_seconds\":%.3f", rp->seconds, rp->cpu_seconds);
     putchar('}');
@@ -881,32 +885,24 @@ struct options {
 /* 0 when no race is shown, RACES_EXIT when some are, 1 on an error.
  * temporary: path is no file of the user's, not to be named. */
 /* The modules of the races shown that have no debug information (not the
- * runtime libraries'), once each: an atomic variable such a program
+ * runtime libraries'), into rp->bare: an atomic variable such a program
  * accesses with plain instructions (relaxed, and acquire or release on
  * x86_64) cannot be told from its data, as in Debian's python3, whose
  * GIL's flags were reported. */
-static void warn_no_debuginfo(const struct report *rp, const struct shown *shown)
+static void find_bare(struct report *rp, const struct shown *shown)
 {
-    const char *warned[16];
-    size_t nwarned = 0;
-    for (size_t i = 0; i < rp->nshown && nwarned < sizeof warned / sizeof warned[0]; i++) {
+    const size_t max = sizeof rp->bare / sizeof rp->bare[0];
+    for (size_t i = 0; i < rp->nshown && rp->nbare < max; i++) {
         const uint64_t pcs[] = { shown[i].rep->race.first.pc, shown[i].rep->race.second.pc };
-        for (size_t k = 0; k < 2 && nwarned < sizeof warned / sizeof warned[0]; k++) {
+        for (size_t k = 0; k < 2 && rp->nbare < max; k++) {
             struct sym_code c;
             if (!symbols_function(rp->syms, pcs[k], &c) || !c.module || runtime_at(rp, pcs[k], c.module))
                 continue;
             bool seen = false;
-            for (size_t j = 0; j < nwarned && !seen; j++)
-                seen = !strcmp(warned[j], c.module);
-            if (seen || !symbols_lacks_debuginfo(rp->syms, c.module))
-                continue;
-            warned[nwarned++] = c.module;
-            fflush(stdout);
-            msg_warn("'%s' has no debug information: the atomic variables it accesses with plain instructions "
-                     "(relaxed ones, and acquire and release ones on x86_64) cannot be told from its data, and "
-                     "may be reported; with its debug information (a -dbgsym package, or a debuginfod server in "
-                     "DEBUGINFOD_URLS) what it declares atomic is read",
-                     c.module);
+            for (size_t j = 0; j < rp->nbare && !seen; j++)
+                seen = !strcmp(rp->bare[j], c.module);
+            if (!seen && symbols_lacks_debuginfo(rp->syms, c.module))
+                rp->bare[rp->nbare++] = c.module;
         }
     }
 }
@@ -1020,6 +1016,7 @@ static int analyse(const char *path, bool temporary, const struct options *o)
         shown[rp.nshown++] = shown[i];
     }
 
+    find_bare(&rp, shown);
     static char obuf[1 << 16];
     setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
     o->fmt->begin(&rp);
@@ -1042,7 +1039,14 @@ static int analyse(const char *path, bool temporary, const struct options *o)
     }
 
     int status = rp.nshown ? RACES_EXIT : 0;
-    warn_no_debuginfo(&rp, shown);
+    for (size_t i = 0; i < rp.nbare; i++) {
+        fflush(stdout);
+        msg_warn("'%s' has no debug information: the atomic variables it accesses with plain instructions "
+                 "(relaxed ones, and acquire and release ones on x86_64) cannot be told from its data, and "
+                 "may be reported; with its debug information (a -dbgsym package, or a debuginfod server in "
+                 "DEBUGINFOD_URLS) what it declares atomic is read",
+                 rp.bare[i]);
+    }
     if (rp.st.lost) {
         fflush(stdout);
         char why[128] = "";

@@ -5,7 +5,7 @@
 # traces cut short (analysed, with a warning) and corrupt (an error); traces
 # it cannot use; usage errors.
 . tests/integration/lib.sh
-plan 73
+plan 75
 
 G=$GUESTS/x86_64
 q() {
@@ -434,5 +434,9 @@ cp "$G/race_counter" "$T/rc_stripped" && strip "$T/rc_stripped"
 is "$?:$(cat "$T/strip.err")" \
     "66:tcgtrace races: warning: '$T/rc_stripped' has no debug information: the atomic variables it accesses with plain instructions (relaxed ones, and acquire and release ones on x86_64) cannot be told from its data, and may be reported; with its debug information (a -dbgsym package, or a debuginfod server in DEBUGINFOD_URLS) what it declares atomic is read" \
     "a stripped program's races: a warning that it has no debug information"
+"$TCGTRACE" races -q --json -- "$T/rc_stripped" 2 300 >"$T/strip.json" 2>/dev/null
+is "$(q "$T/strip.json" 'd["analysis"]["no_debuginfo"]')" "['$T/rc_stripped']" \
+    "--json: the stripped program in analysis.no_debuginfo"
+is "$(q "$T/run.json" 'd["analysis"]["no_debuginfo"]')" "[]" "--json: none for race_counter built with -g"
 
 done_testing
