@@ -882,8 +882,6 @@ struct options {
     struct suppressions supp;
 };
 
-/* 0 when no race is shown, RACES_EXIT when some are, 1 on an error.
- * temporary: path is no file of the user's, not to be named. */
 /* The modules of the races shown that have no debug information (not the
  * runtime libraries'), into rp->bare: an atomic variable such a program
  * accesses with plain instructions (relaxed, and acquire or release on
@@ -907,6 +905,8 @@ static void find_bare(struct report *rp, const struct shown *shown)
     }
 }
 
+/* 0 when no race is shown, RACES_EXIT when some are, 1 on an error.
+ * temporary: path is no file of the user's, not to be named. */
 static int analyse(const char *path, bool temporary, const struct options *o)
 {
     struct tt_error err;
