@@ -100,8 +100,10 @@ struct report {
     const struct suppressions *supp; /* --suppressions */
     uint64_t *supp_hits;             /* races each suppressed */
     size_t suppressed;
-    /* Modules of the races shown without debug information (find_bare). */
+    /* Modules of the races shown without debug information for their
+     * code (find_bare); partial: the module has some elsewhere. */
     const char *bare[16];
+    bool bare_partial[16];
     size_t nbare;
 };
 
@@ -882,11 +884,13 @@ struct options {
     struct suppressions supp;
 };
 
-/* The modules of the races shown that have no debug information (not the
- * runtime libraries'), into rp->bare: an atomic variable such a program
- * accesses with plain instructions (relaxed, and acquire or release on
- * x86_64) cannot be told from its data, as in Debian's python3, whose
- * GIL's flags were reported. */
+/* The modules of the races shown whose racing code has no debug
+ * information (not the runtime libraries'), into rp->bare: an atomic
+ * variable such code accesses with plain instructions (relaxed, and
+ * acquire or release on x86_64) cannot be told from its data, as in
+ * Debian's python3, whose GIL's flags were reported. Some debug
+ * information elsewhere in the module does not declare it either: node's
+ * covers a little of it, not V8, whose relaxed stack limit was reported. */
 static void find_bare(struct report *rp, const struct shown *shown)
 {
     const size_t max = sizeof rp->bare / sizeof rp->bare[0];
@@ -894,13 +898,15 @@ static void find_bare(struct report *rp, const struct shown *shown)
         const uint64_t pcs[] = { shown[i].rep->race.first.pc, shown[i].rep->race.second.pc };
         for (size_t k = 0; k < 2 && rp->nbare < max; k++) {
             struct sym_code c;
-            if (!symbols_function(rp->syms, pcs[k], &c) || !c.module || runtime_at(rp, pcs[k], c.module))
+            if (!symbols_code(rp->syms, pcs[k], &c) || !c.module || c.file || runtime_at(rp, pcs[k], c.module))
                 continue;
             bool seen = false;
             for (size_t j = 0; j < rp->nbare && !seen; j++)
                 seen = !strcmp(rp->bare[j], c.module);
-            if (!seen && symbols_lacks_debuginfo(rp->syms, c.module))
+            if (!seen) {
+                rp->bare_partial[rp->nbare] = !symbols_lacks_debuginfo(rp->syms, c.module);
                 rp->bare[rp->nbare++] = c.module;
+            }
         }
     }
 }
@@ -1041,11 +1047,12 @@ static int analyse(const char *path, bool temporary, const struct options *o)
     int status = rp.nshown ? RACES_EXIT : 0;
     for (size_t i = 0; i < rp.nbare; i++) {
         fflush(stdout);
-        msg_warn("'%s' has no debug information: the atomic variables it accesses with plain instructions "
+        msg_warn("'%s' has no debug information%s: the atomic variables %s accesses with plain instructions "
                  "(relaxed ones, and acquire and release ones on x86_64) cannot be told from its data, and "
-                 "may be reported; with its debug information (a -dbgsym package, or a debuginfod server in "
+                 "may be reported; with its %sdebug information (a -dbgsym package, or a debuginfod server in "
                  "DEBUGINFOD_URLS) what it declares atomic is read",
-                 rp.bare[i]);
+                 rp.bare[i], rp.bare_partial[i] ? " for the code of its races shown" : "",
+                 rp.bare_partial[i] ? "that code" : "it", rp.bare_partial[i] ? "full " : "");
     }
     if (rp.st.lost) {
         fflush(stdout);

@@ -5,7 +5,7 @@
 # traces cut short (analysed, with a warning) and corrupt (an error); traces
 # it cannot use; usage errors.
 . tests/integration/lib.sh
-plan 75
+plan 76
 
 G=$GUESTS/x86_64
 q() {
@@ -438,5 +438,19 @@ is "$?:$(cat "$T/strip.err")" \
 is "$(q "$T/strip.json" 'd["analysis"]["no_debuginfo"]')" "['$T/rc_stripped']" \
     "--json: the stripped program in analysis.no_debuginfo"
 is "$(q "$T/run.json" 'd["analysis"]["no_debuginfo"]')" "[]" "--json: none for race_counter built with -g"
+
+# Debug information for another part of the program only (node's covers a
+# little of it, not V8): the racing code's atomics are no better declared,
+# and the warning says so.
+printf 'int partly_debugged;\n' >"$T/partly.c"
+if gcc -c -g -o "$T/partly.o" "$T/partly.c" &&
+    gcc -O1 -pthread -Itests/guests -o "$T/rc_partial" tests/guests/race_counter.c "$T/partly.o"; then
+    "$TCGTRACE" races -q -- "$T/rc_partial" 2 300 >/dev/null 2>"$T/partial.err"
+    is "$?:$(cat "$T/partial.err")" \
+        "66:tcgtrace races: warning: '$T/rc_partial' has no debug information for the code of its races shown: the atomic variables that code accesses with plain instructions (relaxed ones, and acquire and release ones on x86_64) cannot be told from its data, and may be reported; with its full debug information (a -dbgsym package, or a debuginfod server in DEBUGINFOD_URLS) what it declares atomic is read" \
+        "races in the part of a program its debug information does not cover: a warning"
+else
+    echo "ok $((_n += 1)) # SKIP no gcc to build the partly debugged guest"
+fi
 
 done_testing
