@@ -1108,10 +1108,14 @@ static int analyse(const char *path, bool temporary, const struct options *o)
 
 static char temp_trace[PATH_MAX];
 
+/* At exit too, for the paths that end in msg_die; cmd_races itself removes
+ * it when done, as a caller running commands in one process (the fuzz
+ * target) would otherwise keep one empty file per run. */
 static void remove_temp_trace(void)
 {
     if (temp_trace[0])
         unlink(temp_trace);
+    temp_trace[0] = '\0';
 }
 
 /* Runs PROG ARGS under QEMU into a trace: o->output, or a temporary file
@@ -1141,7 +1145,9 @@ static const char *record_program(const struct options *o, int argc, char **argv
             msg_die("cannot create a temporary trace '%s': %s", shown, strerror(errno));
         }
         close(fd);
-        atexit(remove_temp_trace);
+        static bool registered;
+        if (!registered && atexit(remove_temp_trace) == 0)
+            registered = true;
         ro.output = temp_trace;
     }
     /* With --json, standard output is the document: the program's own
@@ -1302,5 +1308,6 @@ static int races(struct options *o, int argc, char **argv)
     int status;
     const char *trace = record_program(o, argc - optind, argv + optind, &status);
     int rc = trace ? analyse(trace, !o->output, o) : 1;
+    remove_temp_trace();
     return rc ? rc : status;
 }
