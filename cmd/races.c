@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1118,6 +1119,45 @@ static void remove_temp_trace(void)
     temp_trace[0] = '\0';
 }
 
+/* The signals that end tcgtrace as they come (a terminal's ^C, kill, a
+ * closed pipe under --json), and what was done with each before. */
+static const int ending[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE };
+#define NENDING (sizeof ending / sizeof ending[0])
+static struct sigaction ending_old[NENDING];
+
+/* Removes the temporary trace, gigabytes for a long program, before the
+ * signal does what it did before: no exit handler runs then. While QEMU
+ * runs, record.c's handlers pass a signal on to it instead, and call this
+ * one once QEMU is gone. */
+static void end_by_signal(int sig)
+{
+    size_t i = 0;
+    while (ending[i] != sig)
+        i++;
+    if (temp_trace[0])
+        unlink(temp_trace);
+    sigaction(sig, &ending_old[i], NULL);
+    raise(sig);
+}
+
+/* Once per process: record.c takes these handlers as the ones before its
+ * own, which stay. A signal the caller ignores stays ignored. */
+static void remove_temp_trace_on_exit(void)
+{
+    static bool done;
+    if (done)
+        return;
+    done = true;
+    atexit(remove_temp_trace);
+    struct sigaction sa = { .sa_handler = end_by_signal };
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < NENDING; i++) {
+        sigaction(ending[i], NULL, &ending_old[i]);
+        if (ending_old[i].sa_handler != SIG_IGN)
+            sigaction(ending[i], &sa, NULL);
+    }
+}
+
 /* Runs PROG ARGS under QEMU into a trace: o->output, or a temporary file
  * removed at exit. The program's status in *status. */
 static const char *record_program(const struct options *o, int argc, char **argv, int *status)
@@ -1136,18 +1176,22 @@ static const char *record_program(const struct options *o, int argc, char **argv
     };
     if (!ro.output) {
         const char *dir = getenv("TMPDIR");
-        snprintf(temp_trace, sizeof temp_trace, "%s/tcgtrace-races-XXXXXX.tct", dir && *dir ? dir : "/tmp");
-        int fd = mkstemps(temp_trace, 4);
-        if (fd < 0) {
-            char shown[PATH_MAX];
-            snprintf(shown, sizeof shown, "%s", temp_trace);
-            temp_trace[0] = '\0';
-            msg_die("cannot create a temporary trace '%s': %s", shown, strerror(errno));
-        }
+        char name[PATH_MAX];
+        snprintf(name, sizeof name, "%s/tcgtrace-races-XXXXXX.tct", dir && *dir ? dir : "/tmp");
+        remove_temp_trace_on_exit();
+        /* No signal between the file's making and its name in temp_trace. */
+        sigset_t block, orig;
+        sigemptyset(&block);
+        for (size_t i = 0; i < NENDING; i++)
+            sigaddset(&block, ending[i]);
+        sigprocmask(SIG_BLOCK, &block, &orig);
+        int fd = mkstemps(name, 4), made = errno;
+        if (fd >= 0)
+            memcpy(temp_trace, name, sizeof name);
+        sigprocmask(SIG_SETMASK, &orig, NULL);
+        if (fd < 0)
+            msg_die("cannot create a temporary trace '%s': %s", name, strerror(made));
         close(fd);
-        static bool registered;
-        if (!registered && atexit(remove_temp_trace) == 0)
-            registered = true;
         ro.output = temp_trace;
     }
     /* With --json, standard output is the document: the program's own

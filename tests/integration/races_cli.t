@@ -5,7 +5,7 @@
 # traces cut short (analysed, with a warning) and corrupt (an error); traces
 # it cannot use; usage errors.
 . tests/integration/lib.sh
-plan 76
+plan 77
 
 G=$GUESTS/x86_64
 q() {
@@ -47,6 +47,18 @@ TMPDIR=$T/tmp "$TCGTRACE" races -q -- "$G/rec_exit" 3 >/dev/null 2>&1
 is "$?:$(ls "$T/tmp")" "3:" "no race: the program's exit status passes on, no trace left behind"
 TMPDIR=$T/tmp "$TCGTRACE" races -q -- "$G/rec_exit" -15 >/dev/null 2>&1
 is "$?" 143 "a program killed by signal 15: status 143"
+# A signal once QEMU is gone, during the analysis: no exit handler runs,
+# and the temporary trace went with the process (a small one here, gigabytes
+# for a long program).
+TMPDIR=$T/tmp "$TCGTRACE" races -q -- "$G/loop" 20000000 >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1200); do
+    [ -n "$(find "$T/tmp" -name '*.tct' -size +0)" ] && ! pgrep -P "$pid" >/dev/null && break
+    sleep 0.05
+done
+kill -TERM "$pid"
+wait "$pid"
+is "$?:$(ls "$T/tmp")" "143:" "killed during the analysis (SIGTERM): status 143, no trace left behind"
 
 # --all adds the races inside the C library, the loader and libgomp that
 # the default leaves out, and no other.
