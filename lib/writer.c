@@ -96,6 +96,14 @@ struct tt_writer {
 
     pthread_t thread;
     bool thread_started;
+    /* Set by the writer thread once it knows (table_known): the trace's
+     * descriptor is in its own table alone (own_table), and no other
+     * thread may use w->fd's number, which is the guest's to reuse. */
+    bool table_known, own_table;
+    pthread_cond_t ready;
+    /* An unseal asked the writer thread to cut the trailer off (own_table:
+     * no other thread can); it clears this and broadcasts `sealed`. */
+    bool cut_due;
 
     /* Owned by whoever writes chunks: the writer thread, or the lock
      * holder when synchronous. */
@@ -440,7 +448,10 @@ static bool may_write(const struct tt_writer *w)
  * up writes nothing, so the file is the caller's. */
 static void unseal_locked(struct tt_writer *w)
 {
-    unseal_file(w);
+    if (w->own_table)
+        w->cut_due = true;
+    else
+        unseal_file(w);
     atomic_store(&w->sealing, false);
     free(w->seal_lost.stream);
     memset(&w->seal_lost, 0, sizeof w->seal_lost);
@@ -448,13 +459,43 @@ static void unseal_locked(struct tt_writer *w)
     pthread_cond_broadcast(&w->unsealed);
 }
 
+/* Gives the calling thread a table of file descriptors of its own that
+ * holds fd alone. The guest's threads share the process's table, and
+ * programs close descriptors they did not open (a daemon's loop up to its
+ * limit, close_range(3, ~0U), Python's subprocess in the child): the
+ * trace's would go, and its number become the guest's next file, which
+ * chunks then overwrite. No copy of the guest's own stays open here (a
+ * pipe's reader would never see its end). False, with nothing changed,
+ * where the kernel has no close_range. */
+static bool own_fd_table(int fd)
+{
+    if (close_range(~0U, ~0U, 0) != 0 || unshare(CLONE_FILES) != 0)
+        return false;
+    if (fd > 0)
+        close_range(0, (unsigned)fd - 1, 0);
+    close_range((unsigned)fd + 1, ~0U, 0);
+    return true;
+}
+
 static void *writer_main(void *arg)
 {
     struct tt_writer *w = arg;
+    bool own = own_fd_table(w->fd);
     pthread_mutex_lock(&w->lock);
+    w->own_table = own;
+    w->table_known = true;
+    pthread_cond_signal(&w->ready);
     for (;;) {
-        while (!seal_due(w) && !((w->qhead || w->meta_full || w->closing) && may_write(w)))
+        while (!seal_due(w) && !w->cut_due && !((w->qhead || w->meta_full || w->closing) && may_write(w)))
             pthread_cond_wait(&w->work, &w->lock);
+        if (w->cut_due) {
+            pthread_mutex_unlock(&w->lock);
+            unseal_file(w);
+            pthread_mutex_lock(&w->lock);
+            w->cut_due = false;
+            pthread_cond_broadcast(&w->sealed);
+            continue;
+        }
         if (seal_due(w)) {
             uint64_t req = w->seal_req;
             struct tt_buf *meta = take_meta(w);
@@ -490,8 +531,11 @@ static void *writer_main(void *arg)
     }
     struct tt_buf *meta = take_meta(w);
     pthread_mutex_unlock(&w->lock);
+    unseal_file(w);
     write_meta(w, meta);
     write_trailer(w, NULL);
+    if (w->own_table && close(w->fd) != 0 && !w->werrno)
+        w->werrno = errno;
     return NULL;
 }
 
@@ -525,6 +569,7 @@ static void writer_free(struct tt_writer *w)
     pthread_cond_destroy(&w->freed);
     pthread_cond_destroy(&w->sealed);
     pthread_cond_destroy(&w->unsealed);
+    pthread_cond_destroy(&w->ready);
     free(w);
 }
 
@@ -571,6 +616,7 @@ struct tt_writer *tt_writer_open(const char *path, const struct tt_header *hdr,
     pthread_cond_init(&w->freed, NULL);
     pthread_cond_init(&w->sealed, NULL);
     pthread_cond_init(&w->unsealed, NULL);
+    pthread_cond_init(&w->ready, NULL);
     w->path = strdup(path);
     w->zcap = ZSTD_compressBound(w->chunk_size);
     w->zbuf = malloc(w->zcap);
@@ -626,6 +672,12 @@ struct tt_writer *tt_writer_open(const char *path, const struct tt_header *hdr,
             return NULL;
         }
         w->thread_started = true;
+        pthread_mutex_lock(&w->lock);
+        while (!w->table_known)
+            pthread_cond_wait(&w->ready, &w->lock);
+        pthread_mutex_unlock(&w->lock);
+        if (w->own_table)
+            close(w->fd); /* the process's copy */
     }
     return w;
 nomem:
@@ -668,7 +720,7 @@ int tt_writer_close(struct tt_writer *w, struct tt_writer_stats *stats, struct t
         write_meta(w, take_meta(w));
         write_trailer(w, NULL);
     }
-    if (close(w->fd) != 0 && !w->werrno)
+    if (!w->own_table && close(w->fd) != 0 && !w->werrno)
         w->werrno = errno;
     struct tt_writer_stats st;
     tt_writer_stats(w, &st);
@@ -1040,6 +1092,10 @@ void tt_writer_unseal(struct tt_writer *w)
     pthread_mutex_lock(&w->lock);
     if (w->nseals && !--w->nseals)
         unseal_locked(w);
+    /* Cut off before the caller goes on (its execve failed): a reader
+     * then finds a trace cut short, not one whole and replaced. */
+    while (w->cut_due)
+        pthread_cond_wait(&w->sealed, &w->lock);
     pthread_mutex_unlock(&w->lock);
 }
 

@@ -19,6 +19,9 @@
  *   map-exit FILE FLAG  main maps FILE (an ELF file) while a second thread,
  *                   once FLAG exists, calls exit_group(4): the test's QEMU
  *                   creates FLAG from inside main's mmap-return callback
+ *   close-all FILE  closes every descriptor from 3 up, as daemons do,
+ *                   opens FILE (it gets the lowest number free: the
+ *                   trace's before), works, writes "guest\n" to it
  *   signals N       N threads, each interrupted by SIGUSR1 once; the
  *                   handler runs on the thread's own stack and vCPU and
  *                   stores to its own slot; prints the handler's and the
@@ -158,6 +161,13 @@ int main(int argc, char **argv)
         mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
         for (;;)
             pause();
+    }
+    if (!strcmp(mode, "close-all") && argc > 2) {
+        syscall(SYS_close_range, 3u, ~0u, 0u);
+        int fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        work(20000);
+        if (fd < 0 || write(fd, "guest\n", 6) != 6)
+            return 2;
     }
     if (!strcmp(mode, "segv-thread")) {
         pthread_create(&t, NULL, segv_thread, NULL);

@@ -46,6 +46,21 @@ for a in x86_64 aarch64; do
     done
 done
 
+# A program that closes every descriptor from 3 up, as daemons do, then
+# opens a file: the trace's descriptor is the writer thread's alone, so
+# the trace is whole and the program's file holds its own line only (the
+# trace's chunks used to go into it).
+for a in x86_64 aarch64; do
+    for p in memtrace execlog; do
+        rm -f "$T/guest.out"
+        bin "$a" "$PLUGINS/lib$p.so" close-all "$T/guest.out"
+        is "$st:$dst:$(cat "$T/derr"):$(cat "$T/guest.out")" "0:0::guest" \
+            "$a $p bin, close-all: status 0, a whole trace, the program's file as it wrote it"
+        marker_in "$T/dump"
+        ok $? "$a $p bin, close-all: the last store before the end is in it"
+    done
+done
+
 # memtrace records each thread's start and exit; a thread that dies with
 # the process (exit_group from another thread, a fatal signal) has no exit.
 bin x86_64 "$MT" thread-exit 5
