@@ -133,6 +133,9 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(ANALYSIS_OBJS) $(filter-out $(B)/obj/cmd
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMD_LIBS)
 
+# The plugins' guard of their text logs, outside QEMU.
+$(B)/tests/test_fdguard: $(B)/obj/plugins/common/fdguard.o
+
 # Micro-benchmarks of our own code (bench/NAME.c), run by bench/run.sh.
 BENCH_PROGS := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 $(B)/bench/%: $(B)/obj/bench/%.o $(ANALYSIS_OBJS) $(LIBTT)

@@ -30,6 +30,7 @@
 #include "common/exitguard.h"
 #include "common/guestarch.h"
 #include "common/guestmem.h"
+#include "common/fdguard.h"
 #include "common/outbuf.h"
 #include "common/outfile.h"
 #include "common/procrec.h"
@@ -396,7 +397,8 @@ static void bin_mem(unsigned int vcpu_index, qemu_plugin_meminfo_t info, uint64_
  * first. The open line (the execve itself) stays, as upstream's does: it is
  * printed only if execve fails and the guest goes on. On an architecture
  * without a syscall table every system call flushes. A bin trace records
- * the call (procrec.h), and execve seals it. */
+ * the call (procrec.h), and execve seals it. A call that would close the
+ * text log's descriptor moves it first (fdguard.h). */
 static void vcpu_syscall(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t num,
                          uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
                          uint64_t a5, uint64_t a6, uint64_t a7, uint64_t a8)
@@ -409,6 +411,7 @@ static void vcpu_syscall(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t n
      * the vCPU's own (QEMU before 9.0 runs a new thread's in its parent's). */
     self = v;
     enum guest_sys sys = guest ? guest_arch_sys(guest, num) : GSYS_OTHER;
+    fdguard_syscall(sys, (const uint64_t[]){ a1, a2, a3 });
     if (bin) {
         if (!v->begun) {
             v->begun = true;
@@ -434,9 +437,12 @@ static void vcpu_syscall_ret(qemu_plugin_id_t id, unsigned int vcpu_index, int64
     struct vcpu *v = vcpu_index < MAX_VCPUS ? vcpus[vcpu_index] : NULL;
     if (!v || !exitguard_enter(vcpu_index))
         return;
-    procrec_syscall_unpark(&v->t, v->sys);
-    procrec_syscall_return(&v->t, num, v->sys, v->args, ret);
-    v->sys = GSYS_OTHER;
+    fdguard_syscall_return();
+    if (bin) {
+        procrec_syscall_unpark(&v->t, v->sys);
+        procrec_syscall_return(&v->t, num, v->sys, v->args, ret);
+        v->sys = GSYS_OTHER;
+    }
     exitguard_leave(vcpu_index);
 }
 
@@ -640,8 +646,8 @@ static struct vcpu *vcpu_new(void)
         abort();
     memset(v, 0, sizeof *v);
     if (!bin) {
-        if (out_fd >= 0)
-            outbuf_init(&v->out, out_fd);
+        if (out_path)
+            outbuf_init(&v->out, &out_fd);
         else
             outbuf_init_sink(&v->out, sink_qemu_log);
     }
@@ -862,6 +868,7 @@ static void plugin_exit(qemu_plugin_id_t id, void *udata)
     }
     uint64_t lost = 0;
     int error = 0;
+    fdguard_settle();
     for (unsigned i = 0; i < n_vcpu_slots; i++) {
         struct vcpu *v = vcpus[i];
         if (!v)
@@ -1001,8 +1008,10 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     out_file = (struct outfile){ .path = out_path };
     if (out_path && outfile_open_all("execlog", &out_file, 1, bin ? 0 : O_APPEND))
         return -1;
-    if (out_path && !bin)
+    if (out_path && !bin) {
         out_fd = out_file.fd;
+        fdguard_add(&out_fd, out_path);
+    }
     if (!guest && reg_specs)
         fprintf(stderr, "execlog: guest architecture '%s' is not one of %s: register values "
                         "are shown as little-endian\n", info->target_name, guest_arch_names());
@@ -1014,8 +1023,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     qemu_plugin_register_atexit_cb(id, plugin_exit, NULL);
     if (!system_mode) {
         qemu_plugin_register_vcpu_syscall_cb(id, vcpu_syscall);
-        if (bin)
-            qemu_plugin_register_vcpu_syscall_ret_cb(id, vcpu_syscall_ret);
+        qemu_plugin_register_vcpu_syscall_ret_cb(id, vcpu_syscall_ret);
         pthread_atfork(fork_prepare, fork_parent, fork_child);
         exitguard_init();
     }

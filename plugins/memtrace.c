@@ -37,6 +37,7 @@
 #include "common/guestarch.h"
 #include "common/guestmem.h"
 #include "common/heaphook.h"
+#include "common/fdguard.h"
 #include "common/outbuf.h"
 #include "common/outfile.h"
 #include "common/procrec.h"
@@ -72,7 +73,7 @@ static struct {
 
 static const struct guest_arch *arch;
 static int out_fd = STDERR_FILENO;
-static FILE *regions_file;
+static int regions_fd = -1;
 /* out= and regions=, opened at install, emptied when the guest starts. */
 static struct outfile outs[2];
 static struct tt_writer *writer;
@@ -598,7 +599,7 @@ static void on_vcpu_init(qemu_plugin_id_t id, unsigned idx)
             abort(); /* a thread start-up that cannot trace at all */
         memset(v, 0, sizeof(*v));
         if (!opt.bin)
-            outbuf_init(&v->out, out_fd);
+            outbuf_init(&v->out, &out_fd);
         atomic_store_explicit(&vcpus[idx], v, memory_order_release);
     }
     unsigned n = atomic_load(&n_vcpus);
@@ -890,6 +891,7 @@ static void on_syscall(qemu_plugin_id_t id, unsigned idx, int64_t num, uint64_t 
     v->call.args[3] = a4, v->call.args[4] = a5, v->call.args[5] = a6;
     v->clone = (struct clone_args){ 0 };
     v->forking = is_fork(v, &v->clone);
+    fdguard_syscall(v->call.sys, v->call.args);
     procrec_syscall_entry(&v->t, num, v->call.sys, v->call.args);
     if (v->t.s)
         sync_at_entry(v, &v->clone);
@@ -929,6 +931,7 @@ static void on_syscall_ret(qemu_plugin_id_t id, unsigned idx, int64_t num, int64
     struct vcpu *v = vcpu_get(idx);
     if (!v || !exitguard_enter(idx))
         return;
+    fdguard_syscall_return();
     procrec_syscall_unpark(&v->t, v->call.sys);
     if (v->forking && ret == 0)
         forget_parent();
@@ -961,12 +964,19 @@ static void on_heap(unsigned idx, const struct heap_event *e)
  * traced. */
 static void write_regions(void)
 {
+    int fd = fdguard_hold(&regions_fd);
+    fdguard_release(); /* no guest system call runs at exit */
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        fprintf(stderr, "memtrace: cannot write '%s': %s\n", opt.regions, strerror(errno));
+        return;
+    }
     uint64_t first, last, from = 0;
     while (pagemap_next(wmap_pages, from, &first, &last) && last != UINT64_MAX) {
-        fprintf(regions_file, "%016" PRIx64 "-%016" PRIx64 "\n", first, last + 1);
+        fprintf(f, "%016" PRIx64 "-%016" PRIx64 "\n", first, last + 1);
         from = last + 1;
     }
-    if (fclose(regions_file))
+    if (fclose(f))
         fprintf(stderr, "memtrace: cannot write '%s': %s\n", opt.regions, strerror(errno));
 }
 
@@ -987,6 +997,7 @@ static void plugin_exit(qemu_plugin_id_t id, void *udata)
     uint64_t traced = 0, lost = 0;
     int error = 0;
     unsigned n = atomic_load(&n_vcpus);
+    fdguard_settle();
     for (unsigned i = 0; i < n; i++) {
         struct vcpu *v = vcpu_get(i);
         if (!v)
@@ -1017,7 +1028,7 @@ static void plugin_exit(qemu_plugin_id_t id, void *udata)
     if (u)
         fprintf(stderr, "memtrace: %" PRIu64 " memory accesses not traced: more than %d vCPUs\n", u,
                 MAX_VCPUS);
-    if (regions_file)
+    if (opt.regions)
         write_regions();
     uint64_t f = wmap_failures();
     if (f)
@@ -1166,11 +1177,13 @@ static int open_outputs(void)
         f[n++] = (struct outfile){ .path = opt.regions };
     if (outfile_open_all("memtrace", f, n, 0))
         return -1;
-    if (opt.out && !opt.bin)
+    if (opt.out && !opt.bin) {
         out_fd = f[0].fd;
-    if (opt.regions && !(regions_file = fdopen(f[n - 1].fd, "w"))) {
-        fprintf(stderr, "memtrace: cannot open '%s': %s\n", opt.regions, strerror(errno));
-        return -1;
+        fdguard_add(&out_fd, opt.out);
+    }
+    if (opt.regions) {
+        regions_fd = f[n - 1].fd;
+        fdguard_add(&regions_fd, opt.regions);
     }
     return 0;
 }

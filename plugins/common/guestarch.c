@@ -26,8 +26,8 @@ static const struct guest_arch arches[] = {
             [GSYS_SENDMSG] = NR(46), [GSYS_RECVMMSG] = NR(299), [GSYS_SENDMMSG] = NR(307),
             [GSYS_PIPE] = NR(22), [GSYS_PIPE2] = NR(293), [GSYS_SOCKETPAIR] = NR(53),
             [GSYS_DUP] = NR(32), [GSYS_DUP2] = NR(33), [GSYS_DUP3] = NR(292), [GSYS_FCNTL] = NR(72),
-            [GSYS_CLOSE] = NR(3), [GSYS_SOCKET] = NR(41), [GSYS_CONNECT] = NR(42), [GSYS_ACCEPT] = NR(43),
-            [GSYS_ACCEPT4] = NR(288),
+            [GSYS_CLOSE] = NR(3), [GSYS_CLOSE_RANGE] = NR(436), [GSYS_SOCKET] = NR(41),
+            [GSYS_CONNECT] = NR(42), [GSYS_ACCEPT] = NR(43), [GSYS_ACCEPT4] = NR(288),
         },
     },
 #define GENERIC_SYSCALLS                                                                    \
@@ -43,8 +43,9 @@ static const struct guest_arch arches[] = {
     [GSYS_SENDTO] = NR(206), [GSYS_RECVMSG] = NR(212), [GSYS_SENDMSG] = NR(211),            \
     [GSYS_RECVMMSG] = NR(243), [GSYS_SENDMMSG] = NR(269), [GSYS_PIPE2] = NR(59),            \
     [GSYS_SOCKETPAIR] = NR(199), [GSYS_DUP] = NR(23), [GSYS_DUP3] = NR(24),                 \
-    [GSYS_FCNTL] = NR(25), [GSYS_CLOSE] = NR(57), [GSYS_SOCKET] = NR(198),                 \
-    [GSYS_CONNECT] = NR(203), [GSYS_ACCEPT] = NR(202), [GSYS_ACCEPT4] = NR(242)
+    [GSYS_FCNTL] = NR(25), [GSYS_CLOSE] = NR(57), [GSYS_CLOSE_RANGE] = NR(436),             \
+    [GSYS_SOCKET] = NR(198), [GSYS_CONNECT] = NR(203), [GSYS_ACCEPT] = NR(202),             \
+    [GSYS_ACCEPT4] = NR(242)
     { .name = "aarch64", .word = 8, .big_endian = false, .sp_reg = "sp", .elf_machine = EM_AARCH64,
       .clone_child_tid_arg = 4, .nr = { GENERIC_SYSCALLS } },
     { .name = "riscv64", .word = 8, .big_endian = false, .sp_reg = "sp", .elf_machine = EM_RISCV,

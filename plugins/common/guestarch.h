@@ -55,6 +55,7 @@ enum guest_sys {
     GSYS_DUP3,
     GSYS_FCNTL,
     GSYS_CLOSE,
+    GSYS_CLOSE_RANGE,
     GSYS_SOCKET,
     GSYS_CONNECT,
     GSYS_ACCEPT,

@@ -4,9 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdguard.h"
 #include "outbuf.h"
 
-void outbuf_init(struct outbuf *b, int fd)
+void outbuf_init(struct outbuf *b, const int *fd)
 {
     /* One byte more than OUTBUF_SIZE: room for a sink's terminating NUL
      * even when the last event filled the slack exactly. */
@@ -23,7 +24,7 @@ void outbuf_init(struct outbuf *b, int fd)
 
 void outbuf_init_sink(struct outbuf *b, outbuf_sink *sink)
 {
-    outbuf_init(b, -1);
+    outbuf_init(b, NULL);
     b->sink = sink;
 }
 
@@ -58,14 +59,16 @@ static void write_out(struct outbuf *b, char *end)
         }
         return;
     }
+    int fd = fdguard_hold(b->fd);
     while (q < end) {
-        ssize_t n = write(b->fd, q, (size_t)(end - q));
+        ssize_t n = fd < 0 ? -1 : write(fd, q, (size_t)(end - q));
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
             if (!b->error)
                 b->error = n < 0 ? errno : ENOSPC;
-            cut_partial_line(b->fd, b->start, q);
+            if (fd >= 0)
+                cut_partial_line(fd, b->start, q);
             /* The line cut short ends in what is left. */
             for (const char *p = q; (p = memchr(p, '\n', (size_t)(end - p))); p++)
                 b->lost_lines++;
@@ -73,6 +76,7 @@ static void write_out(struct outbuf *b, char *end)
         }
         q += n;
     }
+    fdguard_release();
 }
 
 void outbuf_flush(struct outbuf *b)

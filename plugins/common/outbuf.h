@@ -27,7 +27,9 @@ struct outbuf {
     char *p;          /* next free byte */
     char *limit;      /* flush once p passes this */
     char *start;
-    int fd;
+    /* The plugin's output: guarded from the guest (fdguard.h) when it is
+     * one of its files. */
+    const int *fd;
     outbuf_sink *sink; /* when set, used instead of fd */
     /* Lines a failed write(2) could not store whole (the line it cut
      * short included: the file is cut back to the line before); reported
@@ -36,7 +38,7 @@ struct outbuf {
     int error;        /* errno of the first failed write, 0 if none */
 };
 
-void outbuf_init(struct outbuf *b, int fd);
+void outbuf_init(struct outbuf *b, const int *fd);
 void outbuf_init_sink(struct outbuf *b, outbuf_sink *sink);
 /* Writes out everything buffered; failures are counted, never fatal, and
  * leave a regular file ending with a whole line. */

@@ -61,6 +61,28 @@ for a in x86_64 aarch64; do
     done
 done
 
+# The same in text mode: the log's descriptor and memtrace's regions=
+# move out of the way of the guest's close_range, or are opened again
+# after it. The guest's file gets its line alone, and every access
+# memtrace traced has its line (before: lines lost, or in the guest's
+# file).
+for a in x86_64 aarch64; do
+    rm -f "$T/guest.out" "$T/t.log" "$T/r.txt"
+    run_guest "$a" -plugin "$MT,out=$T/t.log,regions=$T/r.txt" "$GUESTS/$a/robust_end" close-all "$T/guest.out" \
+        >/dev/null 2>"$T/err"
+    st=$?
+    traced=$(sed -n 's/^memtrace: \([0-9]*\) memory accesses traced$/\1/p' "$T/err")
+    is "$st:$(cat "$T/guest.out"):$(grep -c cannot "$T/err"):$(wc -l <"$T/t.log")" "0:guest:0:${traced:-none}" \
+        "$a memtrace text, close-all: status 0, the program's file as it wrote it, a line per access traced"
+    ok "$([ -s "$T/r.txt" ] && ! grep -qvE '^[0-9a-f]{16}-[0-9a-f]{16}$' "$T/r.txt"; echo $?)" \
+        "$a memtrace text, close-all: regions= written at exit"
+done
+rm -f "$T/guest.out" "$T/t.log"
+run_guest x86_64 -plugin "$PLUGINS/libexeclog.so,out=$T/t.log" "$GUESTS/x86_64/robust_end" close-all "$T/guest.out" \
+    >/dev/null 2>"$T/err"
+is "$?:$(cat "$T/guest.out"):$(grep -c cannot "$T/err"):$(grep -c 'movl \$0x5eed' "$T/t.log")" "0:guest:0:1" \
+    "x86_64 execlog text, close-all: status 0, the program's file as it wrote it, the marker's store logged"
+
 # memtrace records each thread's start and exit; a thread that dies with
 # the process (exit_group from another thread, a fatal signal) has no exit.
 bin x86_64 "$MT" thread-exit 5
