@@ -445,7 +445,8 @@ static bool may_write(const struct tt_writer *w)
 }
 
 /* The last seal is lifted (lock held). A sealed writer thread that caught
- * up writes nothing, so the file is the caller's. */
+ * up writes nothing, so the caller may cut the trailer off; not when the
+ * trace is in the writer thread's own table, which then does. */
 static void unseal_locked(struct tt_writer *w)
 {
     if (w->own_table)
