@@ -28,9 +28,9 @@
 #include <zstd.h>
 
 #include "common/exitguard.h"
+#include "common/fdguard.h"
 #include "common/guestarch.h"
 #include "common/guestmem.h"
-#include "common/fdguard.h"
 #include "common/outbuf.h"
 #include "common/outfile.h"
 #include "common/procrec.h"
@@ -404,14 +404,15 @@ static void vcpu_syscall(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t n
                          uint64_t a5, uint64_t a6, uint64_t a7, uint64_t a8)
 {
     (void)id, (void)a7, (void)a8;
+    enum guest_sys sys = guest ? guest_arch_sys(guest, num) : GSYS_OTHER;
+    /* Even once the exit began: it writes the text log. */
+    fdguard_syscall(sys, (const uint64_t[]){ a1, a2, a3 });
     if (vcpu_index >= MAX_VCPUS || !vcpus[vcpu_index] || !exitguard_enter(vcpu_index))
         return;
     struct vcpu *v = vcpus[vcpu_index];
     /* The thread that forks, for fork_prepare: vcpu_init's is not always
      * the vCPU's own (QEMU before 9.0 runs a new thread's in its parent's). */
     self = v;
-    enum guest_sys sys = guest ? guest_arch_sys(guest, num) : GSYS_OTHER;
-    fdguard_syscall(sys, (const uint64_t[]){ a1, a2, a3 });
     if (bin) {
         if (!v->begun) {
             v->begun = true;
@@ -434,10 +435,10 @@ static void vcpu_syscall(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t n
 static void vcpu_syscall_ret(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t num, int64_t ret)
 {
     (void)id;
+    fdguard_syscall_return();
     struct vcpu *v = vcpu_index < MAX_VCPUS ? vcpus[vcpu_index] : NULL;
     if (!v || !exitguard_enter(vcpu_index))
         return;
-    fdguard_syscall_return();
     if (bin) {
         procrec_syscall_unpark(&v->t, v->sys);
         procrec_syscall_return(&v->t, num, v->sys, v->args, ret);

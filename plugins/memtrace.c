@@ -34,10 +34,10 @@
 #include <qemu-plugin.h>
 
 #include "common/exitguard.h"
+#include "common/fdguard.h"
 #include "common/guestarch.h"
 #include "common/guestmem.h"
 #include "common/heaphook.h"
-#include "common/fdguard.h"
 #include "common/outbuf.h"
 #include "common/outfile.h"
 #include "common/procrec.h"
@@ -878,6 +878,9 @@ static void on_syscall(qemu_plugin_id_t id, unsigned idx, int64_t num, uint64_t 
                        uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6, uint64_t a7, uint64_t a8)
 {
     (void)id, (void)a7, (void)a8;
+    enum guest_sys sys = guest_arch_sys(arch, num);
+    /* Even once the exit began: it writes the text logs. */
+    fdguard_syscall(sys, (const uint64_t[]){ a1, a2, a3 });
     struct vcpu *v = vcpu_get(idx);
     if (!v || !exitguard_enter(idx))
         return;
@@ -886,12 +889,11 @@ static void on_syscall(qemu_plugin_id_t id, unsigned idx, int64_t num, uint64_t 
         thread_begin(v, idx, NULL);
     }
     in_syscall = v;
-    v->call.sys = guest_arch_sys(arch, num);
+    v->call.sys = sys;
     v->call.args[0] = a1, v->call.args[1] = a2, v->call.args[2] = a3;
     v->call.args[3] = a4, v->call.args[4] = a5, v->call.args[5] = a6;
     v->clone = (struct clone_args){ 0 };
     v->forking = is_fork(v, &v->clone);
-    fdguard_syscall(v->call.sys, v->call.args);
     procrec_syscall_entry(&v->t, num, v->call.sys, v->call.args);
     if (v->t.s)
         sync_at_entry(v, &v->clone);
@@ -928,10 +930,10 @@ static void on_syscall_ret(qemu_plugin_id_t id, unsigned idx, int64_t num, int64
 {
     (void)id;
     in_syscall = NULL;
+    fdguard_syscall_return();
     struct vcpu *v = vcpu_get(idx);
     if (!v || !exitguard_enter(idx))
         return;
-    fdguard_syscall_return();
     procrec_syscall_unpark(&v->t, v->call.sys);
     if (v->forking && ret == 0)
         forget_parent();
