@@ -1096,6 +1096,10 @@ static int analyse(const char *path, bool temporary, const struct options *o)
             status = 1;
         }
     }
+    /* Reports that could not be written were not reported: an error
+     * (main says why), not "races found". */
+    if (status == RACES_EXIT && (fflush(stdout) != 0 || ferror(stdout)))
+        status = 1;
     free(shown);
     free(rp.supp_hits);
     racetrace_free(rt);

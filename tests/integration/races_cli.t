@@ -5,7 +5,7 @@
 # traces cut short (analysed, with a warning) and corrupt (an error); traces
 # it cannot use; usage errors.
 . tests/integration/lib.sh
-plan 77
+plan 79
 
 G=$GUESTS/x86_64
 q() {
@@ -38,6 +38,15 @@ LD_BIND_NOW=1 "$TCGTRACE" record -q -o "$T/rec.tct" -- "$G/mutex_counter" 2 200 
 is "$?:$(tail -1 "$T/out")" "0:tcgtrace races: 0 data races in mutex_counter" "a trace of tcgtrace record: no race"
 "$TCGTRACE" races -q "$G/race_counter" 2 300 >"$T/out" 2>/dev/null
 is "$?:$(head -1 "$T/out")" "66:2 threads added 300 each" "PROG ARGS without '--': the program runs"
+
+# Reports that cannot be written are an error, not "races found" (66).
+"$TCGTRACE" races -q -o "$T/racy.tct" -- "$G/race_counter" 2 300 >/dev/null 2>&1
+"$TCGTRACE" races "$T/racy.tct" >/dev/full 2>"$T/err"
+is "$?:$(grep -c '^tcgtrace races: cannot write standard output: No space left on device$' "$T/err")" "1:1" \
+    "a racy trace, standard output full: status 1, and why"
+"$TCGTRACE" races --json "$T/racy.tct" >/dev/full 2>"$T/err"
+is "$?:$(grep -c '^tcgtrace races: cannot write standard output: No space left on device$' "$T/err")" "1:1" \
+    "the same with --json: status 1, and why"
 
 # The temporary trace goes, whatever the outcome.
 mkdir "$T/tmp"
