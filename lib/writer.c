@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -114,6 +115,8 @@ struct tt_writer {
     /* A sealed trace's trailer lies at offset, to be cut off before the
      * next chunk replaces it. */
     bool provisional;
+    /* The trace had no name left when it was closed (close_trace). */
+    bool removed;
     int werrno;
     struct totals *tot, meta_tot;
     uint32_t ntot;
@@ -460,6 +463,17 @@ static void unseal_locked(struct tt_writer *w)
     pthread_cond_broadcast(&w->unsealed);
 }
 
+/* Closes the trace, noting whether something removed its name meanwhile
+ * (the guest: an rm -rf of its directory): then all it holds is gone, and
+ * tt_writer_close says so. */
+static void close_trace(struct tt_writer *w)
+{
+    struct stat st;
+    w->removed = fstat(w->fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 0;
+    if (close(w->fd) != 0 && !w->werrno)
+        w->werrno = errno;
+}
+
 /* Gives the calling thread a table of file descriptors of its own that
  * holds fd alone. The guest's threads share the process's table, and
  * programs close descriptors they did not open (a daemon's loop up to its
@@ -535,8 +549,8 @@ static void *writer_main(void *arg)
     unseal_file(w);
     write_meta(w, meta);
     write_trailer(w, NULL);
-    if (w->own_table && close(w->fd) != 0 && !w->werrno)
-        w->werrno = errno;
+    if (w->own_table)
+        close_trace(w);
     return NULL;
 }
 
@@ -721,8 +735,8 @@ int tt_writer_close(struct tt_writer *w, struct tt_writer_stats *stats, struct t
         write_meta(w, take_meta(w));
         write_trailer(w, NULL);
     }
-    if (!w->own_table && close(w->fd) != 0 && !w->werrno)
-        w->werrno = errno;
+    if (!w->own_table)
+        close_trace(w);
     struct tt_writer_stats st;
     tt_writer_stats(w, &st);
     memcpy(st.lost_kind, w->lost_kind, sizeof st.lost_kind);
@@ -753,6 +767,9 @@ int tt_writer_close(struct tt_writer *w, struct tt_writer_stats *stats, struct t
                           n ? ")" : "", heap);
         if (err)
             err->sys_errno = w->werrno;
+    } else if (w->removed) {
+        rc = tt_error_set(err, TT_E_WRITE, w->offset, "'%s' was removed while it was written: its %llu records are gone",
+                          w->path, (unsigned long long)st.records);
     }
     writer_free(w);
     return rc;

@@ -22,6 +22,7 @@
  *   close-all FILE  closes every descriptor from 3 up, as daemons do,
  *                   opens FILE (it gets the lowest number free: the
  *                   trace's before), works, writes "guest\n" to it
+ *   unlink FILE     removes FILE (the test's trace), then works
  *   signals N       N threads, each interrupted by SIGUSR1 once; the
  *                   handler runs on the thread's own stack and vCPU and
  *                   stores to its own slot; prints the handler's and the
@@ -168,6 +169,11 @@ int main(int argc, char **argv)
         work(20000);
         if (fd < 0 || write(fd, "guest\n", 6) != 6)
             return 2;
+    }
+    if (!strcmp(mode, "unlink") && argc > 2) {
+        if (unlink(argv[2]) != 0)
+            return 2;
+        work(2000);
     }
     if (!strcmp(mode, "segv-thread")) {
         pthread_create(&t, NULL, segv_thread, NULL);

@@ -83,6 +83,15 @@ run_guest x86_64 -plugin "$PLUGINS/libexeclog.so,out=$T/t.log" "$GUESTS/x86_64/r
 is "$?:$(cat "$T/guest.out"):$(grep -c cannot "$T/err"):$(grep -c 'movl \$0x5eed' "$T/t.log")" "0:guest:0:1" \
     "x86_64 execlog text, close-all: status 0, the program's file as it wrote it, the marker's store logged"
 
+# A program that removes the trace while it is written (an rm -rf of its
+# directory): what it held is gone with its name, and the plugin says so.
+for p in memtrace execlog; do
+    run_guest x86_64 -plugin "$PLUGINS/lib$p.so,format=bin,out=$T/gone.tct" "$GUESTS/x86_64/robust_end" unlink \
+        "$T/gone.tct" >/dev/null 2>"$T/err"
+    is "$?:$(grep -c "^$p: '$T/gone.tct' was removed while it was written: its [0-9]* records are gone\$" "$T/err")" \
+        "0:1" "$p bin, the program removes the trace: status 0, and the plugin says the records are gone"
+done
+
 # memtrace records each thread's start and exit; a thread that dies with
 # the process (exit_group from another thread, a fatal signal) has no exit.
 bin x86_64 "$MT" thread-exit 5
