@@ -1138,8 +1138,7 @@ static void end_by_signal(int sig)
     size_t i = 0;
     while (ending[i] != sig)
         i++;
-    if (temp_trace[0])
-        unlink(temp_trace);
+    remove_temp_trace();
     sigaction(sig, &ending_old[i], NULL);
     raise(sig);
 }
