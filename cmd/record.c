@@ -424,6 +424,18 @@ static void summary_kinds(const struct tt_header *h)
         fprintf(stderr, "tcgtrace record:   %s\n", line);
 }
 
+/* The program's records a trace holds by the header's counts: neither
+ * definitions nor the heap events and calls that 'tcgtrace stats' counts
+ * apart. */
+static uint64_t program_records(const struct tt_header *h)
+{
+    uint64_t n = 0;
+    for (unsigned k = 1; k < TT_KIND_COUNT; k++)
+        if (kind_nouns[k][0] && k != TT_HEAP && k != TT_CALL)
+            n += h->kind_counts[k];
+    return n;
+}
+
 /* From the header, the chunk headers and the trailer alone (a merged
  * open's first pass): the records are not decoded, which would take longer
  * than recording them did. So the losses counted are the writer's (a
@@ -452,13 +464,19 @@ static void summary_bin(const struct follow *f, const char *shown, double wall)
         vcpus++;
         records += t->streams[i].records;
     }
+    /* The chunks' counts leave out extension records, some of which are
+     * sync events: the header's counts per kind hold them, and the total
+     * is then the one 'tcgtrace stats' counts. */
+    const struct tt_header *h = tt_reader_header(r);
+    if (h->has_kind_counts)
+        records = program_records(h);
     if (nlost)
         snprintf(lost, sizeof lost, "%" PRIu64 " LOST writing (%s)", nlost, tt_lost_reason(t->write_errno));
     fprintf(stderr, "tcgtrace record: '%s': %" PRIu64 " records from %u vCPU%s, %s, %s (%.1f bytes/record), %.2f s\n",
             shown, records, vcpus, vcpus == 1 ? "" : "s", lost, human_size((double)f->size, size, sizeof size),
             records ? (double)f->size / (double)records : 0.0, wall);
-    summary_kinds(tt_reader_header(r));
-    if (tt_reader_header(r)->replaced)
+    summary_kinds(h);
+    if (h->replaced)
         msg_warn("the program called execve: what it ran next ran outside QEMU and is not in '%s'", shown);
     tt_reader_close(r);
 }
