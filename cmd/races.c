@@ -1338,19 +1338,28 @@ static int races(struct options *o, int argc, char **argv)
         return 1;
     bool dashes = !strcmp(argv[optind - 1], "--");
     bool program = dashes || argc - optind > 1 || !is_trace(argv[optind]);
+    const char *name = argv[optind];
+    size_t len = strlen(name);
     struct stat st;
-    if (program && !dashes && argc - optind == 1 && stat(argv[optind], &st) == 0 &&
-        S_ISREG(st.st_mode) && access(argv[optind], X_OK) != 0) {
+    bool alone = program && !dashes && argc - optind == 1;
+    bool exists = alone && stat(name, &st) == 0, missing = alone && !exists && errno == ENOENT;
+    if (exists && S_ISREG(st.st_mode) && access(name, X_OK) != 0) {
         /* Meant as a trace, most likely: say so rather than why it
          * cannot run (a truncated file, a text file). */
-        msg_error("'%s' is no trace (no TCGTRACE magic at its start) and no program (not executable)", argv[optind]);
+        msg_error("'%s' is no trace (no TCGTRACE magic at its start) and no program (not executable)", name);
+        return 1;
+    }
+    if (missing && (strchr(name, '/') || (len > 4 && !strcmp(name + len - 4, ".tct")))) {
+        /* A trace's name is mistyped as often as a program's: not "cannot
+         * run", nor "not found in PATH" for a bare 'run.tct'. */
+        msg_error("no trace or program '%s': %s", name, strerror(ENOENT));
         return 1;
     }
     if (!program) {
         if (o->output || o->qemu)
             msg_usage("--%s applies when running a program, not to trace '%s'", o->output ? "output" : "qemu",
-                      argv[optind]);
-        return analyse(argv[optind], false, o);
+                      name);
+        return analyse(name, false, o);
     }
     int status;
     const char *trace = record_program(o, argc - optind, argv + optind, &status);

@@ -42,11 +42,19 @@ callers() {
 }
 
 # race ARCH GUEST [ARGS]: runs tcgtrace races --json on the guest, the
-# document in $T/ARCH-GUEST.json; returns its exit status.
+# document in $T/ARCH-GUEST.json; returns its exit status. A status that
+# is no verdict (an error, QEMU killed by a signal) shows its stderr on
+# ours, which prove shows: a racy guest's run is not repeated.
 race() {
     _a=$1 _g=$2
     shift 2
     "$TCGTRACE" races -q --json -- "$GUESTS/$_a/$_g" "$@" >"$T/$_a-$_g.json" 2>"$T/$_a-$_g.err"
+    _st=$?
+    case $_st in
+        0 | 66) ;;
+        *) { echo "# $_a $_g $*: exit status $_st"; sed 's/^/#   /' "$T/$_a-$_g.err"; } >&2 ;;
+    esac
+    return $_st
 }
 
 # silent ARCH GUEST [ARGS]: races on a guest expected silent, up to three

@@ -5,7 +5,7 @@
 # traces cut short (analysed, with a warning) and corrupt (an error); traces
 # it cannot use; usage errors.
 . tests/integration/lib.sh
-plan 79
+plan 81
 
 G=$GUESTS/x86_64
 q() {
@@ -117,7 +117,12 @@ chmod +x "$T/text.txt"
 "$TCGTRACE" races "$T/text.txt" >/dev/null 2>"$T/err"
 is "$?:$(cat "$T/err")" "1:tcgtrace races: '$T/text.txt' is not an ELF file" "neither a trace nor a program: refused"
 "$TCGTRACE" races "$T/none" >/dev/null 2>"$T/err"
-is "$?:$(cat "$T/err")" "1:tcgtrace races: cannot run '$T/none': No such file or directory" "a missing file: refused"
+is "$?:$(cat "$T/err")" "1:tcgtrace races: no trace or program '$T/none': No such file or directory" "a missing file: refused"
+(cd "$T" && "$OLDPWD/$TCGTRACE" races none.tct) >/dev/null 2>"$T/err"
+is "$?:$(cat "$T/err")" "1:tcgtrace races: no trace or program 'none.tct': No such file or directory" \
+    "a missing trace named without a directory: refused, not looked for in PATH"
+"$TCGTRACE" races -- "$T/none" >/dev/null 2>"$T/err"
+is "$?:$(cat "$T/err")" "1:tcgtrace races: cannot run '$T/none': No such file or directory" "... after --: a program that cannot run"
 # A file given alone that is neither a trace nor executable (an empty or
 # text file): said so, not why it cannot run; after --, it is run.
 printf 'not a trace\n' >"$T/notes.tct"
