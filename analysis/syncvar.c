@@ -123,14 +123,14 @@ void syncvar_stored(struct syncvar *var, uint32_t thread, uint64_t addr, uint32_
         l = free_slot ? free_slot : &var->loc[!var->newer];
         *l = (struct syncvar_loc){ .off = (uint8_t)off, .size = (uint8_t)size };
     }
-    /* The same value again (a failed compare-and-swap writes it back):
-     * a thread that saw it before still cannot see an older one. */
-    l->saw_latest = (l->nvals && l->vals[0] == value ? l->saw_latest : 0) | thread_bit(thread);
     var->newer = (uint8_t)(l - var->loc);
     var->known_once = true;
-    for (unsigned i = SYNCVAR_HISTORY - 1; i > 0; i--)
+    for (unsigned i = SYNCVAR_HISTORY - 1; i > 0; i--) {
         l->vals[i] = l->vals[i - 1];
+        l->saw[i] = l->saw[i - 1] & ~thread_bit(thread);
+    }
     l->vals[0] = value;
+    l->saw[0] = thread_bit(thread);
     if (l->nvals < SYNCVAR_HISTORY)
         l->nvals++;
 }
@@ -190,14 +190,16 @@ void syncvar_loaded(struct syncvar *var, uint32_t thread, uint64_t addr, uint32_
         syncvar_stored(var, thread, addr, size, true, value);
         return;
     }
+    /* The latest store it can have read: the newest with its value. */
     for (unsigned i = 0; i < SYNCVAR_LOCS; i++) {
         struct syncvar_loc *l = &var->loc[i];
         if (!common(var, l, addr, size, &in_value, &in_vals, &mask))
             continue;
-        if (holds(l, 0, value, in_value, in_vals, mask))
-            l->saw_latest |= thread_bit(thread);
-        else
-            l->saw_latest &= ~thread_bit(thread);
+        unsigned k = 0;
+        while (k + 1u < l->nvals && !holds(l, k, value, in_value, in_vals, mask))
+            k++;
+        for (unsigned j = 0; j < l->nvals; j++)
+            l->saw[j] = j == k ? l->saw[j] | thread_bit(thread) : l->saw[j] & ~thread_bit(thread);
     }
 }
 
@@ -227,10 +229,13 @@ bool syncvar_future(const struct syncvar *var, uint32_t thread, uint64_t addr, u
 {
     unsigned in_value, in_vals;
     uint64_t mask;
-    for (unsigned i = 0; i < SYNCVAR_LOCS; i++)
-        if ((var->loc[i].saw_latest & thread_bit(thread)) &&
-            common(var, &var->loc[i], addr, size, &in_value, &in_vals, &mask) &&
-            !holds(&var->loc[i], 0, value, in_value, in_vals, mask))
-            return true;
+    for (unsigned i = 0; i < SYNCVAR_LOCS; i++) {
+        const struct syncvar_loc *l = &var->loc[i];
+        if (!common(var, l, addr, size, &in_value, &in_vals, &mask))
+            continue;
+        for (unsigned k = 0; k < l->nvals && !holds(l, k, value, in_value, in_vals, mask); k++)
+            if (l->saw[k] & thread_bit(thread))
+                return true;
+    }
     return false;
 }

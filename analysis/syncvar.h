@@ -26,9 +26,10 @@
 /* What one location of the word holds, as far as the accesses seen tell. */
 struct syncvar_loc {
     uint64_t vals[SYNCVAR_HISTORY]; /* the last values stored, most recent first */
-    /* Bit i: the thread of index i (below 64) stored vals[0], or loaded it
-     * since it was stored (syncvar_future). */
-    uint64_t saw_latest;
+    /* Bit i of saw[k]: vals[k] is the latest store the thread of index i
+     * (below 64) is known to have seen, by storing it or loading it
+     * (syncvar_future). */
+    uint64_t saw[SYNCVAR_HISTORY];
     uint8_t off, size; /* the location: size bytes from key + off */
     uint8_t nvals;     /* 0: unknown, the slot free */
 };
@@ -96,13 +97,21 @@ bool syncvar_seen(const struct syncvar *var, uint64_t addr, uint32_t size, uint6
  * not let a lock go before the unlock it saw. */
 bool syncvar_current(const struct syncvar *var, uint64_t addr, uint32_t size, uint64_t value);
 /* Whether a load by thread of size bytes at addr that saw value read a
- * store yet to come, whatever syncvar_seen says: the thread had seen the
- * last value stored, and this is another. One location's stores take
+ * store yet to come, whatever syncvar_seen says: the thread had seen one of
+ * the last values stored (stored it, or loaded it since), and value is
+ * neither that one nor one stored after it. One location's stores take
  * effect in one order that every thread sees them in, so a thread that saw
- * the latest cannot read an older one: a value the recent past also held
- * (a reader polling glibc's rwlock word saw 0xb, then 0xa, which the word
- * had held three stores before, and went on before the writer's store of
- * 0xa and its unlock) is a store to wait for. */
+ * a store cannot read an older one: a value the recent past also held (a
+ * reader polling glibc's rwlock word saw 0xb, then 0xa, which the word had
+ * held three stores before, and went on before the writer's store of 0xa
+ * and its unlock) is a store to wait for, and stays one when other threads
+ * store after what the thread saw: libgomp's parent task stores 0 in its
+ * queue of children, then each child it makes, another thread takes one
+ * off, and the parent's load of 0 is the last child's store to come, not
+ * the parent's own first one (while that was known only of a thread that
+ * had seen the latest value, the load went on without the last child's
+ * release). The same value stored again, such as a failed
+ * compare-and-swap writing it back, is one of those after it. */
 bool syncvar_future(const struct syncvar *var, uint32_t thread, uint64_t addr, uint32_t size, uint64_t value);
 
 #endif

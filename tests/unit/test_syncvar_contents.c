@@ -2,9 +2,9 @@
  * syncvar.c): whether a load's value is one stored already, for a load of
  * the location stored, of a part of it (a guard byte of a word stored
  * whole, on little-endian guests) or of a word holding it, whether the contents were ever
- * known, which a reset does not undo, which threads saw the latest
- * value, for which an older one is a store to come, and two locations of
- * one word kept apart. */
+ * known, which a reset does not undo, which store each thread saw last,
+ * for which a value stored before it is a store to come, and two
+ * locations of one word kept apart. */
 #include "../../analysis/syncvar.h"
 #include "tap.h"
 
@@ -59,8 +59,11 @@ int main(void)
     ok(!syncvar_future(v, 2, 0x1000, 4, 0xa) && syncvar_future(v, 1, 0x1000, 4, 0xa),
        "thread 2 loading the older 0xa after storing 0xb (a load's record late): no more of the latest");
     syncvar_stored(v, 2, 0x1000, 4, true, 0xc);
-    ok(!syncvar_future(v, 1, 0x1000, 4, 0xa) && syncvar_future(v, 2, 0x1000, 4, 0xa),
-       "a new store: only the storing thread has seen the latest");
+    ok(syncvar_future(v, 2, 0x1000, 4, 0xb) && syncvar_future(v, 1, 0x1000, 4, 0xa) &&
+           !syncvar_future(v, 1, 0x1000, 4, 0xb) && syncvar_future(v, 0, 0x1000, 4, 0xa) &&
+           !syncvar_future(v, 3, 0x1000, 4, 0xa),
+       "a new store: the storing thread has seen the latest; threads 1 and 0, which saw the 0xb stored after 0xa, "
+       "still cannot read 0xa (libgomp's queue of children), but either 0xb; thread 3 saw nothing");
     syncvar_stored(v, 70, 0x1000, 4, true, 0xd);
     syncvar_loaded(v, 70, 0x1000, 4, 0xd);
     ok(!syncvar_future(v, 70, 0x1000, 4, 0xc), "a thread of index 64 or more: no such knowledge kept");
