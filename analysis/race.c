@@ -804,7 +804,16 @@ int tt_race_access(struct tt_race *r, uint64_t tid, uint64_t pc, uint64_t addr, 
         struct shadow_page *p = page_of(r, addr);
         if (!p)
             return -ENOMEM;
-        atomic = (p->syncmask[(addr % SHADOW_PAGE_SIZE) / 8] & bytes_mask(addr & 7, size)) != 0;
+        uint8_t marks = p->syncmask[(addr % SHADOW_PAGE_SIZE) / 8];
+        atomic = (marks & bytes_mask(addr & 7, size)) != 0;
+        /* A plain store beside a synchronisation location in its word ends
+         * what a wider store there said of these bytes: libgomp stores its
+         * task_count and the plain task_queued_count beside it as one
+         * 8-byte word, then decrements task_queued_count alone, and the
+         * next 8-byte load waited for a value already in memory. */
+        if (!atomic && marks && write &&
+            (rc = note_contents(r, t, addr, size, true, (flags & TT_RACE_VALUE) != 0, value)) < 0)
+            return rc;
     } else if ((atomic = marked(r, addr, size)) < 0) {
         return atomic;
     }

@@ -433,6 +433,23 @@ static void test_latest_load(void)
     is(taskgroup_end(TT_RACE_LATEST), TT_RACE_WAIT, "taskgroup: the same load reading the latest store waits");
 }
 
+/* libgomp's team word: task_count, a synchronisation location, and the
+ * plain task_queued_count beside it, both stored as one 8-byte word, then
+ * task_queued_count decremented alone. The next 8-byte load sees what
+ * memory holds; it waited for a store that had come, until every thread
+ * waited and the oldest load was forced (a parent's, too early). */
+static void test_store_beside(void)
+{
+    struct tt_race *r = new_race(EM_X86_64, false);
+    spawn2(r);
+    AST(r, T1, PC_ST, FLAG, 4, TT_SYNCINSN_RMW, 0x12);
+    ST(r, T1, PC_ST2, FLAG, 8, UINT64_C(0x400000012));
+    ST(r, T1, PC_ST2 + 8, FLAG + 4, 4, 3);
+    is(MUST(tt_race_access(r, T1, PC_LD, FLAG, 8, TT_RACE_VALUE | TT_RACE_CAN_WAIT, UINT64_C(0x300000012))), 0,
+       "a plain store beside a synchronisation location: a wider load of what it stored goes on");
+    tt_race_free(r);
+}
+
 /* One wait loop (glibc's, libgomp's) serves many objects, and need not
  * spin on every one: a pc found spinning makes what it loads elsewhere a
  * synchronisation location too, ordered after the last write there. */
@@ -873,6 +890,7 @@ int main(void)
     test_wait_for_store();
     test_rmw_waits_for_last_store();
     test_latest_load();
+    test_store_beside();
     test_spin_pc();
     test_rmw_publication();
     test_condvar_barrier();
